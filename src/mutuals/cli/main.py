@@ -1,0 +1,45 @@
+"""The ``mutuals`` command line. Subcommands are imported only when invoked, so
+``mutuals --help`` starts fast and heavy libraries load only when needed.
+
+To add a subcommand, write ``mutuals/cli/<name>.py`` exposing a click command
+and list it in :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from mutuals import __version__
+
+__all__ = ["COMMANDS", "main"]
+
+#: name -> (module, attribute, one-line help shown by ``mutuals --help``)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "simulate": ("mutuals.cli.simulate", "simulate", "Run a scenario on the simulated platform."),
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[cmd_name]
+        cmd: click.Command = getattr(importlib.import_module(module), attr)
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: Any) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mutuals")
+def main() -> None:
+    """mutuals: simulate and measure follow campaigns on Twitter-like platforms."""

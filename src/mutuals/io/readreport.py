@@ -1,0 +1,81 @@
+"""What a reader read, kept and skipped, and why: nothing is dropped silently."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+__all__ = ["ReadReport"]
+
+
+@dataclass
+class ReadReport:
+    """Counts of one reader's pass over one input.
+
+    Attributes
+    ----------
+    source : str
+        The input (path or name).
+    format : str
+        The format the reader recognised.
+    records : int
+        Records (lines, objects, blocks) looked at.
+    rows : Counter
+        Rows emitted per canonical table.
+    skipped : Counter
+        Records skipped, per reason ("malformed JSON", "missing author", ...).
+    rejects : TextIO, optional
+        Where rejected records are written as JSON lines ``{"reason", "where", "record"}``.
+    """
+
+    source: str
+    format: str = "unknown"
+    records: int = 0
+    rows: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    rejects: TextIO | None = field(default=None, repr=False)
+
+    def skip(self, reason: str, *, where: str = "", record: Any = None) -> None:
+        """Count a skipped record and, if a rejects file is open, write it there."""
+        self.skipped[reason] += 1
+        if self.rejects is not None:
+            raw = record if isinstance(record, str | int | float | type(None)) else repr(record)
+            self.rejects.write(
+                json.dumps({"source": self.source, "reason": reason, "where": where, "record": raw})
+                + "\n"
+            )
+
+    @property
+    def n_skipped(self) -> int:
+        return sum(self.skipped.values())
+
+    def merge(self, other: ReadReport) -> None:
+        """Add another report's counts to this one."""
+        self.records += other.records
+        self.rows.update(other.rows)
+        self.skipped.update(other.skipped)
+
+    def summary(self) -> str:
+        """One human-readable paragraph."""
+        kept = ", ".join(f"{n} {t}" for t, n in sorted(self.rows.items())) or "nothing"
+        lines = [f"{self.source} [{self.format}]: {self.records} records read; kept {kept}"]
+        if self.skipped:
+            lines.append(f"  skipped {self.n_skipped}:")
+            lines.extend(f"    {n:>8}  {r}" for r, n in self.skipped.most_common())
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "format": self.format,
+            "records": self.records,
+            "rows": dict(self.rows),
+            "skipped": dict(self.skipped),
+        }
+
+    @staticmethod
+    def path_str(p: str | Path) -> str:
+        return str(p)

@@ -1,0 +1,131 @@
+"""The canonical store: one Parquet file per canonical table in a folder.
+
+Layout::
+
+    STORE/
+      accounts.parquet  follows.parquet  posts.parquet
+      interactions.parquet  lists.parquet  list_members.parquet
+      store.json        # what was ingested: inputs, formats, read/skip counts
+
+Every table has the schema of :mod:`mutuals.io.schema`; a table missing from
+the folder reads as empty. :meth:`Store.connect` gives a DuckDB connection with
+one view per table, for SQL over the store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mutuals.errors import InputError
+from mutuals.io.schema import SCHEMAS
+
+__all__ = ["Store", "open_store", "write_store"]
+
+_META = "store.json"
+
+
+class Store:
+    """A canonical store on disk (see module docstring). Use :func:`open_store`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def table_path(self, name: str) -> Path:
+        if name not in SCHEMAS:
+            raise InputError(f"unknown table {name!r}; tables are {', '.join(SCHEMAS)}")
+        return self.path / f"{name}.parquet"
+
+    def table(self, name: str, columns: list[str] | None = None) -> pa.Table:
+        """Read one canonical table (empty, with its schema, if absent)."""
+        path = self.table_path(name)
+        schema = SCHEMAS[name]
+        if not path.exists():
+            t = schema.empty_table()
+            return t.select(columns) if columns else t
+        return pq.read_table(path, columns=columns, schema=schema)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        meta = self.path / _META
+        return json.loads(meta.read_text()) if meta.exists() else {}
+
+    def connect(self) -> Any:
+        """A DuckDB connection with a view per table (``SELECT * FROM posts``)."""
+        import duckdb
+
+        con = duckdb.connect()
+        for name in SCHEMAS:
+            path = self.table_path(name)
+            if path.exists():
+                con.execute(
+                    f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_sql_str(path)}')"
+                )
+            else:
+                con.register(name, SCHEMAS[name].empty_table())
+        return con
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+
+def _sql_str(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def open_store(path: str | Path) -> Store:
+    """Open an existing store folder."""
+    p = Path(path)
+    if not p.is_dir():
+        raise InputError(f"store {str(p)!r} is not a folder; create one with `mutuals ingest`")
+    return Store(p)
+
+
+def write_store(
+    path: str | Path,
+    tables: Mapping[str, pa.Table],
+    *,
+    metadata: Mapping[str, Any] | None = None,
+) -> Store:
+    """Write canonical tables to a store folder, replacing the tables given.
+
+    Each table is cast to its canonical schema (missing nullable columns are
+    filled with nulls); an unknown table name or a column that cannot be cast
+    raises :class:`~mutuals.errors.InputError`.
+    """
+    p = Path(path)
+    p.mkdir(parents=True, exist_ok=True)
+    for name, table in tables.items():
+        if name not in SCHEMAS:
+            raise InputError(f"unknown table {name!r}; tables are {', '.join(SCHEMAS)}")
+        pq.write_table(conform(name, table), p / f"{name}.parquet")
+    if metadata is not None:
+        (p / _META).write_text(json.dumps(dict(metadata), indent=2, default=str))
+    return Store(p)
+
+
+def conform(name: str, table: pa.Table) -> pa.Table:
+    """Cast ``table`` to the canonical schema ``name``, adding absent columns as nulls."""
+    schema = SCHEMAS[name]
+    extra = set(table.column_names) - set(schema.names)
+    if extra:
+        raise InputError(f"table {name!r} has columns not in its schema: {sorted(extra)}")
+    cols = []
+    for f in schema:
+        if f.name in table.column_names:
+            col = table.column(f.name)
+            try:
+                col = col.cast(f.type)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+                raise InputError(f"{name}.{f.name}: cannot cast {col.type} to {f.type}: {e}") from e
+        else:
+            if not f.nullable:
+                raise InputError(f"table {name!r} lacks required column {f.name!r}")
+            col = pa.nulls(table.num_rows, f.type)
+        cols.append(col)
+    return pa.Table.from_arrays(cols, schema=schema)
