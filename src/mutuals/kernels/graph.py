@@ -1,0 +1,176 @@
+"""Numba kernels for a follow graph that changes during a run.
+
+Each direction (friends of a follower, followers of a friend) is a *gapped CSR*:
+row ``i`` occupies ``nbr[start[i] : start[i] + length[i]]`` inside a slot of
+``cap[i]`` entries. Appending to a row with spare capacity is O(1); a full row
+is moved to the end of the arena with twice the capacity (amortised O(1), like
+a growable vector). Removing swaps the last entry into the hole. Rows are not
+sorted. Arrays in, arrays out; no randomness here.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+__all__ = [
+    "append_edges",
+    "build_gapped",
+    "find_in_row",
+    "follow_edges",
+    "gapped_to_coo",
+    "remove_edges",
+]
+
+
+@nb.njit(cache=True)
+def build_gapped(src, dst, n, slack_num, slack_min):  # pragma: no cover - jitted
+    """Build a gapped CSR of ``src -> dst`` rows for ``n`` nodes.
+
+    Row capacity is ``length + max(slack_min, length * slack_num // 16)``.
+    Returns ``start, length, cap, nbr, used`` where ``used`` is the arena end.
+    """
+    length = np.zeros(n, np.int64)
+    for e in range(src.shape[0]):
+        length[src[e]] += 1
+    cap = np.empty(n, np.int64)
+    start = np.empty(n, np.int64)
+    pos = 0
+    for i in range(n):
+        extra = (length[i] * slack_num) // 16
+        if extra < slack_min:
+            extra = slack_min
+        cap[i] = length[i] + extra
+        start[i] = pos
+        pos += cap[i]
+    nbr = np.full(pos + pos // 8 + 64, -1, np.int32)
+    fill = start.copy()
+    for e in range(src.shape[0]):
+        s = src[e]
+        nbr[fill[s]] = dst[e]
+        fill[s] += 1
+    return start, length.astype(np.int32), cap, nbr, pos
+
+
+@nb.njit(cache=True)
+def find_in_row(start, length, nbr, i, j):  # pragma: no cover - jitted
+    """Position of ``j`` in row ``i`` (absolute index into ``nbr``), or -1."""
+    s = start[i]
+    for k in range(s, s + length[i]):
+        if nbr[k] == j:
+            return k
+    return -1
+
+
+@nb.njit(cache=True)
+def append_edges(start, length, cap, nbr, used, rows, vals, first):  # pragma: no cover
+    """Append ``vals[k]`` to row ``rows[k]`` for k = first, first+1, ...
+
+    Stops early when the arena has no room to move a full row; returns
+    ``(next_k, used)`` so the caller can grow ``nbr`` and call again from
+    ``next_k``. Duplicates are not checked here (see ``follow``).
+    """
+    for k in range(first, rows.shape[0]):
+        i = rows[k]
+        if length[i] == cap[i]:
+            newcap = 2 * cap[i] + 4
+            if used + newcap > nbr.shape[0]:
+                return k, used
+            s = start[i]
+            for t in range(length[i]):
+                nbr[used + t] = nbr[s + t]
+                nbr[s + t] = -1
+            start[i] = used
+            cap[i] = newcap
+            used += newcap
+        nbr[start[i] + length[i]] = vals[k]
+        length[i] += 1
+    return rows.shape[0], used
+
+
+@nb.njit(cache=True)
+def remove_edges(start, length, nbr, rows, vals):  # pragma: no cover - jitted
+    """Remove ``vals[k]`` from row ``rows[k]`` (swap with the row's last entry).
+
+    Returns a boolean array: True where the entry was present and removed.
+    """
+    out = np.zeros(rows.shape[0], np.bool_)
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        p = find_in_row(start, length, nbr, i, vals[k])
+        if p >= 0:
+            last = start[i] + length[i] - 1
+            nbr[p] = nbr[last]
+            nbr[last] = -1
+            length[i] -= 1
+            out[k] = True
+    return out
+
+
+@nb.njit(cache=True)
+def _room(length, cap, used, arena, i):  # pragma: no cover - jitted
+    if length[i] < cap[i]:
+        return 0
+    need = 2 * cap[i] + 4
+    return need if used + need <= arena else -1
+
+
+@nb.njit(cache=True)
+def _push(start, length, cap, nbr, used, i, v):  # pragma: no cover - jitted
+    if length[i] == cap[i]:
+        newcap = 2 * cap[i] + 4
+        s = start[i]
+        for t in range(length[i]):
+            nbr[used + t] = nbr[s + t]
+            nbr[s + t] = -1
+        start[i] = used
+        cap[i] = newcap
+        used += newcap
+    nbr[start[i] + length[i]] = v
+    length[i] += 1
+    return used
+
+
+@nb.njit(cache=True)
+def follow_edges(
+    o_start, o_len, o_cap, o_nbr, o_used,
+    i_start, i_len, i_cap, i_nbr, i_used,
+    src, dst, applied, first,
+):  # pragma: no cover - jitted
+    """Apply follows ``src[k] -> dst[k]`` in order from ``first``.
+
+    A follow that already exists, or a self-follow, is not applied
+    (``applied[k] = False``). Returns ``(next_k, o_used, i_used)``; ``next_k <
+    len(src)`` means an arena is full: grow it and call again from ``next_k``.
+    """
+    for k in range(first, src.shape[0]):
+        u = src[k]
+        v = dst[k]
+        if u == v or find_in_row(o_start, o_len, o_nbr, u, v) >= 0:
+            applied[k] = False
+            continue
+        if _room(o_len, o_cap, o_used, o_nbr.shape[0], u) < 0:
+            return k, o_used, i_used
+        if _room(i_len, i_cap, i_used, i_nbr.shape[0], v) < 0:
+            return k, o_used, i_used
+        o_used = _push(o_start, o_len, o_cap, o_nbr, o_used, u, v)
+        i_used = _push(i_start, i_len, i_cap, i_nbr, i_used, v, u)
+        applied[k] = True
+    return src.shape[0], o_used, i_used
+
+
+@nb.njit(cache=True)
+def gapped_to_coo(start, length, n):  # pragma: no cover - jitted
+    """Row index and absolute position of every live entry, row by row."""
+    total = 0
+    for i in range(n):
+        total += length[i]
+    rows = np.empty(total, np.int32)
+    pos = np.empty(total, np.int64)
+    t = 0
+    for i in range(n):
+        for k in range(length[i]):
+            rows[t] = i
+            pos[t] = start[i] + k
+            t += 1
+    return rows, pos
