@@ -133,9 +133,20 @@ def _push(start, length, cap, nbr, used, i, v):  # pragma: no cover - jitted
 
 @nb.njit(cache=True)
 def follow_edges(
-    o_start, o_len, o_cap, o_nbr, o_used,
-    i_start, i_len, i_cap, i_nbr, i_used,
-    src, dst, applied, first,
+    o_start,
+    o_len,
+    o_cap,
+    o_nbr,
+    o_used,
+    i_start,
+    i_len,
+    i_cap,
+    i_nbr,
+    i_used,
+    src,
+    dst,
+    applied,
+    first,
 ):  # pragma: no cover - jitted
     """Apply follows ``src[k] -> dst[k]`` in order from ``first``.
 

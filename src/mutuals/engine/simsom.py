@@ -1,0 +1,309 @@
+"""The SimSoM step loop: state as arrays, every step in Numba kernels.
+
+See :mod:`mutuals.scenarios.simsom` for the model. One run draws everything
+from one :class:`numpy.random.Generator`: the network first, then per step the
+acting order and the uniforms each agent needs, so the same seed gives the
+same run whatever the number of threads.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from mutuals._random import SeedLike, check_random_state
+from mutuals.kernels import feeds as kf
+from mutuals.kernels import simsom as ks
+from mutuals.metrics.feeds import kendall_tau_b, shannon_entropy
+from mutuals.scenarios.simsom import (
+    SimSoMNetwork,
+    SimSoMParams,
+    build_network,
+    draw_appeal,
+    draw_quality,
+)
+
+__all__ = ["SimSoMResult", "SimSoMState", "run_simsom"]
+
+
+@dataclass
+class SimSoMState:
+    """Everything that changes during a SimSoM run."""
+
+    net: SimSoMNetwork
+    feed_msg: NDArray[np.int64]
+    feed_shares: NDArray[np.int32]
+    feed_age: NDArray[np.int32]
+    feed_len: NDArray[np.int32]
+    quality: NDArray[np.float32]
+    appeal: NDArray[np.float32]
+    author: NDArray[np.int32]
+    created: NDArray[np.int32]
+    human_shares: NDArray[np.int64]
+    bot_shares: NDArray[np.int64]
+    n_messages: int = 0
+    step: int = 0
+
+    @classmethod
+    def empty(cls, net: SimSoMNetwork, feed_size: int) -> SimSoMState:
+        n = net.graph.n_accounts
+        cap = max(1024, 4 * n)
+        return cls(
+            net=net,
+            feed_msg=np.full((n, feed_size), -1, np.int64),
+            feed_shares=np.zeros((n, feed_size), np.int32),
+            feed_age=np.zeros((n, feed_size), np.int32),
+            feed_len=np.zeros(n, np.int32),
+            quality=np.zeros(cap, np.float32),
+            appeal=np.zeros(cap, np.float32),
+            author=np.full(cap, -1, np.int32),
+            created=np.full(cap, -1, np.int32),
+            human_shares=np.zeros(cap, np.int64),
+            bot_shares=np.zeros(cap, np.int64),
+        )
+
+    def reserve(self, extra: int) -> None:
+        need = self.n_messages + extra
+        if need <= self.quality.size:
+            return
+        cap = max(need, int(self.quality.size * 1.5))
+        for name in ("quality", "appeal", "author", "created", "human_shares", "bot_shares"):
+            old = getattr(self, name)
+            fill = -1 if name in ("author", "created") else 0
+            new = np.full(cap, fill, old.dtype)
+            new[: old.size] = old
+            setattr(self, name, new)
+
+
+@dataclass
+class SimSoMResult:
+    """What a SimSoM run measured.
+
+    Attributes
+    ----------
+    quality : float
+        Mean of ``Q_t`` over the last ``window`` steps (``stop="window"``) or
+        the smoothed ``q`` at the stop (``stop="reference"``).
+    steps : int
+        Steps taken. ``converged`` is False when ``max_steps`` was hit.
+    timeline : pyarrow.Table
+        One row per step: step, Q_t, smoothed q, relative change, share of
+        bot entries in human feeds, messages created, diversity, tau.
+    messages : pyarrow.Table
+        One row per message: id, author, by_bot, quality, appeal, created step,
+        human and bot shares.
+    """
+
+    params: SimSoMParams
+    quality: float
+    smoothed_quality: float
+    steps: int
+    converged: bool
+    diversity: float
+    tau: float
+    tau_pvalue: float
+    timeline: pa.Table
+    messages: pa.Table
+    network: dict[str, Any]
+    seconds: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "quality": self.quality,
+            "smoothed_quality": self.smoothed_quality,
+            "steps": self.steps,
+            "converged": self.converged,
+            "diversity": self.diversity,
+            "discriminative_power_tau_b": self.tau,
+            "tau_pvalue": self.tau_pvalue,
+            "messages": self.messages.num_rows,
+            "seconds": self.seconds,
+        }
+
+
+def step(state: SimSoMState, params: SimSoMParams, rng: np.random.Generator) -> None:
+    """Advance ``state`` by one synchronous step."""
+    net = state.net
+    n = net.graph.n_accounts
+    order = rng.permutation(n).astype(np.int32)
+    u_act = rng.random(n)
+    u_pick = rng.random(n)
+    u_q = rng.random(n)
+    u_a = rng.random(n)
+    u_phi = rng.random(n)
+    state.reserve(n)
+    act_msg = np.empty(n, np.int64)
+    act_copies = np.empty(n, np.int32)
+    is_new = np.zeros(n, np.bool_)
+    first = state.n_messages
+    state.n_messages = ks.act(
+        order, net.accounts.is_bot, state.feed_msg, state.feed_shares, state.feed_age,
+        state.feed_len, state.appeal, params.mu, u_act, u_pick, first, params.theta,
+        act_msg, act_copies, is_new,
+    )  # fmt: skip
+    # Attributes of the new messages (indexed by author).
+    authors = np.flatnonzero(is_new)
+    ids = act_msg[authors]
+    bots = net.accounts.is_bot[authors]
+    q = draw_quality(u_q[authors], params.quality_lambda)
+    a = draw_appeal(u_a[authors], params.appeal_exponent)
+    q[bots] = 0.0
+    a[bots & (u_phi[authors] < params.phi)] = 1.0
+    state.quality[ids] = q
+    state.appeal[ids] = a
+    state.author[ids] = authors
+    state.created[ids] = state.step
+    # Popularity: every post or reshare counts one share of its message.
+    is_bot = net.accounts.is_bot
+    np.add.at(state.human_shares, act_msg[~is_bot], 1)
+    np.add.at(state.bot_shares, act_msg[is_bot], 1)
+    f_start, f_len, f_nbr = net.graph.follower_rows
+    ptr, in_msg, in_cop = kf.bucket_deliveries(order, act_msg, act_copies, f_start, f_len, f_nbr, n)
+    kf.deliver(
+        ptr, in_msg, in_cop, state.feed_msg, state.feed_shares, state.feed_age, state.feed_len,
+        params.ageing == "reference",
+    )  # fmt: skip
+    state.step += 1
+
+
+def _diversity(state: SimSoMState, humans: NDArray[np.bool_]) -> float:
+    msgs = state.feed_msg[humans]
+    live = np.arange(state.feed_msg.shape[1])[None, :] < state.feed_len[humans][:, None]
+    _, counts = np.unique(msgs[live], return_counts=True)
+    return shannon_entropy(counts)
+
+
+def _tau_visible(state: SimSoMState, humans: NDArray[np.bool_]) -> float:
+    """Tau-b of quality vs human shares over the messages now in human feeds."""
+    msgs = state.feed_msg[humans]
+    live = np.arange(state.feed_msg.shape[1])[None, :] < state.feed_len[humans][:, None]
+    ids = np.unique(msgs[live])
+    return kendall_tau_b(state.quality[ids], state.human_shares[ids])[0]
+
+
+def _tau(state: SimSoMState) -> tuple[float, float]:
+    m = state.n_messages
+    return kendall_tau_b(state.quality[:m], state.human_shares[:m])
+
+
+def run_simsom(
+    params: SimSoMParams | None = None,
+    *,
+    seed: SeedLike = None,
+    progress: Callable[[int, float], None] | None = None,
+    network: SimSoMNetwork | None = None,
+) -> SimSoMResult:
+    """Run SimSoM to convergence.
+
+    Parameters
+    ----------
+    params : SimSoMParams
+    seed : int or Generator
+        The run's only source of randomness.
+    progress : callable(step, smoothed_quality), optional
+        Called after every step.
+    network : SimSoMNetwork, optional
+        Reuse a network built by :func:`~mutuals.scenarios.simsom.build_network`
+        (its randomness is then not drawn from ``seed``).
+
+    Stopping
+    --------
+    ``stop="window"``: after ``burn_in`` steps, stop once the mean ``Q_t`` of
+    the last ``window`` steps differs from that of the ``window`` steps before
+    by at most ``tolerance`` (relative); the result is the mean ``Q_t`` of the
+    last window. This replaces the reference rule, which stops at the first
+    small change and so often inside the transient. ``stop="reference"``:
+    the osome-iu/SimSoM rule, stop the first time the relative change is below
+    ``epsilon`` (no burn-in); the result is the smoothed q.
+    """
+    params = params or SimSoMParams()
+    rng = check_random_state(seed)
+    t0 = time.perf_counter()
+    net = network if network is not None else build_network(params, rng)
+    state = SimSoMState.empty(net, params.feed_size)
+    humans = ~net.accounts.is_bot
+    q = 1.0
+    rows: dict[str, list[float]] = {
+        k: [] for k in ("step", "Q", "q", "change", "bot_share", "messages", "diversity", "tau")
+    }
+    converged = False
+    while state.step < params.max_steps:
+        step(state, params, rng)
+        Q, bot_share, _ = ks.feed_quality(state.feed_msg, state.feed_len, state.quality, humans)
+        new_q = params.rho * q + (1 - params.rho) * Q
+        change = abs(new_q - q) / q if q > 0 else 0.0
+        q = new_q
+        tau = np.nan
+        if params.tau_every and state.step % params.tau_every == 0:
+            tau = _tau_visible(state, humans)
+        for k, v in zip(
+            rows,
+            (state.step, Q, q, change, bot_share, state.n_messages, _diversity(state, humans), tau),
+            strict=True,
+        ):
+            rows[k].append(v)
+        if progress is not None:
+            progress(state.step, q)
+        if params.stop == "reference":
+            if change < params.epsilon:
+                converged = True
+                break
+        elif state.step >= params.burn_in + 2 * params.window:
+            w = params.window
+            last = float(np.mean(rows["Q"][-w:]))
+            prev = float(np.mean(rows["Q"][-2 * w : -w]))
+            if abs(last - prev) <= params.tolerance * abs(prev):
+                converged = True
+                break
+    if params.stop == "reference":
+        quality = q
+    else:
+        w = min(params.window, len(rows["Q"]))
+        quality = float(np.mean(rows["Q"][-w:]))
+    tau, p = _tau(state)
+    m = state.n_messages
+    messages = pa.table(
+        {
+            "message_id": np.arange(m, dtype=np.int64),
+            "author": state.author[:m],
+            "by_bot": net.accounts.is_bot[state.author[:m]],
+            "quality": state.quality[:m],
+            "appeal": state.appeal[:m],
+            "created_step": state.created[:m],
+            "human_shares": state.human_shares[:m],
+            "bot_shares": state.bot_shares[:m],
+        }
+    )
+    timeline = pa.table(
+        {
+            "step": np.asarray(rows["step"], np.int32),
+            "quality": np.asarray(rows["Q"], np.float64),
+            "smoothed_quality": np.asarray(rows["q"], np.float64),
+            "relative_change": np.asarray(rows["change"], np.float64),
+            "bot_share_in_human_feeds": np.asarray(rows["bot_share"], np.float64),
+            "messages": np.asarray(rows["messages"], np.int64),
+            "diversity": np.asarray(rows["diversity"], np.float64),
+            "tau_b": np.asarray(rows["tau"], np.float64),
+        }
+    )
+    return SimSoMResult(
+        params=params,
+        quality=quality,
+        smoothed_quality=q,
+        steps=state.step,
+        converged=converged,
+        diversity=_diversity(state, humans),
+        tau=tau,
+        tau_pvalue=p,
+        timeline=timeline,
+        messages=messages,
+        network=net.report,
+        seconds=time.perf_counter() - t0,
+    )
