@@ -122,7 +122,7 @@ class FollowGraph:
         f = (key // n_accounts).astype(np.int32)
         g = (key % n_accounts).astype(np.int32)
         del key
-        num = int(round(slack * 16))
+        num = round(slack * 16)
         out = _Gapped(*kg.build_gapped(f, g, n_accounts, num, 2))
         order = np.argsort(g, kind="stable")
         inn = _Gapped(*kg.build_gapped(g[order], f[order], n_accounts, num, 2))

@@ -1,0 +1,258 @@
+"""SimSoM: kernels against their reference twins, and the model's behaviour."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mutuals.engine.reference import (
+    ReferenceFeed,
+    reference_deliver,
+    reference_pick,
+    reference_simsom_step,
+)
+from mutuals.engine.simsom import SimSoMState, run_simsom, step
+from mutuals.errors import ConfigError
+from mutuals.kernels import feeds as kf
+from mutuals.scenarios.simsom import SimSoMParams, build_network, draw_appeal, draw_quality
+
+feed_entry = st.integers(0, 9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    existing=st.lists(feed_entry, max_size=6, unique=True),
+    ages=st.lists(st.integers(0, 5), min_size=6, max_size=6),
+    incoming=st.lists(st.tuples(feed_entry, st.integers(1, 3)), max_size=12),
+    capacity=st.integers(1, 6),
+    compat=st.booleans(),
+)
+def test_deliver_matches_reference(existing, ages, incoming, capacity, compat):
+    existing = existing[:capacity]
+    age = sorted(ages[: len(existing)])
+    ref = ReferenceFeed(list(existing), [1] * len(existing), list(age))
+    reference_deliver(ref, incoming, capacity, compat)
+
+    fmsg = np.full((1, capacity), -1, np.int64)
+    fsh = np.zeros((1, capacity), np.int32)
+    fage = np.zeros((1, capacity), np.int32)
+    flen = np.array([len(existing)], np.int32)
+    fmsg[0, : len(existing)] = existing
+    fsh[0, : len(existing)] = 1
+    fage[0, : len(existing)] = age
+    ptr = np.array([0, len(incoming)], np.int64)
+    msg = np.array([m for m, _ in incoming], np.int64)
+    cop = np.array([c for _, c in incoming], np.int32)
+    kf.deliver(ptr, msg, cop, fmsg, fsh, fage, flen, compat)
+    n = flen[0]
+    assert fmsg[0, :n].tolist() == ref.msg
+    assert fsh[0, :n].tolist() == ref.shares
+    assert fage[0, :n].tolist() == ref.age
+    assert n <= capacity
+
+
+def test_pick_matches_reference():
+    rng = np.random.default_rng(0)
+    appeal = rng.random(50).astype(np.float32)
+    for _ in range(200):
+        k = int(rng.integers(1, 8))
+        msgs = rng.choice(50, k, replace=False)
+        shares = rng.integers(1, 4, k)
+        ages = np.sort(rng.integers(0, 6, k))
+        ref = ReferenceFeed(msgs.tolist(), shares.tolist(), ages.tolist())
+        u = float(rng.random())
+        fmsg = msgs[None, :].astype(np.int64)
+        got = kf.reshare_pick(
+            fmsg,
+            shares[None, :].astype(np.int32),
+            ages[None, :].astype(np.int32),
+            np.array([k], np.int32),
+            0,
+            appeal,
+            u,
+        )
+        assert got == reference_pick(ref, appeal, u)
+
+
+@pytest.mark.parametrize("ageing", ["clean", "reference"])
+def test_step_matches_reference_step(ageing):
+    params = SimSoMParams(n_humans=300, mean_follows=12, gamma=0.05, theta=3, ageing=ageing)
+    rng = np.random.default_rng(5)
+    net = build_network(params, rng)
+    state = SimSoMState.empty(net, params.feed_size)
+    n = net.graph.n_accounts
+    followers = [net.graph.followers(a).tolist() for a in range(n)]
+    ref_feeds = [ReferenceFeed() for _ in range(n)]
+    ref_next = 0
+    for _ in range(25):
+        # replay the exact draws the engine will make
+        snapshot = np.random.default_rng()
+        snapshot.bit_generator.state = rng.bit_generator.state
+        order = snapshot.permutation(n).astype(np.int32)
+        u_act = snapshot.random(n)
+        u_pick = snapshot.random(n)
+        step(state, params, rng)
+        ref_act, ref_next = reference_simsom_step(
+            ref_feeds, followers, net.accounts.is_bot, state.appeal, order, u_act, u_pick,
+            params.mu, params.theta, ref_next, params.feed_size, ageing == "reference",
+        )  # fmt: skip
+        assert state.n_messages == ref_next
+        for a in range(n):
+            L = state.feed_len[a]
+            assert state.feed_msg[a, :L].tolist() == ref_feeds[a].msg
+            assert state.feed_shares[a, :L].tolist() == ref_feeds[a].shares
+            assert state.feed_age[a, :L].tolist() == ref_feeds[a].age
+
+
+def test_draws_have_published_means():
+    u = np.random.default_rng(1).random(200_000)
+    assert draw_quality(u, 10).mean() == pytest.approx(
+        0.9 + 1 / (np.e**10 - 1), abs=0.005
+    )  # 1 - 1/λ + ...
+    assert draw_appeal(u, 4).mean() == pytest.approx(1 / 6, abs=0.005)
+    assert draw_quality(u, 0).mean() == pytest.approx(0.5, abs=0.005)
+
+
+def _quality(gamma, seed):
+    p = SimSoMParams(
+        n_humans=600,
+        mean_follows=30,
+        gamma=gamma,
+        burn_in=40,
+        window=30,
+        max_steps=400,
+        tau_every=0,
+    )
+    return run_simsom(p, seed=seed).quality
+
+
+@pytest.mark.slow
+def test_quality_falls_as_infiltration_rises():
+    seeds = [1, 2, 3]
+    q = {g: np.mean([_quality(g, s) for s in seeds]) for g in (0.0, 0.01, 0.1)}
+    assert q[0.0] > q[0.01] > q[0.1]
+    assert q[0.0] > 0.85  # no bots: feeds hold human messages, mean quality near 0.9
+    assert q[0.1] < 0.8 * q[0.0]
+
+
+def test_run_reports_measures():
+    r = run_simsom(
+        SimSoMParams(
+            n_humans=300, mean_follows=15, burn_in=10, window=10, max_steps=100, tau_every=5
+        ),
+        seed=2,
+    )
+    assert 0 < r.quality <= 1
+    assert r.steps == r.timeline.num_rows
+    assert r.messages.num_rows == r.timeline.column("messages").to_pylist()[-1]
+    assert -1 <= r.tau <= 1 and r.diversity > 0
+    tau = r.timeline.column("tau_b").to_numpy()
+    assert np.isfinite(tau[4::5]).all() and np.isnan(tau[0])
+
+
+def test_same_seed_same_run_and_other_seed_differs():
+    p = SimSoMParams(n_humans=200, mean_follows=10, max_steps=30, burn_in=5, window=5)
+    a, b, c = run_simsom(p, seed=7), run_simsom(p, seed=7), run_simsom(p, seed=8)
+    for name in a.timeline.column_names:  # NaN-aware comparison
+        np.testing.assert_array_equal(
+            a.timeline.column(name).to_numpy(), b.timeline.column(name).to_numpy()
+        )
+    assert a.messages.equals(b.messages)
+    assert not a.messages.equals(c.messages)
+
+
+_SCRIPT = """
+import hashlib, sys
+from mutuals.engine.simsom import run_simsom
+from mutuals.scenarios.simsom import SimSoMParams
+r = run_simsom(SimSoMParams(n_humans=3000, mean_follows=20, max_steps=15, burn_in=2, window=2), seed=11)
+h = hashlib.sha256()
+for t in (r.timeline, r.messages):
+    for c in t.columns:
+        h.update(c.to_numpy().tobytes())
+print(h.hexdigest())
+"""
+
+
+def test_same_result_whatever_the_thread_count():
+    digests = set()
+    for threads in ("1", "2"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        out = subprocess.run(
+            [sys.executable, "-c", _SCRIPT], env=env, capture_output=True, text=True, check=True
+        )
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1, digests
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "key"),
+    [
+        ({"gamma": 1.5}, "gamma"),
+        ({"targeting": "everyone"}, "targeting"),
+        ({"feed_size": 0}, "feed_size"),
+        ({"theta": 2.5}, "theta"),
+    ],
+)
+def test_bad_params_name_the_key(kwargs, key):
+    with pytest.raises(ConfigError, match=key) as e:
+        SimSoMParams(**kwargs)
+    assert "allowed" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "targeting", ["hubs", "partisanship", "misinformation", "conservative", "liberal"]
+)
+def test_targeting_picks_the_intended_humans(targeting):
+    p = SimSoMParams(n_humans=800, mean_follows=20, gamma=0.05, targeting=targeting)
+    net = build_network(p, np.random.default_rng(0))
+    g = net.graph
+    nh = p.n_humans
+    bots = np.arange(nh, nh + p.n_bots)
+    infiltrated = np.concatenate([g.followers(b) for b in bots])
+    infiltrated = infiltrated[infiltrated < nh]  # one entry per infiltration follow
+    pos = net.accounts.position
+    if targeting == "conservative":
+        assert (pos[infiltrated] > 0).all()
+    elif targeting == "liberal":
+        assert (pos[infiltrated] < 0).all()
+    elif targeting == "hubs":
+        fc = g.followers_count[:nh]
+        assert fc[infiltrated].mean() > 1.5 * fc.mean()
+    elif targeting == "partisanship":
+        assert np.abs(pos[infiltrated]).mean() > np.abs(pos[:nh]).mean()
+    else:
+        assert net.misinformation[infiltrated].mean() > net.misinformation.mean()
+    # bots never follow humans
+    f, t = g.edges()
+    assert not ((f >= nh) & (t < nh)).any()
+    json.dumps(net.report)
+
+
+@pytest.mark.parametrize("shuffle", ["degree", "community", "random"])
+def test_shuffles_keep_what_they_promise(shuffle):
+    base = build_network(
+        SimSoMParams(n_humans=1000, mean_follows=20, beta=0), np.random.default_rng(1)
+    )
+    sh = build_network(
+        SimSoMParams(n_humans=1000, mean_follows=20, beta=0, shuffle=shuffle),
+        np.random.default_rng(1),
+    )
+    e0 = base.graph.n_follows
+    assert abs(sh.graph.n_follows - e0) < 0.1 * e0  # rewiring makes some duplicates, dropped
+    f0, t0 = base.graph.edges()
+    f1, t1 = sh.graph.edges()
+    comm = base.accounts.community
+    same0 = (comm[f0] == comm[t0]).mean()
+    same1 = (comm[f1] == comm[t1]).mean()
+    if shuffle == "community":
+        assert abs(same1 - same0) < 0.02
+    else:
+        assert same1 < same0 - 0.2  # homophily destroyed
+    if shuffle != "random":
+        assert np.corrcoef(base.graph.friends_count, sh.graph.friends_count)[0, 1] > 0.95
