@@ -89,6 +89,7 @@ def test_step_matches_reference_step(ageing):
     followers = [net.graph.followers(a).tolist() for a in range(n)]
     ref_feeds = [ReferenceFeed() for _ in range(n)]
     ref_next = 0
+    ref_shares = np.zeros(100_000, np.int64)
     for _ in range(25):
         # replay the exact draws the engine will make
         snapshot = np.random.default_rng()
@@ -102,6 +103,9 @@ def test_step_matches_reference_step(ageing):
             params.mu, params.theta, ref_next, params.feed_size, ageing == "reference",
         )  # fmt: skip
         assert state.n_messages == ref_next
+        np.add.at(ref_shares, np.asarray(ref_act), 1)
+        m = state.n_messages
+        assert (state.human_shares[:m] + state.bot_shares[:m]).tolist() == ref_shares[:m].tolist()
         for a in range(n):
             L = state.feed_len[a]
             assert state.feed_msg[a, :L].tolist() == ref_feeds[a].msg
