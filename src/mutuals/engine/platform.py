@@ -1,0 +1,479 @@
+"""The platform engine: the only place that applies actions to state.
+
+A run is a sequence of ticks (``ticks_per_day`` per simulated day). In a tick
+each account starts ``Poisson(activity * dt)`` sessions; every session reads
+the feed as it stood at the start of the tick (a synchronous update), may
+like, repost, reply, quote and post; at the end of the tick follows and
+unfollows are applied (within each account's daily budget) and the tick's new
+posts, reposts and quotes are delivered to the authors' followers.
+
+Randomness: the run's :class:`numpy.random.Generator` draws, per tick and in a
+fixed order, the session counts, one row of uniforms per session, and the
+uniforms of follow-backs and unfollows; kernels receive arrays only. The same
+seed gives the same tables whatever the number of threads.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import ArrayLike, NDArray
+
+from mutuals._random import SeedLike, check_random_state
+from mutuals.errors import InputError
+from mutuals.graphs.generate import (
+    GraphSpec,
+    PopulationSpec,
+    generate_follow_graph,
+    generate_population,
+)
+from mutuals.kernels import platform as kp
+from mutuals.metrics.feeds import kendall_tau_b
+from mutuals.platform.accounts import Accounts
+from mutuals.platform.graph import FollowGraph
+from mutuals.platform.posts import PostTable
+from mutuals.scenarios.platform import PlatformParams
+
+__all__ = ["RunResult", "Simulation"]
+
+_RECENT = 8  # posts remembered per author, for list feeds
+
+
+@dataclass
+class RunResult:
+    """Tables a run produced (all Arrow) plus its summary."""
+
+    steps: pa.Table
+    exposures: pa.Table
+    posts: pa.Table
+    accounts: pa.Table
+    trending: pa.Table
+    summary: dict[str, Any]
+    tables: dict[str, pa.Table] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tables = {
+            "steps": self.steps,
+            "exposures": self.exposures,
+            "posts": self.posts,
+            "accounts": self.accounts,
+            "trending": self.trending,
+        }
+
+
+class Simulation:
+    """A platform run: state as arrays and the step loop.
+
+    Parameters
+    ----------
+    params : PlatformParams
+    seed : int, SeedSequence or Generator
+        The run's only source of randomness.
+    accounts, graph : optional
+        Use a given population and follow graph (for example one loaded from
+        real data) instead of generating them; ``graph.n_accounts`` must equal
+        ``accounts.n``.
+
+    Examples
+    --------
+    >>> from mutuals.scenarios.platform import PlatformParams
+    >>> sim = Simulation(PlatformParams(accounts=300, mean_follows=10, days=0.25), seed=1)
+    >>> result = sim.run()
+    >>> result.summary["ticks"]
+    6
+    """
+
+    def __init__(
+        self,
+        params: PlatformParams | None = None,
+        *,
+        seed: SeedLike = None,
+        accounts: Accounts | None = None,
+        graph: FollowGraph | None = None,
+    ) -> None:
+        self.params = p = params or PlatformParams()
+        self.rng = check_random_state(seed)
+        t0 = _time.perf_counter()
+        if accounts is None:
+            accounts = generate_population(
+                PopulationSpec(
+                    n_accounts=p.accounts,
+                    communities=p.communities,
+                    positions=p.positions,
+                    mean_activity=p.mean_activity,
+                    activity_sigma=p.activity_sigma,
+                    attention=p.attention,
+                    follow_budget=p.follow_budget,
+                ),
+                seed=self.rng,
+            )
+        if graph is None:
+            graph = generate_follow_graph(
+                accounts,
+                GraphSpec(
+                    mean_follows=p.mean_follows,
+                    out_sigma=p.out_sigma,
+                    in_exponent=p.in_exponent,
+                    homophily=p.homophily,
+                    reciprocity=p.reciprocity,
+                    triadic=p.triadic,
+                ),
+                seed=self.rng,
+            )
+        if graph.n_accounts != accounts.n:
+            raise InputError(
+                f"graph has {graph.n_accounts} accounts but the population has {accounts.n}"
+            )
+        self.graph_seconds = _time.perf_counter() - t0
+        self.accounts = accounts
+        self.graph = graph
+        n = accounts.n
+        n_comm = len(accounts.community_names)
+        T = p.n_topics
+        # Interest: topic_focus of the mass on the community's home topics
+        # (topic t is at home in community t % n_comm), the rest spread evenly.
+        home = (np.arange(T)[None, :] % n_comm) == accounts.community[:, None].astype(np.int64)
+        n_home = np.maximum(home.sum(1, keepdims=True), 1)
+        has_home = home.any(1, keepdims=True)
+        focus = np.where(has_home, p.topic_focus, 0.0)
+        interest = (1 - focus) / T + focus * home / n_home
+        self.interest = interest.astype(np.float32)
+        self.topic_pref = np.cumsum(
+            self.interest / self.interest.sum(1, keepdims=True), axis=1
+        ).astype(np.float64)
+        self.heat_mean = np.full(n, p.heat_mean, np.float32)
+        F = p.feed_capacity
+        self.ring_item = np.full((n, F), -1, np.int64)
+        self.ring_time = np.zeros((n, F), np.int32)
+        self.head = np.zeros(n, np.int32)
+        self.count = np.zeros(n, np.int32)
+        self.recent = np.full((n, _RECENT), -1, np.int64)
+        self.recent_head = np.zeros(n, np.int64)
+        self.posts = PostTable(capacity=max(1024, int(n * p.mean_activity * (1 + p.p_post))))
+        self.exposures = np.zeros((n_comm, n_comm), np.int64)
+        self.follows_today = np.zeros(n, np.int32)
+        self.followers_at_start = graph.followers_count
+        # lists: CSR of members; each account reads at most one list
+        self.list_ptr = np.zeros(1, np.int64)
+        self.list_members = np.zeros(0, np.int32)
+        self.list_of = np.full(n, -1, np.int32)
+        self.tick = 0
+        self.counters: dict[str, int] = {
+            "sessions": 0,
+            "reads": 0,
+            "engagements": 0,
+            "deliveries": 0,
+            "follow_requests": 0,
+            "follows": 0,
+            "follows_over_budget": 0,
+            "follow_backs": 0,
+            "unfollows": 0,
+        }
+        self._topic_counts: list[NDArray[np.int64]] = []
+        self._rows: dict[str, list[float]] = {}
+        self._exposure_rows: list[NDArray[np.int64]] = []
+
+    # -- interventions ---------------------------------------------------------
+    def add_list(self, members: ArrayLike, subscribers: ArrayLike) -> int:
+        """Create a list of ``members``; ``subscribers`` read it with probability
+        ``list_read_prob`` per session. Returns the list's index."""
+        n = self.accounts.n
+        m = np.unique(np.asarray(members, dtype=np.int64))
+        s = np.unique(np.asarray(subscribers, dtype=np.int64))
+        for name, a in (("members", m), ("subscribers", s)):
+            if a.size and (a.min() < 0 or a.max() >= n):
+                raise InputError(f"list {name} hold ids outside [0, {n})")
+        if m.size == 0:
+            raise InputError("a list needs at least one member")
+        idx = self.list_ptr.size - 1
+        self.list_members = np.concatenate([self.list_members, m.astype(np.int32)])
+        self.list_ptr = np.append(self.list_ptr, self.list_members.size)
+        self.list_of[s] = idx
+        return idx
+
+    def follow(self, follower: ArrayLike, friend: ArrayLike) -> NDArray[np.bool_]:
+        """Request follows now; each follower's daily budget applies.
+
+        Returns which follows were made (False: over budget, existing, or a
+        self-follow). Later scenarios decide *who* follows whom; this decides
+        whether the platform allows it.
+        """
+        src = np.asarray(follower, dtype=np.int64)
+        dst = np.asarray(friend, dtype=np.int64)
+        if src.shape != dst.shape or src.ndim != 1:
+            raise InputError("follower and friend must be 1-d arrays of equal length")
+        n = self.accounts.n
+        if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n):
+            raise InputError(f"account ids must be in [0, {n})")
+        ok = self._within_budget(src)
+        self.counters["follows_over_budget"] += int((~ok).sum())
+        applied = np.zeros(src.size, bool)
+        applied[ok] = self.graph.follow(src[ok], dst[ok])
+        np.add.at(self.follows_today, src[applied], 1)
+        self.counters["follows"] += int(applied.sum())
+        return applied
+
+    def unfollow(self, follower: ArrayLike, friend: ArrayLike) -> NDArray[np.bool_]:
+        """Remove follows now; returns which existed."""
+        done = self.graph.unfollow(follower, friend)
+        self.counters["unfollows"] += int(done.sum())
+        return done
+
+    def _within_budget(self, src: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """True for requests that fit the requester's remaining daily budget, in order."""
+        if src.size == 0:
+            return np.zeros(0, bool)
+        order = np.argsort(src, kind="stable")
+        s = src[order]
+        starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+        rank = np.arange(s.size) - np.repeat(starts, np.diff(np.r_[starts, s.size]))
+        ok_sorted = self.follows_today[s] + rank < self.accounts.follow_budget[s]
+        ok = np.empty(src.size, bool)
+        ok[order] = ok_sorted
+        return ok
+
+    # -- the step ------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one tick."""
+        p = self.params
+        rng = self.rng
+        acc = self.accounts
+        n = acc.n
+        if self.tick > 0 and self.tick % p.ticks_per_day == 0:
+            self.follows_today[:] = 0
+        counts = rng.poisson(acc.activity.astype(np.float64) / p.ticks_per_day)
+        sessions = np.repeat(np.arange(n, dtype=np.int32), counts)
+        kmax = int(acc.attention.max())
+        u = rng.random((sessions.size, kp.U_ITEMS + kmax))
+        posts = self.posts
+        posts.reserve(sessions.size * (1 + kmax))
+        first = posts.n
+        follow_src = np.empty(sessions.size * kmax, np.int64)
+        follow_dst = np.empty(sessions.size * kmax, np.int64)
+        c = posts.cols
+        n_posts, n_follow, n_reads, n_eng = kp.run_sessions(
+            sessions, u, self.tick, p.ranking == "ranked",
+            acc.community, acc.attention, acc.is_bot, self.interest, self.topic_pref,
+            self.ring_item, self.ring_time, self.head, self.count,
+            c["author"], c["time"], c["topic"], c["quality"], c["appeal"], c["heat"], c["kind"],
+            c["parent"], c["root"], c["views"], c["reposts"], c["replies"], c["quotes"], c["likes"],
+            first,
+            p.p_post, p.w_like, p.w_repost, p.w_reply, p.w_quote, p.engage_scale, p.heat_weight,
+            p.half_life, p.interest_lr, p.quality_lambda, p.appeal_exponent, self.heat_mean,
+            p.heat_spread, p.follow_on_engage,
+            self.exposures, follow_src, follow_dst,
+            self.list_ptr, self.list_members, self.list_of, self.recent, self.recent_head,
+            p.list_read_prob,
+        )  # fmt: skip
+        posts.n = int(n_posts)
+        # unfollows: a share of sessions drops one random friend
+        u_unf = rng.random(sessions.size)
+        if p.unfollow_rate > 0:
+            who = sessions[u_unf < p.unfollow_rate]
+            start, length, nbr = self.graph.friend_rows
+            who = who[length[who] > 0]
+            pick = start[who] + (rng.random(who.size) * length[who]).astype(np.int64)
+            self.unfollow(who, nbr[pick])
+        # follows from discovery, then follow-backs
+        src, dst = follow_src[:n_follow], follow_dst[:n_follow]
+        self.counters["follow_requests"] += int(n_follow)
+        applied = self.follow(src, dst)
+        back = rng.random(int(applied.sum())) < p.follow_back
+        if back.any():
+            made = self.follow(dst[applied][back], src[applied][back])
+            self.counters["follow_backs"] += int(made.sum())
+        # deliveries of the tick's new rows
+        f_start, f_len, f_nbr = self.graph.follower_rows
+        self.counters["deliveries"] += int(
+            kp.deliver_ring(
+                first, posts.n, c["author"], c["kind"], f_start, f_len, f_nbr,
+                self.ring_item, self.ring_time, self.head, self.count, self.tick,
+                c["deliveries"], c["root"],
+            )
+        )  # fmt: skip
+        self.counters["sessions"] += int(sessions.size)
+        self.counters["reads"] += int(n_reads)
+        self.counters["engagements"] += int(n_eng)
+        new_kind = c["kind"][first : posts.n]
+        new_topic = c["topic"][first : posts.n]
+        self._topic_counts.append(
+            np.bincount(new_topic[new_kind != 1], minlength=p.n_topics).astype(np.int64)
+        )
+        self.tick += 1
+        if self.tick % p.measure_every == 0:
+            self._measure(first)
+
+    def _measure(self, first: int) -> None:
+        p = self.params
+        n = self.accounts.n
+        c = self.posts.cols
+        q = np.empty(n)
+        trep = np.empty(n)
+        srep = np.empty(n)
+        kp.feed_stats(
+            self.ring_item,
+            self.count,
+            c["topic"],
+            c["author"],
+            c["quality"],
+            c["root"],
+            p.n_topics,
+            q,
+            trep,
+            srep,
+        )
+        fc = self.graph.followers_count
+        # discriminative power over the last day's originals: quality vs reposts + quotes
+        lo = 0
+        day_ago = self.tick - p.ticks_per_day
+        if self.posts.n:
+            lo = int(np.searchsorted(c["time"][: self.posts.n], day_ago, side="right"))
+        orig = np.flatnonzero(c["kind"][lo : self.posts.n] == 0) + lo
+        tau = (
+            kendall_tau_b(c["quality"][orig], c["reposts"][orig] + c["quotes"][orig])[0]
+            if orig.size > 1
+            else np.nan
+        )
+        row = {
+            "tick": self.tick,
+            "day": self.tick / p.ticks_per_day,
+            "sessions": self.counters["sessions"],
+            "posts": self.posts.n,
+            "deliveries": self.counters["deliveries"],
+            "feed_quality": float(np.nanmean(q)) if np.isfinite(q).any() else np.nan,
+            "topic_repetition": float(np.nanmean(trep)) if np.isfinite(trep).any() else np.nan,
+            "source_repetition": float(np.nanmean(srep)) if np.isfinite(srep).any() else np.nan,
+            "tau_b": tau,
+            "follows": self.counters["follows"],
+            "unfollows": self.counters["unfollows"],
+            "median_followers": float(np.median(fc)),
+            "share_under_1k": float((fc < 1000).mean()),
+        }
+        for k, v in row.items():
+            self._rows.setdefault(k, []).append(v)
+        self._exposure_rows.append(self.exposures.copy())
+
+    # -- the loop -------------------------------------------------------------
+    def run(self, *, progress: Callable[[int, int], None] | None = None) -> RunResult:
+        """Run ``params.ticks`` ticks and return the tables."""
+        total = self.params.ticks
+        t0 = _time.perf_counter()
+        while self.tick < total:
+            self.step()
+            if progress is not None:
+                progress(self.tick, total)
+        seconds = _time.perf_counter() - t0
+        return self.result(seconds)
+
+    def result(self, seconds: float = float("nan")) -> RunResult:
+        names = self.accounts.community_names
+        steps = (
+            pa.table({k: np.asarray(v) for k, v in self._rows.items()})
+            if self._rows
+            else pa.table({})
+        )
+        ticks = self._rows.get("tick", [])
+        k = len(names)
+        ex_tick, ex_a, ex_r, ex_n = [], [], [], []
+        for t, mat in zip(ticks, self._exposure_rows, strict=True):
+            ex_tick.append(np.full(k * k, t, np.int32))
+            ex_a.append(np.repeat(np.arange(k), k))
+            ex_r.append(np.tile(np.arange(k), k))
+            ex_n.append(mat.ravel())
+        cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)  # noqa: E731
+        name_arr = np.asarray(names, dtype=object)
+        exposures = pa.table(
+            {
+                "tick": cat(ex_tick, np.int32),
+                "author_community": pa.array(name_arr[cat(ex_a, np.int64)], pa.string()),
+                "reader_community": pa.array(name_arr[cat(ex_r, np.int64)], pa.string()),
+                "exposures": cat(ex_n, np.int64),
+            }
+        )
+        posts = self.posts.to_arrow()
+        acc = self.accounts
+        accounts = pa.table(
+            {
+                "account": np.arange(acc.n, dtype=np.int32),
+                "community": pa.array(name_arr[acc.community.astype(np.int64)], pa.string()),
+                "position": acc.position,
+                "activity": acc.activity,
+                "is_bot": acc.is_bot,
+                "followers_start": self.followers_at_start,
+                "followers": self.graph.followers_count,
+                "friends": self.graph.friends_count,
+            }
+        )
+        tc = (
+            np.asarray(self._topic_counts)
+            if self._topic_counts
+            else np.zeros((0, self.params.n_topics), np.int64)
+        )
+        trending = trending_table(tc, window=max(1, self.params.ticks_per_day // 4))
+        summary = {
+            "accounts": acc.n,
+            "follows_at_start": int(self.followers_at_start.sum()),
+            "follows_at_end": self.graph.n_follows,
+            "ticks": self.tick,
+            "days": self.tick / self.params.ticks_per_day,
+            **self.counters,
+            "posts_table_rows": self.posts.n,
+            "graph_seconds": self.graph_seconds,
+            "run_seconds": seconds,
+            "graph_build": self.graph.build_report,
+        }
+        return RunResult(
+            steps=steps,
+            exposures=exposures,
+            posts=posts,
+            accounts=accounts,
+            trending=trending,
+            summary=summary,
+        )
+
+
+def trending_table(topic_counts: NDArray[np.int64], *, window: int, top: int = 5) -> pa.Table:
+    """Hashtags ranked by recent velocity, per tick.
+
+    ``velocity = uses in the last window - uses in the window before``
+    (ticks); the top ``top`` topics by velocity (ties: lower id) are listed
+    each tick with their recent count. A trend rises while its velocity is
+    positive and falls when it turns negative.
+    """
+    if window < 1:
+        raise InputError("window must be >= 1")
+    n_ticks = topic_counts.shape[0]
+    if n_ticks == 0:
+        return pa.table(
+            {
+                "tick": pa.array([], pa.int32()),
+                "rank": pa.array([], pa.int16()),
+                "topic": pa.array([], pa.int32()),
+                "recent": pa.array([], pa.int64()),
+                "velocity": pa.array([], pa.int64()),
+            }
+        )
+    csum = np.vstack(
+        [np.zeros((1, topic_counts.shape[1]), np.int64), np.cumsum(topic_counts, axis=0)]
+    )
+    t = np.arange(1, n_ticks + 1)
+    recent = csum[t] - csum[np.maximum(t - window, 0)]
+    before = csum[np.maximum(t - window, 0)] - csum[np.maximum(t - 2 * window, 0)]
+    velocity = recent - before
+    k = min(top, topic_counts.shape[1])
+    order = np.argsort(-velocity, axis=1, kind="stable")[:, :k]
+    rows = np.arange(n_ticks)[:, None]
+    return pa.table(
+        {
+            "tick": np.repeat(t, k).astype(np.int32),
+            "rank": np.tile(np.arange(1, k + 1), n_ticks).astype(np.int16),
+            "topic": order.ravel().astype(np.int32),
+            "recent": recent[rows, order].ravel(),
+            "velocity": velocity[rows, order].ravel(),
+        }
+    )

@@ -1,0 +1,110 @@
+"""Parameters of the platform scenario (MODEL.md, "The platform").
+
+Every mechanism is a parameter with a declared range; :class:`PlatformParams`
+is checked once, at construction, and a TOML file maps onto it section by
+section (see :func:`mutuals.scenarios.load.load_scenario`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mutuals.errors import ConfigError
+from mutuals.scenarios.params import choice, rng, validate
+
+__all__ = ["PlatformParams"]
+
+
+def _f(default, meta):
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlatformParams:
+    """One run of the platform: population, follow graph, behaviour, time."""
+
+    # population
+    accounts: int = _f(10_000, rng(2, 50_000_000, integer=True, doc="number of accounts"))
+    communities: tuple[tuple[str, float], ...] = (
+        ("organisers", 0.1),
+        ("mainstream", 0.8),
+        ("hostile", 0.1),
+    )
+    positions: tuple[float, ...] = (-0.6, 0.0, 0.7)
+    activity_sigma: float = _f(1.0, rng(0, 5, doc="log-normal sigma of sessions per day"))
+    mean_activity: float = _f(1.0, rng(0, 1000, doc="mean sessions per account per day"))
+    attention: int = _f(15, rng(1, 200, integer=True, doc="feed items read per session"))
+    follow_budget: int = _f(
+        400, rng(0, 10_000, integer=True, doc="follows allowed per account per day")
+    )
+    # follow graph
+    mean_follows: float = _f(100.0, rng(1, 10_000, doc="mean accounts followed"))
+    out_sigma: float = _f(1.0, rng(0, 5, doc="log-normal sigma of accounts followed"))
+    in_exponent: float = _f(2.2, rng(1.5, 10, lo_open=True, doc="tail exponent of followers"))
+    homophily: float = _f(0.8, rng(0, 1, doc="share of follows inside one's community"))
+    reciprocity: float = _f(0.25, rng(0, 0.99, doc="share of reciprocated follows"))
+    triadic: float = _f(0.2, rng(0, 1, doc="share of follows to friends of friends"))
+    # feeds
+    feed_capacity: int = _f(50, rng(1, 10_000, integer=True, doc="entries a feed keeps"))
+    ranking: str = _f("chronological", choice("chronological", "ranked", doc="feed order"))
+    half_life: float = _f(
+        6.0, rng(0, None, lo_open=True, doc="ticks for a ranked item's score to halve")
+    )
+    heat_weight: float = _f(0.0, rng(0, 100, doc="how much heat raises engagement and rank"))
+    interest_lr: float = _f(0.05, rng(0, 1, doc="learning rate of the reader's topic interest"))
+    # content
+    n_topics: int = _f(20, rng(1, 32_000, integer=True, doc="topics / hashtags"))
+    topic_focus: float = _f(
+        0.6, rng(0, 1, doc="share of interest on one's community's home topics")
+    )
+    quality_lambda: float = _f(10.0, rng(None, None, doc="quality density ∝ exp(lambda q)"))
+    appeal_exponent: float = _f(4.0, rng(0, None, doc="appeal density (1+a)(1-x)^a"))
+    heat_mean: float = _f(0.2, rng(0, 1, doc="mean heat of posts"))
+    heat_spread: float = _f(0.4, rng(0, 2, doc="width of the uniform heat noise"))
+    # session behaviour
+    p_post: float = _f(0.5, rng(0, 1, doc="P(write a new post) per session"))
+    engage_scale: float = _f(0.5, rng(0, 100, doc="scales P(engage) = appeal x interest x heat"))
+    w_like: float = _f(0.6, rng(0, None, doc="relative weight of likes among engagements"))
+    w_repost: float = _f(0.25, rng(0, None, doc="relative weight of reposts"))
+    w_reply: float = _f(0.1, rng(0, None, doc="relative weight of replies"))
+    w_quote: float = _f(0.05, rng(0, None, doc="relative weight of quotes"))
+    follow_on_engage: float = _f(
+        0.02, rng(0, 1, doc="P(follow the author after reposting/quoting)")
+    )
+    follow_back: float = _f(0.3, rng(0, 1, doc="P(follow back a new follower)"))
+    unfollow_rate: float = _f(0.0, rng(0, 1, doc="P(unfollow a random friend) per session"))
+    list_read_prob: float = _f(
+        0.0, rng(0, 1, doc="P(a list subscriber reads its list instead of home)")
+    )
+    # time and measures
+    days: float = _f(1.0, rng(0, 100_000, lo_open=True, doc="simulated days"))
+    ticks_per_day: int = _f(24, rng(1, 1440, integer=True, doc="steps per day"))
+    measure_every: int = _f(1, rng(1, None, integer=True, doc="ticks between measurements"))
+
+    def __post_init__(self) -> None:
+        validate(self)
+        if len(self.communities) == 0 or len(self.communities) > 127:
+            raise ConfigError("need 1 to 127 communities", key="communities")
+        for name, share in self.communities:
+            if not isinstance(name, str) or not isinstance(share, int | float) or share < 0:
+                raise ConfigError(
+                    f"each community is (name, share >= 0), got ({name!r}, {share!r})",
+                    key="communities",
+                )
+        if sum(s for _, s in self.communities) <= 0:
+            raise ConfigError("community shares must not all be zero", key="communities")
+        if len(self.positions) != len(self.communities):
+            raise ConfigError(
+                f"one position per community: {len(self.communities)} communities, {len(self.positions)} positions",
+                key="positions",
+            )
+        if any(not -1 <= p <= 1 for p in self.positions):
+            raise ConfigError("positions must be in [-1, 1]", key="positions")
+        if self.w_like + self.w_repost + self.w_reply + self.w_quote <= 0:
+            raise ConfigError("at least one engagement weight must be > 0", key="w_like")
+        if self.mean_follows >= self.accounts:
+            raise ConfigError(f"must be below accounts ({self.accounts})", key="mean_follows")
+
+    @property
+    def ticks(self) -> int:
+        return max(1, round(self.days * self.ticks_per_day))
