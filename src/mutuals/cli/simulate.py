@@ -1,0 +1,248 @@
+"""``mutuals simulate``: run a scenario and write its tables."""
+
+from __future__ import annotations
+
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mutuals.errors import MutualsError
+
+__all__ = ["simulate"]
+
+
+def _parse_set(items: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
+        key, raw = item.split("=", 1)
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw  # a bare word: treat as a string
+        out[key.strip()] = value
+    return out
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:,.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    return str(v)
+
+
+def _table(rows: list[tuple[str, Any]]) -> str:
+    w = max(len(k) for k, _ in rows)
+    return "\n".join(f"  {k:<{w}}  {_fmt(v)}" for k, v in rows)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.argument("scenario", default="default", metavar="[SCENARIO]")
+@click.option(
+    "--accounts", type=int, help="Accounts (platform) or humans (simsom); overrides the scenario."
+)
+@click.option("--days", type=float, help="Simulated days (platform).")
+@click.option("--steps", type=int, help="Ticks to run (platform) or the step cap (simsom).")
+@click.option(
+    "--seed",
+    type=int,
+    help="The run's seed; default: the scenario file's, else fresh entropy (recorded).",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override any scenario parameter (repeatable).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder [default: runs/SCENARIO-SEED].",
+)
+@click.option("--threads", type=int, help="Numba threads (results do not depend on it).")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
+@click.option(
+    "--show-params",
+    is_flag=True,
+    help="Print the scenario's parameters with their allowed ranges, then exit.",
+)
+def simulate(
+    scenario: str,
+    accounts: int | None,
+    days: float | None,
+    steps: int | None,
+    seed: int | None,
+    sets: tuple[str, ...],
+    out: Path | None,
+    threads: int | None,
+    progress: bool,
+    show_params: bool,
+) -> None:
+    """Run SCENARIO on the simulated platform and write its tables.
+
+    SCENARIO is a built-in name (default, ranked, simsom) or a scenario TOML
+    file. Outputs go to --out as Parquet tables plus manifest.json (parameters,
+    seed, versions): the same seed gives byte-identical tables.
+
+    \b
+    Examples:
+      mutuals simulate                          # default platform, one day
+      mutuals simulate ranked --accounts 100000 --days 2 --seed 1
+      mutuals simulate simsom --set gamma=0.1 --seed 3
+      mutuals simulate my-campaign.toml --set ranking='"ranked"'
+    """
+    try:
+        _simulate(scenario, accounts, days, steps, seed, sets, out, threads, progress, show_params)
+    except MutualsError as e:
+        raise click.ClickException(str(e)) from None
+
+
+def _simulate(
+    scenario, accounts, days, steps, seed, sets, out, threads, progress, show_params
+) -> None:
+    from mutuals._random import seed_entropy
+    from mutuals.scenarios.load import load_scenario
+    from mutuals.scenarios.params import describe
+
+    sc = load_scenario(scenario)
+    overrides = _parse_set(sets)
+    if accounts is not None:
+        overrides["accounts" if sc.model == "platform" else "n_humans"] = accounts
+    if days is not None:
+        if sc.model != "platform":
+            raise click.UsageError("--days applies to platform scenarios; use --steps for simsom")
+        overrides["days"] = days
+    if steps is not None:
+        if sc.model == "platform":
+            tpd = overrides.get("ticks_per_day", sc.params.ticks_per_day)
+            overrides["days"] = steps / tpd
+        else:
+            overrides["max_steps"] = steps
+    sc = sc.with_overrides(overrides)
+    if show_params:
+        for name, allowed, doc, _ in describe(type(sc.params)):
+            click.echo(f"{name:<18} = {getattr(sc.params, name)!r:<16} {allowed}  {doc}")
+        return
+    if threads is not None:
+        import numba
+
+        if not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
+            raise click.BadParameter(
+                f"must be in [1, {numba.config.NUMBA_NUM_THREADS}]", param_hint="--threads"
+            )
+        numba.set_num_threads(threads)
+    run_seed = seed_entropy(seed if seed is not None else sc.seed)
+    out = out or Path("runs") / f"{sc.name}-{run_seed}"
+    manifest: dict[str, Any] = {
+        "scenario": sc.name,
+        "model": sc.model,
+        "params": sc.describe_params(),
+        "seed": run_seed,
+        "command": sys.argv,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    click.echo(f"mutuals simulate: scenario {sc.name} ({sc.model}), seed {run_seed}", err=True)
+    t0 = time.perf_counter()
+    if sc.model == "simsom":
+        tables, rows = _run_simsom(sc.params, run_seed, progress, manifest)
+    else:
+        tables, rows = _run_platform(sc.params, run_seed, progress, manifest)
+    manifest["seconds"] = time.perf_counter() - t0
+    from mutuals.io.runs import write_run
+
+    write_run(out, tables, manifest)
+    click.echo(_table(rows))
+    click.echo(f"wrote {', '.join(f'{k}.parquet' for k in tables)} and manifest.json to {out}")
+
+
+def _bar(total: int, enabled: bool, label: str):
+    return click.progressbar(
+        length=total, label=label, file=sys.stderr, show_pos=True, hidden=not enabled
+    )
+
+
+def _run_platform(params, seed: int, progress: bool, manifest: dict[str, Any]):
+    import numpy as np
+
+    from mutuals.engine.platform import Simulation
+
+    t0 = time.perf_counter()
+    click.echo(
+        f"generating {params.accounts:,} accounts, ~{params.mean_follows:g} follows each ...",
+        err=True,
+    )
+    sim = Simulation(params, seed=seed)
+    gen = time.perf_counter() - t0
+    with _bar(params.ticks, progress, "simulating") as bar:
+        last = [0]
+
+        def tick(done: int, total: int) -> None:
+            bar.update(done - last[0])
+            last[0] = done
+
+        result = sim.run(progress=tick)
+    s = result.summary
+    manifest["summary"] = s
+    steps = result.steps
+    last_row = (
+        {k: steps.column(k)[-1].as_py() for k in steps.column_names} if steps.num_rows else {}
+    )
+    posts = result.posts
+    kinds = posts.column("kind").to_numpy(zero_copy_only=False)
+    orig = kinds == "post"
+    reach = posts.column("deliveries").to_numpy()[orig]
+    rows = [
+        ("accounts", s["accounts"]),
+        ("follows (start -> end)", f"{s['follows_at_start']:,} -> {s['follows_at_end']:,}"),
+        ("simulated days", s["days"]),
+        ("sessions", s["sessions"]),
+        (
+            "posts / reposts / replies / quotes",
+            " / ".join(
+                f"{int((kinds == k).sum()):,}" for k in ("post", "repost", "reply", "quote")
+            ),
+        ),
+        ("feed deliveries", s["deliveries"]),
+        ("mean feed quality", last_row.get("feed_quality", float("nan"))),
+        ("topic repetition", last_row.get("topic_repetition", float("nan"))),
+        ("source repetition", last_row.get("source_repetition", float("nan"))),
+        ("tau_b quality vs reposts", last_row.get("tau_b", float("nan"))),
+        ("median reach per post", float(np.median(reach)) if reach.size else float("nan")),
+        ("median followers", last_row.get("median_followers", float("nan"))),
+        ("share under 1k followers", last_row.get("share_under_1k", float("nan"))),
+        ("graph generation (s)", gen),
+        ("simulation (s)", s["run_seconds"]),
+        (
+            "sessions per second",
+            s["sessions"] / s["run_seconds"] if s["run_seconds"] else float("nan"),
+        ),
+    ]
+    return result.tables, rows
+
+
+def _run_simsom(params, seed: int, progress: bool, manifest: dict[str, Any]):
+    from mutuals.engine.simsom import run_simsom
+
+    with _bar(params.max_steps, progress, "simsom steps (stops at convergence)") as bar:
+        r = run_simsom(params, seed=seed, progress=lambda step, q: bar.update(1))
+    manifest["summary"] = r.summary()
+    manifest["network"] = r.network
+    rows = [
+        ("humans / bots", f"{params.n_humans:,} / {params.n_bots:,}"),
+        ("follows", r.network["edges"]),
+        ("steps (converged)", f"{r.steps} ({'yes' if r.converged else 'no: hit max_steps'})"),
+        ("average quality", r.quality),
+        ("smoothed quality", r.smoothed_quality),
+        ("diversity (entropy)", r.diversity),
+        ("discriminative power (tau-b)", r.tau),
+        ("messages", r.messages.num_rows),
+        ("seconds", r.seconds),
+    ]
+    return {"timeline": r.timeline, "messages": r.messages}, rows

@@ -1,0 +1,68 @@
+"""Run outputs: one Parquet file per table plus ``manifest.json``.
+
+The manifest records everything needed to reproduce the run: the scenario and
+its parameters, the seed, the package and library versions, the command line.
+Tables hold only what the seed determines (no timings), so the same seed gives
+byte-identical Parquet files.
+"""
+
+from __future__ import annotations
+
+import json
+import platform as _platform
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mutuals.errors import InputError
+
+__all__ = ["environment", "read_run", "write_run"]
+
+
+def environment() -> dict[str, str]:
+    """Versions that affect results."""
+    import numba
+    import numpy
+
+    from mutuals import __version__
+
+    return {
+        "mutuals": __version__,
+        "python": sys.version.split()[0],
+        "numpy": numpy.__version__,
+        "numba": numba.__version__,
+        "pyarrow": pa.__version__,
+        "platform": _platform.platform(),
+    }
+
+
+def write_run(out: str | Path, tables: Mapping[str, pa.Table], manifest: Mapping[str, Any]) -> Path:
+    """Write ``tables`` as ``<name>.parquet`` and ``manifest.json`` into ``out``."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"output {str(path)!r} exists and is not a folder")
+    path.mkdir(parents=True, exist_ok=True)
+    for name, table in tables.items():
+        pq.write_table(table, path / f"{name}.parquet", compression="zstd")
+    full = {
+        **manifest,
+        "tables": {k: t.num_rows for k, t in tables.items()},
+        "environment": environment(),
+    }
+    (path / "manifest.json").write_text(json.dumps(full, indent=2, default=str) + "\n")
+    return path
+
+
+def read_run(path: str | Path) -> tuple[dict[str, pa.Table], dict[str, Any]]:
+    """Read a run folder back: its tables and its manifest."""
+    p = Path(path)
+    man = p / "manifest.json"
+    if not man.is_file():
+        raise InputError(f"{str(p)!r} holds no manifest.json: not a run folder")
+    manifest = json.loads(man.read_text())
+    tables = {name: pq.read_table(p / f"{name}.parquet") for name in manifest.get("tables", {})}
+    return tables, manifest

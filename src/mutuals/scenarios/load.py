@@ -1,0 +1,132 @@
+"""Scenario files (TOML) and built-in scenarios.
+
+A scenario file names its model and gives parameters in a section of the same
+name; every key is checked against its declared range::
+
+    scenario = "platform"        # or "simsom"
+    seed = 42                    # optional; the command line's --seed wins
+
+    [platform]
+    accounts = 20000
+    ranking = "ranked"
+    communities = { organisers = 0.1, mainstream = 0.8, hostile = 0.1 }
+    positions = [-0.6, 0.0, 0.7]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mutuals.errors import ConfigError
+from mutuals.scenarios.platform import PlatformParams
+from mutuals.scenarios.simsom import SimSoMParams
+
+__all__ = ["BUILTIN", "Scenario", "load_scenario", "scenario_from_mapping"]
+
+MODELS: dict[str, type] = {"platform": PlatformParams, "simsom": SimSoMParams}
+
+#: Built-in scenarios: name -> (model, parameter overrides, description).
+BUILTIN: dict[str, tuple[str, dict[str, Any], str]] = {
+    "default": ("platform", {}, "10k accounts in three communities, chronological feeds, one day"),
+    "ranked": ("platform", {"ranking": "ranked"}, "the default with engagement-ranked feeds"),
+    "simsom": ("simsom", {}, "SimSoM as published: 10k humans, 500 bots, gamma 0.01"),
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A model name, its checked parameters, and an optional seed from the file."""
+
+    name: str
+    model: str
+    params: Any
+    seed: int | None = None
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A copy with some parameters replaced (checked like the file's)."""
+        if not overrides:
+            return self
+        values = {**_as_mapping(self.params), **overrides}
+        return dataclasses.replace(self, params=_build(self.model, values))
+
+    def describe_params(self) -> dict[str, Any]:
+        return _as_mapping(self.params)
+
+
+def _as_mapping(params: Any) -> dict[str, Any]:
+    return {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
+
+
+def _build(model: str, values: Mapping[str, Any]) -> Any:
+    cls = MODELS[model]
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}",
+            key=model,
+        )
+    values = dict(values)
+    if model == "platform":
+        comm = values.get("communities")
+        if isinstance(comm, Mapping):
+            values["communities"] = tuple((str(k), v) for k, v in comm.items())
+        elif isinstance(comm, list):
+            values["communities"] = tuple(tuple(x) for x in comm)
+        if isinstance(values.get("positions"), list):
+            values["positions"] = tuple(values["positions"])
+    try:
+        return cls(**values)
+    except ConfigError as e:
+        msg = str(e)
+        if e.key and msg.startswith(f"{e.key}: "):
+            msg = msg[len(e.key) + 2 :]
+        raise ConfigError(msg, key=f"{model}.{e.key}" if e.key else model) from None
+    except TypeError as e:  # wrong structure, e.g. a table where a number was expected
+        raise ConfigError(str(e), key=model) from None
+
+
+def scenario_from_mapping(data: Mapping[str, Any], *, name: str = "<mapping>") -> Scenario:
+    """Build a scenario from a parsed TOML document."""
+    model = data.get("scenario", "platform")
+    if model not in MODELS:
+        raise ConfigError(
+            f"got {model!r}; allowed: {', '.join(repr(m) for m in MODELS)}", key="scenario"
+        )
+    extra = sorted(set(data) - {"scenario", "seed", model})
+    if extra:
+        raise ConfigError(
+            f"unknown top-level key(s) {', '.join(extra)}; allowed: scenario, seed, [{model}]",
+            key=extra[0],
+        )
+    seed = data.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ConfigError(f"got {seed!r}; allowed: a non-negative integer", key="seed")
+    section = data.get(model, {})
+    if not isinstance(section, Mapping):
+        raise ConfigError("must be a table of parameters", key=model)
+    return Scenario(name=name, model=model, params=_build(model, section), seed=seed)
+
+
+def load_scenario(spec: str | Path) -> Scenario:
+    """A built-in scenario by name, or a TOML file by path."""
+    s = str(spec)
+    if s in BUILTIN:
+        model, overrides, _ = BUILTIN[s]
+        return Scenario(name=s, model=model, params=_build(model, overrides))
+    path = Path(s)
+    if not path.is_file():
+        raise ConfigError(
+            f"{s!r} is neither a built-in scenario ({', '.join(BUILTIN)}) nor a TOML file",
+            key="scenario",
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    return scenario_from_mapping(data, name=path.stem)
