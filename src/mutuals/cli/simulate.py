@@ -66,6 +66,12 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder [default: runs/SCENARIO-SEED].",
 )
+@click.option(
+    "--graph",
+    "graph_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Run on a real follow graph: a SNAP edge list (.txt/.gz, 'follower friend' per line) or a Parquet follows table.",
+)
 @click.option("--threads", type=int, help="Numba threads (results do not depend on it).")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
 @click.option(
@@ -81,6 +87,7 @@ def simulate(
     seed: int | None,
     sets: tuple[str, ...],
     out: Path | None,
+    graph_path: Path | None,
     threads: int | None,
     progress: bool,
     show_params: bool,
@@ -99,13 +106,25 @@ def simulate(
       mutuals simulate my-campaign.toml --set ranking='"ranked"'
     """
     try:
-        _simulate(scenario, accounts, days, steps, seed, sets, out, threads, progress, show_params)
+        _simulate(
+            scenario,
+            accounts,
+            days,
+            steps,
+            seed,
+            sets,
+            out,
+            graph_path,
+            threads,
+            progress,
+            show_params,
+        )
     except MutualsError as e:
         raise click.ClickException(str(e)) from None
 
 
 def _simulate(
-    scenario, accounts, days, steps, seed, sets, out, threads, progress, show_params
+    scenario, accounts, days, steps, seed, sets, out, graph_path, threads, progress, show_params
 ) -> None:
     from mutuals._random import seed_entropy
     from mutuals.scenarios.load import load_scenario
@@ -125,6 +144,26 @@ def _simulate(
             overrides["days"] = steps / tpd
         else:
             overrides["max_steps"] = steps
+    loaded = None
+    if graph_path is not None:
+        if sc.model != "platform":
+            raise click.UsageError("--graph applies to platform scenarios")
+        from mutuals.graphs.load import load_edgelist, load_parquet_edges
+
+        loaded = (
+            load_parquet_edges(graph_path)
+            if graph_path.suffix == ".parquet"
+            else load_edgelist(graph_path)
+        )
+        click.echo(
+            f"loaded {graph_path}: {loaded.graph.n_accounts:,} accounts, {loaded.graph.n_follows:,} follows",
+            err=True,
+        )
+        overrides["accounts"] = loaded.graph.n_accounts
+        overrides.setdefault(
+            "mean_follows",
+            min(loaded.graph.n_follows / loaded.graph.n_accounts, loaded.graph.n_accounts - 1),
+        )
     sc = sc.with_overrides(overrides)
     if show_params:
         for name, allowed, doc, _ in describe(type(sc.params)):
@@ -153,7 +192,9 @@ def _simulate(
     if sc.model == "simsom":
         tables, rows = _run_simsom(sc.params, run_seed, progress, manifest)
     else:
-        tables, rows = _run_platform(sc.params, run_seed, progress, manifest)
+        if loaded is not None:
+            manifest["graph"] = {"path": str(graph_path), **loaded.report}
+        tables, rows = _run_platform(sc.params, run_seed, progress, manifest, loaded)
     manifest["seconds"] = time.perf_counter() - t0
     from mutuals.io.runs import write_run
 
@@ -168,17 +209,31 @@ def _bar(total: int, enabled: bool, label: str):
     )
 
 
-def _run_platform(params, seed: int, progress: bool, manifest: dict[str, Any]):
+def _run_platform(params, seed: int, progress: bool, manifest: dict[str, Any], loaded=None):
     import numpy as np
 
     from mutuals.engine.platform import Simulation
 
     t0 = time.perf_counter()
-    click.echo(
-        f"generating {params.accounts:,} accounts, ~{params.mean_follows:g} follows each ...",
-        err=True,
-    )
-    sim = Simulation(params, seed=seed)
+    if loaded is None:
+        click.echo(
+            f"generating {params.accounts:,} accounts, ~{params.mean_follows:g} follows each ...",
+            err=True,
+        )
+        sim = Simulation(params, seed=seed)
+    else:
+        from mutuals.graphs.generate import PopulationSpec, generate_population
+
+        rng = np.random.default_rng(seed)
+        pop = generate_population(
+            PopulationSpec(
+                n_accounts=params.accounts, communities=params.communities, positions=params.positions,
+                mean_activity=params.mean_activity, activity_sigma=params.activity_sigma,
+                attention=params.attention, follow_budget=params.follow_budget,
+            ),
+            seed=rng,
+        )  # fmt: skip
+        sim = Simulation(params, seed=rng, accounts=pop, graph=loaded.graph)
     gen = time.perf_counter() - t0
     with _bar(params.ticks, progress, "simulating") as bar:
         last = [0]
