@@ -106,3 +106,208 @@ def reference_simsom_step(
     for r in range(n):
         reference_deliver(feeds[r], inbox[r], capacity, compat)
     return act, next_id
+
+
+# -- platform engine twins --------------------------------------------------------------
+
+
+def reference_read(
+    reader: int, entries: list[tuple[int, int]], k: int, ranked: bool, now: int, s: dict
+) -> list[int]:
+    """Posts a session reads: ``entries`` are (post, arrival tick), newest first.
+
+    Chronological: newest first; ranked: by predicted engagement (stable for
+    ties). Either way a root is read at most once, and at most ``k`` items.
+    """
+    root = s["root"]
+    if ranked:
+        scored = []
+        for j, (p, t) in enumerate(entries):
+            r = root[p]
+            score = (
+                float(s["appeal"][r])
+                * (0.5 + float(s["interest"][reader, s["topic"][r]]))
+                * (1.0 + s["heat_weight"] * float(s["heat"][r]))
+                * 0.5 ** ((now - t) / s["half_life"])
+            )
+            scored.append((-score, j, p))
+        entries_in_order = [p for _, _, p in sorted(scored)]
+    else:
+        entries_in_order = [p for p, _ in entries]
+    out: list[int] = []
+    seen_roots: set[int] = set()
+    for p in entries_in_order:
+        if root[p] in seen_roots:
+            continue
+        seen_roots.add(root[p])
+        out.append(p)
+        if len(out) == k:
+            break
+    return out
+
+
+def reference_sessions(
+    sessions: NDArray[np.int32], u: NDArray[np.float64], now: int, s: dict
+) -> dict:
+    """Pure-Python twin of :func:`mutuals.kernels.platform.run_sessions`.
+
+    ``s`` holds the state arrays (modified in place) and parameters by name.
+    Returns the new rows as a list of dicts and the follow requests.
+    """
+    U_POST, U_TOPIC, U_QUALITY, U_APPEAL, U_HEAT, U_FOLLOW, U_LIST, U_ITEMS = range(8)
+    new_rows: list[dict] = []
+    follows: list[tuple[int, int]] = []
+    n_next = s["n_posts"]
+    F = s["ring_item"].shape[1]
+    R = s["recent"].shape[1]
+    w_total = s["w_like"] + s["w_repost"] + s["w_reply"] + s["w_quote"]
+
+    def add_row(**row: float) -> int:
+        nonlocal n_next
+        row["id"] = n_next
+        for key in (
+            "author",
+            "time",
+            "kind",
+            "parent",
+            "root",
+            "topic",
+            "quality",
+            "appeal",
+            "heat",
+        ):
+            s[key][n_next] = row[key]
+        new_rows.append(row)
+        n_next += 1
+        return n_next - 1
+
+    def remember(a: int, q: int) -> None:
+        s["recent"][a, s["recent_head"][a] % R] = q
+        s["recent_head"][a] += 1
+
+    for i, a in enumerate(sessions.tolist()):
+        k = int(s["attention"][a])
+        lst = int(s["list_of"][a])
+        if lst >= 0 and u[i, U_LIST] < s["list_read_prob"]:
+            cand = []
+            for m in s["list_members"][s["list_ptr"][lst] : s["list_ptr"][lst + 1]].tolist():
+                h = int(s["recent_head"][m])
+                cand += [int(s["recent"][m, (h - 1 - j) % R]) for j in range(min(R, h))]
+            read = sorted(cand, reverse=True)[:k]
+        else:
+            h, c = int(s["head"][a]), int(s["count"][a])
+            entries = [
+                (int(s["ring_item"][a, (h - 1 - j) % F]), int(s["ring_time"][a, (h - 1 - j) % F]))
+                for j in range(c)
+            ]
+            read = reference_read(a, entries, k, s["ranked"], now, s)
+        for j, p in enumerate(read):
+            rt = int(s["root"][p])
+            s["views"][rt] += 1
+            s["exposures"][s["community"][s["author"][rt]], s["community"][a]] += 1
+            t = int(s["topic"][rt])
+            pe = min(
+                1.0,
+                s["engage_scale"]
+                * float(s["appeal"][rt])
+                * (0.5 + float(s["interest"][a, t]))
+                * (1.0 + s["heat_weight"] * float(s["heat"][rt])),
+            )
+            x = float(u[i, U_ITEMS + j])
+            engaged = x < pe
+            if s["interest_lr"] > 0:
+                s["interest"][a, t] += s["interest_lr"] * (
+                    (1.0 if engaged else 0.0) - s["interest"][a, t]
+                )
+            if not engaged or s["author"][rt] == a:
+                continue
+            pos = x / pe * w_total
+            if pos < s["w_like"]:
+                s["likes"][rt] += 1
+                continue
+            if pos < s["w_like"] + s["w_repost"]:
+                kind = 1
+                s["reposts"][rt] += 1
+            elif pos < s["w_like"] + s["w_repost"] + s["w_reply"]:
+                kind = 2
+                s["replies"][p] += 1
+            else:
+                kind = 3
+                s["quotes"][rt] += 1
+            q = add_row(
+                author=a, time=now, kind=kind, parent=p if kind == 2 else rt, root=rt if kind == 1 else n_next,
+                topic=t, quality=s["quality"][rt], appeal=s["appeal"][rt], heat=s["heat"][rt],
+            )  # fmt: skip
+            if kind != 2:
+                remember(a, q)
+                if u[i, U_FOLLOW] < s["follow_on_engage"]:
+                    follows.append((a, int(s["author"][rt])))
+        if u[i, U_POST] < s["p_post"]:
+            cum = s["topic_pref"][a]
+            topic = next((t for t in range(cum.size) if u[i, U_TOPIC] < cum[t]), cum.size - 1)
+            lam = s["quality_lambda"]
+            if s["is_bot"][a]:
+                quality = 0.0
+            elif lam == 0:
+                quality = float(u[i, U_QUALITY])
+            else:
+                quality = math.log1p(float(u[i, U_QUALITY]) * math.expm1(lam)) / lam
+            appeal = 1.0 - (1.0 - float(u[i, U_APPEAL])) ** (1.0 / (1.0 + s["appeal_exponent"]))
+            heat = min(
+                1.0,
+                max(0.0, float(s["heat_mean"][a]) + s["heat_spread"] * (float(u[i, U_HEAT]) - 0.5)),
+            )
+            q = add_row(
+                author=a,
+                time=now,
+                kind=0,
+                parent=-1,
+                root=n_next,
+                topic=topic,
+                quality=quality,
+                appeal=appeal,
+                heat=heat,
+            )
+            remember(a, q)
+    return {"rows": new_rows, "follows": follows, "n_posts": n_next}
+
+
+def reference_deliver_ring(
+    first: int, last: int, s: dict, followers: list[list[int]], now: int
+) -> int:
+    """Twin of :func:`mutuals.kernels.platform.deliver_ring` with explicit ring writes."""
+    F = s["ring_item"].shape[1]
+    total = 0
+    for p in range(first, last):
+        if s["kind"][p] == 2:
+            continue
+        for r in followers[int(s["author"][p])]:
+            h = int(s["head"][r])
+            s["ring_item"][r, h] = p
+            s["ring_time"][r, h] = now
+            s["head"][r] = (h + 1) % F
+            s["count"][r] = min(F, int(s["count"][r]) + 1)
+            s["deliveries"][s["root"][p]] += 1
+            total += 1
+    return total
+
+
+def reference_feed_stats(items: list[int], s: dict, n_topics: int) -> tuple[float, float, float]:
+    """Mean root quality, topic repetition and author repetition of one feed."""
+    if not items:
+        return math.nan, math.nan, math.nan
+    roots = [int(s["root"][p]) for p in items]
+    quality = sum(float(s["quality"][r]) for r in roots) / len(items)
+    if len(items) < 2:
+        return quality, math.nan, math.nan
+
+    def rep(labels: list[int], k: int) -> float:
+        counts: dict[int, int] = {}
+        for x in labels:
+            counts[x] = counts.get(x, 0) + 1
+        h = -sum(c / len(labels) * math.log(c / len(labels)) for c in counts.values())
+        return 1.0 - h / math.log(k) if k > 1 else 0.0
+
+    topics = [int(s["topic"][r]) for r in roots]
+    authors = [int(s["author"][p]) for p in items]
+    return quality, rep(topics, min(n_topics, len(items))), rep(authors, len(items))

@@ -34,9 +34,10 @@ _COLUMNS: dict[str, tuple[type, int | float]] = {
 class PostTable:
     """Columns of every post, repost, reply and quote created in a run.
 
-    ``root`` is the original post of a repost (itself for a post), ``parent``
-    the row a repost, reply or quote responds to (-1 for a post), so cascades
-    and threads can be rebuilt.
+    ``root`` is the cascade root: for a repost, the post or quote it reposts;
+    for every other row, itself (a quote starts a cascade of its own).
+    ``parent`` is the row a repost, reply or quote responds to (-1 for a
+    post), so cascades and reply threads can be rebuilt.
     """
 
     def __init__(self, capacity: int = 1024) -> None:

@@ -1,0 +1,166 @@
+"""`mutuals simulate` end to end."""
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from mutuals.cli.main import main
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_default_scenario_end_to_end(runner, tmp_path):
+    out = tmp_path / "run"
+    res = runner.invoke(
+        main,
+        [
+            "simulate",
+            "--accounts",
+            "600",
+            "--days",
+            "0.5",
+            "--seed",
+            "4",
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "mean feed quality" in res.output and "sessions per second" in res.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 4 and manifest["params"]["accounts"] == 600
+    assert manifest["environment"]["mutuals"]
+    steps = pq.read_table(out / "steps.parquet")
+    assert steps.num_rows == 12  # 0.5 day x 24 ticks
+    posts = pq.read_table(out / "posts.parquet")
+    assert posts.num_rows == manifest["tables"]["posts"] > 0
+    accounts = pq.read_table(out / "accounts.parquet")
+    assert accounts.num_rows == 600
+
+
+def test_same_seed_gives_byte_identical_tables(runner, tmp_path):
+    for name in ("a", "b"):
+        args = [
+            "simulate",
+            "ranked",
+            "--accounts",
+            "500",
+            "--days",
+            "0.25",
+            "--seed",
+            "8",
+            "--out",
+            str(tmp_path / name),
+            "--no-progress",
+        ]
+        assert runner.invoke(main, args).exit_code == 0
+    for table in ("steps", "posts", "accounts", "exposures", "trending"):
+        assert (tmp_path / "a" / f"{table}.parquet").read_bytes() == (
+            tmp_path / "b" / f"{table}.parquet"
+        ).read_bytes()
+
+
+def test_simsom_scenario(runner, tmp_path):
+    out = tmp_path / "s"
+    args = [
+        "simulate",
+        "simsom",
+        "--accounts",
+        "300",
+        "--steps",
+        "60",
+        "--set",
+        "mean_follows=15",
+        "--set",
+        "burn_in=10",
+        "--set",
+        "window=10",
+        "--seed",
+        "1",
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "average quality" in res.output
+    assert pq.read_table(out / "timeline.parquet").num_rows >= 30
+
+
+def test_scenario_file_and_errors_name_the_key(runner, tmp_path):
+    good = tmp_path / "camp.toml"
+    good.write_text(
+        'scenario = "platform"\nseed = 5\n[platform]\naccounts = 400\nmean_follows = 10\ndays = 0.25\nranking = "ranked"\ncommunities = { a = 0.5, b = 0.5 }\npositions = [-0.5, 0.5]\n'
+    )
+    res = runner.invoke(
+        main, ["simulate", str(good), "--out", str(tmp_path / "o"), "--no-progress"]
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "o" / "manifest.json").read_text())["seed"] == 5
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[platform]\nhomophily = 2.0\n")
+    res = runner.invoke(main, ["simulate", str(bad), "--no-progress"])
+    assert res.exit_code != 0
+    assert "platform.homophily" in res.output and "[0, 1]" in res.output
+
+    bad.write_text("[platform]\nhomophilly = 0.5\n")
+    res = runner.invoke(main, ["simulate", str(bad)])
+    assert "unknown key(s) homophilly" in res.output and "homophily" in res.output
+
+    bad.write_text("[platform\n")
+    assert "not valid TOML" in runner.invoke(main, ["simulate", str(bad)]).output
+    assert "neither a built-in" in runner.invoke(main, ["simulate", "nope"]).output
+    res = runner.invoke(main, ["simulate", "--set", "ranking=sideways", "--accounts", "100"])
+    assert "platform.ranking" in res.output and "chronological" in res.output
+
+
+def test_help_documents_every_option(runner):
+    res = runner.invoke(main, ["simulate", "--help"])
+    assert res.exit_code == 0
+    for opt in (
+        "--accounts",
+        "--days",
+        "--steps",
+        "--seed",
+        "--set",
+        "--out",
+        "--graph",
+        "--threads",
+        "--show-params",
+    ):
+        assert opt in res.output
+    res = runner.invoke(main, ["simulate", "simsom", "--show-params"])
+    assert "gamma" in res.output and "[0, 1]" in res.output
+
+
+def test_simulate_on_a_real_graph(runner, tmp_path, shared_data):
+    ego = shared_data / "graph-snap-ego-twitter" / "sample_egos" / "18988524.edges"
+    res = runner.invoke(
+        main,
+        [
+            "simulate",
+            "--graph",
+            str(ego),
+            "--days",
+            "0.25",
+            "--seed",
+            "1",
+            "--out",
+            str(tmp_path / "g"),
+            "--no-progress",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((tmp_path / "g" / "manifest.json").read_text())
+    assert manifest["graph"]["edges"] > 0
+    assert (
+        manifest["params"]["accounts"]
+        == pq.read_table(tmp_path / "g" / "accounts.parquet").num_rows
+    )

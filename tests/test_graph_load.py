@@ -1,0 +1,86 @@
+"""Loading real follow graphs."""
+
+import gzip
+
+import networkx as nx
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from mutuals.errors import DataFormatError, InputError
+from mutuals.graphs.load import load_edgelist, load_parquet_edges
+
+
+def test_snap_ego_file_matches_networkx(shared_data):
+    path = shared_data / "graph-snap-ego-twitter" / "sample_egos" / "18988524.edges"
+    loaded = load_edgelist(path)
+    G = nx.read_edgelist(path, create_using=nx.DiGraph, nodetype=int)
+    G.remove_edges_from(nx.selfloop_edges(G))
+    assert loaded.graph.n_accounts == G.number_of_nodes()
+    assert loaded.graph.n_follows == G.number_of_edges()
+    f, t = loaded.graph.edges()
+    got = set(zip(loaded.labels[f].tolist(), loaded.labels[t].tolist(), strict=True))
+    assert got == set(G.edges())
+    indeg = dict(G.in_degree())
+    assert [
+        indeg[label] for label in loaded.labels.tolist()
+    ] == loaded.graph.followers_count.tolist()
+
+
+def test_combined_snap_graph_size(shared_data):
+    loaded = load_edgelist(shared_data / "graph-snap-ego-twitter" / "twitter_combined.txt.gz")
+    # SNAP publishes 81,306 nodes and 1,768,149 edges, 14 of them self-loops
+    assert loaded.graph.n_accounts == 81_306
+    assert loaded.report["edges_in"] == 1_768_149
+    assert (
+        loaded.graph.n_follows
+        + loaded.report["self_follows_dropped"]
+        + loaded.report["duplicates_dropped"]
+        == 1_768_149
+    )
+
+
+def test_comments_gzip_strings_and_reverse(tmp_path):
+    p = tmp_path / "g.txt.gz"
+    with gzip.open(p, "wt") as fh:
+        fh.write(
+            "# a comment\n\nalice bob 3\nbob alice\ncarol alice\n% other comment\ncarol carol\n"
+        )
+    loaded = load_edgelist(p)
+    assert loaded.labels.tolist() == ["alice", "bob", "carol"]
+    assert loaded.report["lines_skipped_as_comments"] == 3
+    assert loaded.report["self_follows_dropped"] == 1
+    assert loaded.report["lines_with_extra_columns"] == 1
+    assert loaded.graph.followers_count.tolist() == [2, 1, 0]
+    rev = load_edgelist(p, reverse=True)
+    assert rev.graph.followers_count.tolist() == [1, 1, 1]
+
+
+def test_bad_edge_lists(tmp_path):
+    p = tmp_path / "bad.txt"
+    p.write_text("1 2\n3\n")
+    with pytest.raises(DataFormatError, match=":2: expected two ids"):
+        load_edgelist(p)
+    p.write_text("# nothing\n")
+    with pytest.raises(DataFormatError, match="no edges"):
+        load_edgelist(p)
+    p.write_bytes(b"\x1f\x8bnot really gzip")
+    with pytest.raises(DataFormatError, match="cannot read"):
+        load_edgelist(p)
+    p.write_bytes(b"1 2\n\xff\xfe 3\n")
+    with pytest.raises(DataFormatError):
+        load_edgelist(p)
+    with pytest.raises(InputError):
+        load_edgelist(tmp_path / "missing.txt")
+
+
+def test_parquet_edges_count_nulls(tmp_path):
+    t = pa.table({"follower_id": ["a", "b", None, "c"], "friend_id": ["b", "a", "a", None]})
+    pq.write_table(t, tmp_path / "f.parquet")
+    loaded = load_parquet_edges(tmp_path / "f.parquet")
+    assert loaded.report["null_rows_dropped"] == 2
+    assert loaded.graph.n_follows == 2
+    with pytest.raises(InputError, match="needs columns"):
+        load_parquet_edges(tmp_path / "f.parquet", follower="src")
+    assert np.array_equal(loaded.labels, np.array(["a", "b"], dtype=object))

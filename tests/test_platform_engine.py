@@ -1,0 +1,266 @@
+"""The platform engine: kernels against their reference twins, invariants, determinism."""
+
+import copy
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mutuals.engine.platform import Simulation, trending_table
+from mutuals.engine.reference import (
+    reference_deliver_ring,
+    reference_feed_stats,
+    reference_sessions,
+)
+from mutuals.errors import InputError
+from mutuals.kernels import platform as kp
+from mutuals.scenarios.platform import PlatformParams
+
+SMALL = {"accounts": 300, "mean_follows": 12, "ticks_per_day": 8}
+
+
+def _state(sim: Simulation) -> dict:
+    p = sim.params
+    c = sim.posts.cols
+    s = {k: c[k] for k in c}
+    s.update(
+        ring_item=sim.ring_item, ring_time=sim.ring_time, head=sim.head, count=sim.count,
+        interest=sim.interest, topic_pref=sim.topic_pref, heat_mean=sim.heat_mean,
+        recent=sim.recent, recent_head=sim.recent_head, exposures=sim.exposures,
+        list_ptr=sim.list_ptr, list_members=sim.list_members, list_of=sim.list_of,
+        community=sim.accounts.community, attention=sim.accounts.attention, is_bot=sim.accounts.is_bot,
+        n_posts=sim.posts.n, ranked=p.ranking == "ranked",
+    )  # fmt: skip
+    for k in ("p_post", "w_like", "w_repost", "w_reply", "w_quote", "engage_scale", "heat_weight", "half_life",
+              "interest_lr", "quality_lambda", "appeal_exponent", "heat_spread", "follow_on_engage", "list_read_prob"):  # fmt: skip
+        s[k] = getattr(p, k)
+    return s
+
+
+def _kernel(s: dict, sessions, u, now):
+    n = sessions.size
+    kmax = int(s["attention"].max())
+    fs = np.empty(n * kmax, np.int64)
+    fd = np.empty(n * kmax, np.int64)
+    out = kp.run_sessions(
+        sessions, u, now, s["ranked"], s["community"], s["attention"], s["is_bot"], s["interest"], s["topic_pref"],
+        s["ring_item"], s["ring_time"], s["head"], s["count"],
+        s["author"], s["time"], s["topic"], s["quality"], s["appeal"], s["heat"], s["kind"], s["parent"], s["root"],
+        s["views"], s["reposts"], s["replies"], s["quotes"], s["likes"], s["n_posts"],
+        s["p_post"], s["w_like"], s["w_repost"], s["w_reply"], s["w_quote"], s["engage_scale"], s["heat_weight"],
+        s["half_life"], s["interest_lr"], s["quality_lambda"], s["appeal_exponent"], s["heat_mean"], s["heat_spread"],
+        s["follow_on_engage"], s["exposures"], fs, fd,
+        s["list_ptr"], s["list_members"], s["list_of"], s["recent"], s["recent_head"], s["list_read_prob"],
+    )  # fmt: skip
+    return out, list(zip(fs[: out[1]].tolist(), fd[: out[1]].tolist(), strict=True))
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"ranking": "chronological"},
+        {
+            "ranking": "ranked",
+            "heat_weight": 2.0,
+            "list_read_prob": 0.5,
+            "engage_scale": 3.0,
+            "follow_on_engage": 0.5,
+        },
+        {
+            "ranking": "ranked",
+            "interest_lr": 0.0,
+            "quality_lambda": 0.0,
+            "attention": 3,
+            "feed_capacity": 5,
+        },
+    ],
+)
+def test_sessions_match_reference(extra):
+    sim = Simulation(PlatformParams(**SMALL, **extra), seed=3)
+    sim.add_list(members=np.arange(0, 300, 7), subscribers=np.arange(0, 300, 2))
+    for _ in range(6):  # build up feeds, posts and interests
+        sim.step()
+    sim.posts.reserve(5000)
+    rng = np.random.default_rng(9)
+    sessions = np.sort(rng.integers(0, 300, 200)).astype(np.int32)
+    u = rng.random((sessions.size, kp.U_ITEMS + int(sim.accounts.attention.max())))
+    a, b = _state(sim), copy.deepcopy(_state(sim))
+    (n_posts, n_follow, _, _), follows = _kernel(a, sessions, u, sim.tick)
+    ref = reference_sessions(sessions, u, sim.tick, b)
+    assert n_posts == ref["n_posts"] > sim.posts.n
+    assert n_follow == len(follows) and follows == ref["follows"]
+    for key, arr in a.items():
+        if isinstance(arr, np.ndarray):
+            if arr.dtype.kind == "f":
+                np.testing.assert_allclose(arr, b[key], rtol=1e-5, atol=1e-6, err_msg=key)
+            else:
+                np.testing.assert_array_equal(arr, b[key], err_msg=key)
+
+
+def test_delivery_and_feed_stats_match_reference():
+    sim = Simulation(PlatformParams(**SMALL, feed_capacity=7), seed=4)
+    for _ in range(5):
+        sim.step()
+    a, b = _state(sim), copy.deepcopy(_state(sim))
+    followers = [sim.graph.followers(i).tolist() for i in range(300)]
+    first, last = max(0, sim.posts.n - 300), sim.posts.n
+    fs, fl, fn = sim.graph.follower_rows
+    got = kp.deliver_ring(
+        first,
+        last,
+        a["author"],
+        a["kind"],
+        fs,
+        fl,
+        fn,
+        a["ring_item"],
+        a["ring_time"],
+        a["head"],
+        a["count"],
+        99,
+        a["deliveries"],
+        a["root"],
+    )
+    want = reference_deliver_ring(first, last, b, followers, 99)
+    assert got == want
+    for key in ("ring_item", "ring_time", "head", "count", "deliveries"):
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    q, t, s = np.empty(300), np.empty(300), np.empty(300)
+    kp.feed_stats(
+        a["ring_item"],
+        a["count"],
+        a["topic"],
+        a["author"],
+        a["quality"],
+        a["root"],
+        sim.params.n_topics,
+        q,
+        t,
+        s,
+    )
+    for r in range(300):
+        items = a["ring_item"][r, : a["count"][r]].tolist()
+        np.testing.assert_allclose(
+            [q[r], t[r], s[r]],
+            reference_feed_stats(items, b, sim.params.n_topics),
+            rtol=1e-9,
+            equal_nan=True,
+        )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    capacity=st.integers(1, 20),
+    budget=st.integers(0, 5),
+    unfollow=st.floats(0, 0.5),
+    follow_on_engage=st.floats(0, 1),
+    ranking=st.sampled_from(["chronological", "ranked"]),
+    extra_follows=st.lists(st.tuples(st.integers(0, 99), st.integers(0, 99)), max_size=40),
+)
+def test_invariants_hold_after_any_run(
+    seed, capacity, budget, unfollow, follow_on_engage, ranking, extra_follows
+):
+    p = PlatformParams(
+        accounts=100, mean_follows=8, ticks_per_day=4, days=1.5, feed_capacity=capacity, follow_budget=budget,
+        unfollow_rate=unfollow, follow_on_engage=follow_on_engage, ranking=ranking, engage_scale=3.0, follow_back=0.5,
+    )  # fmt: skip
+    sim = Simulation(p, seed=seed)
+    while sim.tick < p.ticks:
+        if sim.tick == 2 and extra_follows:
+            src, dst = zip(*extra_follows, strict=True)
+            sim.follow(np.array(src), np.array(dst))
+        sim.step()
+        # feeds never exceed their capacity
+        assert (sim.count <= capacity).all() and (sim.count >= 0).all()
+        # budgets never exceeded
+        assert (sim.follows_today <= sim.accounts.follow_budget).all()
+    # follower counts equal graph in-degrees
+    f, t = sim.graph.edges()
+    assert np.array_equal(sim.graph.followers_count, np.bincount(t, minlength=100))
+    assert np.array_equal(sim.graph.friends_count, np.bincount(f, minlength=100))
+    assert not (f == t).any() and np.unique(f.astype(np.int64) * 100 + t).size == f.size
+    # every response's parent and root exist and precede it; reposts point at originals
+    n = sim.posts.n
+    kind, parent, root = (sim.posts.cols[k][:n] for k in ("kind", "parent", "root"))
+    ids = np.arange(n)
+    assert ((kind == 0) == (parent == -1)).all()
+    resp = kind != 0
+    assert (parent[resp] >= 0).all() and (parent[resp] < ids[resp]).all()
+    assert np.isin(kind[root[kind == 1]], [0, 3]).all()  # reposts point at posts or quotes
+    assert (root[kind != 1] == ids[kind != 1]).all()
+    # feeds only hold existing posts, never replies
+    live = np.arange(capacity)[None, :] < sim.count[:, None]
+    items = sim.ring_item[live]
+    assert ((items >= 0) & (items < n)).all() and (kind[items] != 2).all()
+
+
+def test_budget_is_enforced_in_order():
+    sim = Simulation(PlatformParams(**SMALL, follow_budget=2), seed=1)
+    nbrs = set(sim.graph.friends(0).tolist())
+    targets = [v for v in range(1, 300) if v not in nbrs][:4]
+    made = sim.follow(np.zeros(4, int), np.array(targets))
+    assert made.tolist() == [True, True, False, False]
+    assert sim.counters["follows_over_budget"] == 2
+    with pytest.raises(InputError):
+        sim.follow([0], [300])
+
+
+def test_lists_feed_their_subscribers():
+    p = PlatformParams(**SMALL, list_read_prob=1.0, days=1)
+    sim = Simulation(p, seed=2)
+    members = np.array([5, 6, 7])
+    sim.add_list(members=members, subscribers=[0])
+    sim.run()
+    exposures_before = sim.exposures.sum()
+    assert exposures_before > 0
+    with pytest.raises(InputError):
+        sim.add_list(members=[], subscribers=[1])
+
+
+def test_ranked_feeds_repeat_topics_more():
+    """The algorithm narrows feeds (MODEL.md C8 mechanism): higher topic repetition than chronological."""
+    out = {}
+    for ranking in ("chronological", "ranked"):
+        r = Simulation(
+            PlatformParams(accounts=2000, mean_follows=40, days=2, ranking=ranking), seed=5
+        ).run()
+        out[ranking] = r.steps.column("topic_repetition").to_numpy()[-1]
+    assert out["ranked"] > out["chronological"] + 0.05
+
+
+def test_trending_velocity_hand_computed():
+    counts = np.array([[1, 0], [3, 0], [0, 5], [0, 0]])
+    t = trending_table(counts, window=1, top=2).to_pylist()
+    tick2 = [r for r in t if r["tick"] == 2]
+    assert [(r["topic"], r["velocity"]) for r in tick2] == [(0, 2), (1, 0)]
+    tick4 = [r for r in t if r["tick"] == 4]
+    assert [(r["topic"], r["recent"], r["velocity"]) for r in tick4] == [(0, 0, 0), (1, 0, -5)]
+
+
+_SCRIPT = """
+import hashlib
+from mutuals.engine.platform import Simulation
+from mutuals.scenarios.platform import PlatformParams
+r = Simulation(PlatformParams(accounts=3000, mean_follows=30, days=0.5, ranking="ranked"), seed=12).run()
+h = hashlib.sha256()
+for name, t in sorted(r.tables.items()):
+    for c in t.columns:
+        h.update(c.to_string().encode())
+print(h.hexdigest())
+"""
+
+
+def test_same_tables_whatever_the_thread_count():
+    digests = set()
+    for threads in ("1", "2"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        out = subprocess.run(
+            [sys.executable, "-c", _SCRIPT], env=env, capture_output=True, text=True, check=True
+        )
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
