@@ -203,8 +203,7 @@ def generate_follow_graph(
     src, dst = src[ok], dst[ok]
 
     # Triadic closure: i -> (random friend j of i) -> (random friend k of j).
-    order = np.argsort(src, kind="stable")
-    src, dst = src[order], dst[order]
+    # ``src`` is sorted (np.repeat of 0..n-1, filtered), so rows are contiguous.
     out_deg = np.bincount(src, minlength=n)
     indptr = np.concatenate([[0], np.cumsum(out_deg)])
     t_src = np.repeat(np.arange(n, dtype=np.int32), n_tri)

@@ -14,42 +14,15 @@ import numba as nb
 import numpy as np
 
 __all__ = [
-    "append_edges",
-    "build_gapped",
     "find_in_row",
     "follow_edges",
+    "gapped_from_rows",
     "gapped_to_coo",
+    "group_by_row",
     "remove_edges",
+    "sort_dedupe_rows",
+    "transpose_rows",
 ]
-
-
-@nb.njit(cache=True)
-def build_gapped(src, dst, n, slack_num, slack_min):  # pragma: no cover - jitted
-    """Build a gapped CSR of ``src -> dst`` rows for ``n`` nodes.
-
-    Row capacity is ``length + max(slack_min, length * slack_num // 16)``.
-    Returns ``start, length, cap, nbr, used`` where ``used`` is the arena end.
-    """
-    length = np.zeros(n, np.int64)
-    for e in range(src.shape[0]):
-        length[src[e]] += 1
-    cap = np.empty(n, np.int64)
-    start = np.empty(n, np.int64)
-    pos = 0
-    for i in range(n):
-        extra = (length[i] * slack_num) // 16
-        if extra < slack_min:
-            extra = slack_min
-        cap[i] = length[i] + extra
-        start[i] = pos
-        pos += cap[i]
-    nbr = np.full(pos + pos // 8 + 64, -1, np.int32)
-    fill = start.copy()
-    for e in range(src.shape[0]):
-        s = src[e]
-        nbr[fill[s]] = dst[e]
-        fill[s] += 1
-    return start, length.astype(np.int32), cap, nbr, pos
 
 
 @nb.njit(cache=True)
@@ -60,32 +33,6 @@ def find_in_row(start, length, nbr, i, j):  # pragma: no cover - jitted
         if nbr[k] == j:
             return k
     return -1
-
-
-@nb.njit(cache=True)
-def append_edges(start, length, cap, nbr, used, rows, vals, first):  # pragma: no cover
-    """Append ``vals[k]`` to row ``rows[k]`` for k = first, first+1, ...
-
-    Stops early when the arena has no room to move a full row; returns
-    ``(next_k, used)`` so the caller can grow ``nbr`` and call again from
-    ``next_k``. Duplicates are not checked here (see ``follow``).
-    """
-    for k in range(first, rows.shape[0]):
-        i = rows[k]
-        if length[i] == cap[i]:
-            newcap = 2 * cap[i] + 4
-            if used + newcap > nbr.shape[0]:
-                return k, used
-            s = start[i]
-            for t in range(length[i]):
-                nbr[used + t] = nbr[s + t]
-                nbr[s + t] = -1
-            start[i] = used
-            cap[i] = newcap
-            used += newcap
-        nbr[start[i] + length[i]] = vals[k]
-        length[i] += 1
-    return rows.shape[0], used
 
 
 @nb.njit(cache=True)
@@ -185,3 +132,93 @@ def gapped_to_coo(start, length, n):  # pragma: no cover - jitted
             pos[t] = start[i] + k
             t += 1
     return rows, pos
+
+
+@nb.njit(cache=True)
+def group_by_row(src, dst, n):  # pragma: no cover - jitted
+    """Counting sort of edges by ``src``: CSR ``(indptr, nbr)``, rows unsorted."""
+    indptr = np.zeros(n + 1, np.int64)
+    for e in range(src.shape[0]):
+        indptr[src[e] + 1] += 1
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    fill = indptr[:n].copy()
+    nbr = np.empty(src.shape[0], np.int32)
+    for e in range(src.shape[0]):
+        s = src[e]
+        nbr[fill[s]] = dst[e]
+        fill[s] += 1
+    return indptr, nbr
+
+
+@nb.njit(cache=True, parallel=True)
+def sort_dedupe_rows(indptr, nbr):  # pragma: no cover - jitted
+    """Sort each row, drop duplicates and self-loops in place.
+
+    Returns ``(length, self_loops, duplicates)``: the kept entries of row ``i``
+    are ``nbr[indptr[i] : indptr[i] + length[i]]``. Rows are independent, so
+    the result does not depend on the number of threads.
+    """
+    n = indptr.shape[0] - 1
+    length = np.zeros(n, np.int32)
+    loops = np.zeros(n, np.int64)
+    dups = np.zeros(n, np.int64)
+    for i in nb.prange(n):
+        a, b = indptr[i], indptr[i + 1]
+        if b == a:
+            continue
+        row = np.sort(nbr[a:b])
+        k = 0
+        for t in range(row.shape[0]):
+            v = row[t]
+            if v == i:
+                loops[i] += 1
+            elif k > 0 and nbr[a + k - 1] == v:
+                dups[i] += 1
+            else:
+                nbr[a + k] = v
+                k += 1
+        length[i] = k
+    return length, loops.sum(), dups.sum()
+
+
+@nb.njit(cache=True)
+def transpose_rows(indptr, length, nbr, n):  # pragma: no cover - jitted
+    """The reverse direction of a CSR with row lengths: ``(indptr, nbr)`` by column."""
+    tptr = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        for t in range(indptr[i], indptr[i] + length[i]):
+            tptr[nbr[t] + 1] += 1
+    for j in range(n):
+        tptr[j + 1] += tptr[j]
+    fill = tptr[:n].copy()
+    tnbr = np.empty(tptr[n], np.int32)
+    for i in range(n):
+        for t in range(indptr[i], indptr[i] + length[i]):
+            j = nbr[t]
+            tnbr[fill[j]] = i
+            fill[j] += 1
+    return tptr, tnbr
+
+
+@nb.njit(cache=True)
+def gapped_from_rows(indptr, length, nbr, slack_num, slack_min):  # pragma: no cover - jitted
+    """Copy rows into a gapped CSR with spare capacity (capacity ``length + max(slack_min, length * slack_num // 16)``)."""
+    n = length.shape[0]
+    cap = np.empty(n, np.int64)
+    start = np.empty(n, np.int64)
+    pos = 0
+    for i in range(n):
+        extra = (length[i] * slack_num) // 16
+        if extra < slack_min:
+            extra = slack_min
+        cap[i] = length[i] + extra
+        start[i] = pos
+        pos += cap[i]
+    out = np.full(pos + pos // 8 + 64, -1, np.int32)
+    for i in range(n):
+        s = indptr[i]
+        d = start[i]
+        for t in range(length[i]):
+            out[d + t] = nbr[s + t]
+    return start, length.copy(), cap, out, pos

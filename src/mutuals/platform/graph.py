@@ -113,25 +113,22 @@ class FollowGraph:
         f = _as_ids(f, "follower", n_accounts)
         g = _as_ids(g, "friend", n_accounts)
         n_in = f.size
-        keep = f != g
-        self_loops = int(n_in - keep.sum())
-        f, g = f[keep], g[keep]
-        key = f.astype(np.int64) * n_accounts + g
-        key = np.unique(key)
-        duplicates = int(f.size - key.size)
-        f = (key // n_accounts).astype(np.int32)
-        g = (key % n_accounts).astype(np.int32)
-        del key
+        indptr, nbr = kg.group_by_row(f, g, n_accounts)
+        del f, g
+        length, self_loops, duplicates = kg.sort_dedupe_rows(indptr, nbr)
         num = round(slack * 16)
-        out = _Gapped(*kg.build_gapped(f, g, n_accounts, num, 2))
-        order = np.argsort(g, kind="stable")
-        inn = _Gapped(*kg.build_gapped(g[order], f[order], n_accounts, num, 2))
+        tptr, tnbr = kg.transpose_rows(indptr, length, nbr, n_accounts)
+        out = _Gapped(*kg.gapped_from_rows(indptr, length, nbr, num, 2))
+        del nbr
+        tlen = np.diff(tptr).astype(np.int32)
+        inn = _Gapped(*kg.gapped_from_rows(tptr, tlen, tnbr, num, 2))
+        del tnbr
         graph = cls(n_accounts, out, inn)
         graph.build_report = {
             "edges_in": n_in,
-            "self_follows_dropped": self_loops,
-            "duplicates_dropped": duplicates,
-            "edges": int(f.size),
+            "self_follows_dropped": int(self_loops),
+            "duplicates_dropped": int(duplicates),
+            "edges": int(length.sum()),
         }
         return graph
 
