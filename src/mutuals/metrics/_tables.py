@@ -11,7 +11,14 @@ import pyarrow.compute as pc
 from mutuals.errors import InputError
 from mutuals.io.schema import SCHEMAS
 
-__all__ = ["account_keys", "require_columns", "single_platform", "to_numpy_int"]
+__all__ = [
+    "account_keys",
+    "encode_keys",
+    "group_aggregate",
+    "require_columns",
+    "single_platform",
+    "to_numpy_int",
+]
 
 
 def require_columns(table: pa.Table, name: str, columns: Sequence[str]) -> None:
@@ -61,3 +68,56 @@ def to_numpy_int(arr: pa.Array | pa.ChunkedArray, fill: int = -1) -> np.ndarray:
     if arr.null_count:
         arr = pc.fill_null(arr, fill)
     return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _flat(col: pa.ChunkedArray | pa.Array) -> pa.Array:
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    return arr.cast(pa.string())
+
+
+def encode_keys(
+    parts: Sequence[tuple[pa.ChunkedArray | pa.Array, pa.ChunkedArray | pa.Array]],
+    *,
+    qualify: bool | None = None,
+) -> tuple[list[np.ndarray], pa.Array, pa.Array, pa.Array, bool]:
+    """Integer codes for ``(platform, id)`` pairs over several columns at once.
+
+    Returns ``(codes per part, platform, id, key, qualified)`` where codes are int64 with -1
+    for a null id, and ``platform[c]``/``id[c]``/``key[c]`` describe code ``c``.
+    Codes follow the order of first appearance across the parts. Keys carry the
+    platform only when the parts hold more than one platform (or ``qualify``).
+    """
+    if qualify is None:
+        qualify = not single_platform(*[p for p, _ in parts])
+    keys = [account_keys(p, i, qualify=qualify).cast(pa.string()) for p, i in parts]
+    allkeys = pa.concat_arrays(keys) if keys else pa.array([], pa.string())
+    enc = pc.dictionary_encode(allkeys)
+    codes_all = to_numpy_int(enc.indices.cast(pa.int64()), fill=-1)
+    dictionary = enc.dictionary
+    first = np.full(len(dictionary), -1, dtype=np.int64)
+    pos = np.flatnonzero(codes_all >= 0)
+    first[codes_all[pos][::-1]] = pos[::-1]  # smallest position wins
+    take = pa.array(first, pa.int64())
+    plat = pa.concat_arrays([_flat(p) for p, _ in parts]) if parts else pa.array([], pa.string())
+    ids = pa.concat_arrays([_flat(i) for _, i in parts]) if parts else pa.array([], pa.string())
+    codes: list[np.ndarray] = []
+    start = 0
+    for k in keys:
+        codes.append(codes_all[start : start + len(k)])
+        start += len(k)
+    return codes, plat.take(take), ids.take(take), dictionary, qualify
+
+
+def group_aggregate(
+    table: pa.Table, keys: Sequence[str], aggs: Sequence[tuple[str, str, str]]
+) -> pa.Table:
+    """Group ``table`` by ``keys`` (single-threaded, so deterministic) and aggregate.
+
+    ``aggs`` holds ``(column, function, output name)``; the result has the
+    ``keys`` then the outputs, in that order, whatever pyarrow's own order.
+    """
+    g = table.group_by(list(keys), use_threads=False).aggregate([(c, f) for c, f, _ in aggs])
+    cols = {k: g.column(k) for k in keys}
+    for c, f, out in aggs:
+        cols[out] = g.column(f"{c}_{f}")
+    return pa.table(cols)

@@ -30,16 +30,18 @@ import scipy.sparse as sp
 
 from mutuals._random import SeedLike, check_random_state
 from mutuals.errors import GraphError, InputError
-from mutuals.metrics._tables import account_keys, require_columns, single_platform
+from mutuals.metrics._tables import account_keys, encode_keys, require_columns
 
 __all__ = [
     "AccountIndex",
     "Clustering",
     "Communities",
+    "CommunityAssignment",
     "DegreeSummary",
     "FollowGraph",
     "PowerLawFit",
     "Reciprocity",
+    "assign_communities",
     "clustering",
     "degree_summary",
     "detect_communities",
@@ -132,53 +134,19 @@ def index_accounts(
         The integer id of every value of each reference column.
     """
     require_columns(accounts, "accounts", ["platform", "account_id"])
-    plat_cols = [accounts.column("platform")] + [p for p, _ in refs]
-    qualify = not single_platform(*plat_cols)
-    key_parts = [account_keys(accounts["platform"], accounts["account_id"], qualify=qualify)]
-    key_parts += [account_keys(p, i, qualify=qualify) for p, i in refs]
-    allkeys = pa.concat_arrays([k.cast(pa.string()) for k in key_parts])
-    enc = pc.dictionary_encode(allkeys)
-    codes_all = np.asarray(
-        pc.fill_null(enc.indices.cast(pa.int64()), -1).to_numpy(zero_copy_only=False),
-        dtype=np.int64,
-    )
-    dictionary = enc.dictionary
-    n_acc = accounts.num_rows
-    n_listed = int(np.unique(codes_all[:n_acc][codes_all[:n_acc] >= 0]).size)
-    # dictionary order is first-occurrence order, so listed accounts come first
-    if n_acc and (codes_all[:n_acc] < 0).any():
+    if accounts.column("account_id").null_count:
         raise InputError("accounts.account_id has nulls; every account row needs an id")
-    valid = codes_all >= 0
-    first = np.full(len(dictionary), -1, dtype=np.int64)
-    pos = np.flatnonzero(valid)
-    # first occurrence of each code: reverse assignment leaves the smallest position
-    first[codes_all[pos][::-1]] = pos[::-1]
-    plat_all = pa.concat_arrays(
-        [
-            (c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c).cast(pa.string())
-            for c in plat_cols
-        ]
-    )
-    id_all = pa.concat_arrays(
-        [
-            (c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c).cast(pa.string())
-            for c in [accounts.column("account_id")] + [i for _, i in refs]
-        ]
-    )
-    take = pa.array(first)
+    parts = [(accounts.column("platform"), accounts.column("account_id")), *refs]
+    codes, platform, account_id, keys, qualified = encode_keys(parts)
+    n_listed = int(np.unique(codes[0]).size)
     index = AccountIndex(
-        platform=plat_all.take(take),
-        account_id=id_all.take(take),
-        keys=dictionary,
-        qualified=qualify,
+        platform=platform,
+        account_id=account_id,
+        keys=keys,
+        qualified=qualified,
         n_listed=n_listed,
     )
-    codes: list[np.ndarray] = []
-    start = n_acc
-    for k in key_parts[1:]:
-        codes.append(codes_all[start : start + len(k)])
-        start += len(k)
-    return index, codes
+    return index, codes[1:]
 
 
 # ----------------------------------------------------------------------------- graph
@@ -759,3 +727,60 @@ def detect_communities(
     sizes = np.bincount(labels) if labels.size else np.zeros(0, dtype=np.int64)
     q = modularity(adj, labels, resolution=resolution) if labels.size else float("nan")
     return Communities(labels, sizes, q, "louvain", seed, resolution)
+
+
+@dataclass(frozen=True)
+class CommunityAssignment:
+    """A community label for each account of a :class:`FollowGraph`.
+
+    Attributes
+    ----------
+    labels : numpy.ndarray
+        Community code of each account, -1 when unknown.
+    names : list of str
+        Name of each code (the data's label, or the Louvain number as a string).
+    source : str
+        ``"accounts.community"`` (labels the data carries) or ``"louvain"``.
+    """
+
+    labels: np.ndarray = field(repr=False)
+    names: list[str]
+    source: str
+
+    def name_of(self, codes: np.ndarray) -> pa.Array:
+        """Community names for codes (null for -1)."""
+        names = pa.array(self.names, pa.string())
+        codes = np.asarray(codes)
+        return names.take(pa.array(np.where(codes < 0, 0, codes), mask=codes < 0))
+
+
+def assign_communities(
+    graph: FollowGraph, accounts: pa.Table, detected: Communities | None = None
+) -> CommunityAssignment:
+    """Community of each account: from ``accounts.community`` if the data has any, else detected.
+
+    When some account rows carry a ``community`` label, those labels are used
+    and accounts without one are unknown (-1); nothing is guessed. Otherwise
+    the ``detected`` Louvain communities are used (every account has one).
+    """
+    n = graph.n_accounts
+    if "community" in accounts.column_names and accounts.column("community").null_count < len(
+        accounts
+    ):
+        node = graph.index.lookup(accounts.column("platform"), accounts.column("account_id"))
+        codes_list, _, names_arr, _, _ = encode_keys(
+            [(accounts.column("platform"), accounts.column("community"))], qualify=False
+        )
+        code = codes_list[0]
+        labels = np.full(n, -1, dtype=np.int64)
+        ok = (node >= 0) & (code >= 0)
+        # first labelled row of an account wins: assign in reverse order
+        labels[node[ok][::-1]] = code[ok][::-1]
+        return CommunityAssignment(labels, names_arr.to_pylist(), "accounts.community")
+    if detected is None:
+        raise InputError("the data carries no accounts.community labels; pass detected communities")
+    return CommunityAssignment(
+        detected.labels.astype(np.int64),
+        [str(i) for i in range(detected.n_communities)],
+        "louvain",
+    )
