@@ -160,3 +160,17 @@ def test_snap_ego_store(shared_data, tmp_path):
     assert s["graph"]["clustering"]["transitivity"] == pytest.approx(
         nx.transitivity(d.to_undirected())
     )
+
+
+def test_interactions_only_store(tmp_path):
+    t = _tables()
+    write_store(tmp_path / "s", {"interactions": t["interactions"], "posts": t["posts"]})
+    res = CliRunner().invoke(main, ["analyze", str(tmp_path / "s"), "--json"])
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.output)
+    assert s["graph"]["communities"]["available"] is False
+    assert s["isolation"]["available"] is False
+    assert s["reach"]["posts"] == 3
+    # no follows and no accounts: follower counts are unknown, never made up
+    assert s["reach"]["posts_author_followers_unknown"] == 3
+    assert s["reach"]["reach_vs_followers"]["n"] == 0

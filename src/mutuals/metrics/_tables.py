@@ -14,6 +14,7 @@ from mutuals.io.schema import SCHEMAS
 __all__ = [
     "account_keys",
     "encode_keys",
+    "gather",
     "group_aggregate",
     "require_columns",
     "single_platform",
@@ -121,3 +122,14 @@ def group_aggregate(
     for c, f, out in aggs:
         cols[out] = g.column(f"{c}_{f}")
     return pa.table(cols)
+
+
+def gather(values: np.ndarray, idx: np.ndarray, fill: float | int) -> np.ndarray:
+    """``values[idx]`` with ``fill`` where ``idx < 0`` (safe when ``values`` is empty)."""
+    values = np.asarray(values)
+    idx = np.asarray(idx, dtype=np.int64)
+    dtype = np.result_type(values.dtype, np.asarray(fill).dtype)
+    out = np.full(idx.shape, fill, dtype=dtype)
+    ok = idx >= 0
+    out[ok] = values[idx[ok]]
+    return out

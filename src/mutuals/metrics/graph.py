@@ -538,7 +538,10 @@ def triangles(adj: sp.csr_matrix) -> np.ndarray:
     order = np.lexsort((np.arange(n), deg))
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
-    return triangles_per_node(adj.indptr.astype(np.int64), adj.indices.astype(np.int64), rank)  # type: ignore[no-any-return]
+    tri: np.ndarray = triangles_per_node(
+        adj.indptr.astype(np.int64), adj.indices.astype(np.int64), rank
+    )
+    return tri
 
 
 def clustering(graph: FollowGraph | sp.csr_matrix) -> Clustering:

@@ -35,7 +35,13 @@ import pyarrow.compute as pc
 
 from mutuals._random import SeedLike, check_random_state
 from mutuals.errors import InputError
-from mutuals.metrics._tables import encode_keys, require_columns, to_numpy_int
+from mutuals.metrics._tables import (
+    encode_keys,
+    gather,
+    group_aggregate,
+    require_columns,
+    to_numpy_int,
+)
 from mutuals.metrics.graph import CommunityAssignment, FollowGraph
 
 __all__ = [
@@ -102,11 +108,10 @@ def _direct_edges(posts: pa.Table, interactions: pa.Table) -> pa.Table:
     keyed = edges.filter(pc.is_valid(edges.column("acting")))
     unkeyed = edges.filter(pc.is_null(edges.column("acting")))
     if keyed.num_rows:
-        keyed = keyed.group_by(
-            ["platform", "acting", "kind", "target"], use_threads=False
-        ).aggregate([("source", "min"), ("target_author", "min")])
-        keyed = keyed.rename_columns(
-            ["platform", "acting", "kind", "target", "source", "target_author"]
+        keyed = group_aggregate(
+            keyed,
+            ["platform", "acting", "kind", "target"],
+            [("source", "min", "source"), ("target_author", "min", "target_author")],
         )
     return pa.concat_tables([keyed.select(unkeyed.column_names), unkeyed])
 
@@ -424,10 +429,10 @@ def reach_by_community(
     kind = reach_table.column("kind").to_numpy(zero_copy_only=False)
     keep = kind != "repost"
     node = node[keep]
-    comm = np.where(node >= 0, communities.labels[np.maximum(node, 0)], -1)
+    comm = gather(communities.labels, node, -1)
     reach = reach_table.column("reach").to_numpy()[keep].astype(np.float64)
     casc = reach_table.column("cascade_size").to_numpy()[keep].astype(np.float64)
-    fol = np.where(node >= 0, followers[np.maximum(node, 0)], np.nan)
+    fol = gather(followers, node, np.nan)
     k = len(communities.names)
     rows = []
     for c in [*range(k), -1]:

@@ -109,6 +109,7 @@ def analyze_tables(
     from mutuals.metrics import hashtags as mh
     from mutuals.metrics import isolation as mi
     from mutuals.metrics import reach as mr
+    from mutuals.metrics._tables import gather
 
     unknown = set(tables) - set(SCHEMAS)
     if unknown:
@@ -170,42 +171,59 @@ def analyze_tables(
             "undirected_edges": int(g.undirected.nnz // 2),
         }
     with step("communities"):
-        comm = mg.detect_communities(g, seed=seed, resolution=resolution)
-        sizes = comm.sizes
-        gs["communities"] = {
-            "method": "louvain (Blondel et al. 2008), undirected projection",
-            "seed": seed,
-            "resolution": resolution,
-            "count": comm.n_communities,
-            "non_singleton": int((sizes > 1).sum()),
-            "largest": [int(s) for s in sizes[:10]],
-            "modularity": comm.modularity,
-        }
-        assignment = mg.assign_communities(g, accounts, comm)
-        gs["communities"]["used_for_isolation_and_reach"] = assignment.source
+        comm = mg.detect_communities(g, seed=seed, resolution=resolution) if g.n_follows else None
+        if comm is not None:
+            sizes = comm.sizes
+            gs["communities"] = {
+                "method": "louvain (Blondel et al. 2008), undirected projection",
+                "seed": seed,
+                "resolution": resolution,
+                "count": comm.n_communities,
+                "non_singleton": int((sizes > 1).sum()),
+                "largest": [int(s) for s in sizes[:10]],
+                "modularity": comm.modularity,
+            }
+        else:
+            gs["communities"] = {"available": False, "reason": "no follow edges in the data"}
+        labelled = (
+            "community" in accounts.column_names
+            and accounts.num_rows > accounts.column("community").null_count
+        )
+        assignment = (
+            mg.assign_communities(g, accounts, comm) if labelled or comm is not None else None
+        )
     summary["graph"] = gs
 
     # ------------------------------------------------------------------ isolation
-    iso: dict[str, Any] = {"communities_from": assignment.source}
-    with step("isolation"):
-        ei = mi.ei_index(g, assignment.labels, assignment.names)
-        iso["ei_index"] = {
-            "ei": ei.ei,
-            "external": ei.external,
-            "internal": ei.internal,
-            "unlabelled": ei.unlabelled,
+    leaning = mi.account_leaning(accounts, g)
+    share_i = np.full(g.n_accounts, np.nan)
+    if assignment is not None:
+        iso: dict[str, Any] = {"communities_from": assignment.source}
+        with step("isolation"):
+            ei = mi.ei_index(g, assignment.labels, assignment.names)
+            iso["ei_index"] = {
+                "ei": ei.ei,
+                "external": ei.external,
+                "internal": ei.internal,
+                "unlabelled": ei.unlabelled,
+            }
+            out["ei_by_community"] = ei.per_community
+            weights = mi.posts_per_account(posts, g) if posts.num_rows else None
+            ex = mi.outside_exposure(g, assignment.labels, weights, assignment.names)
+            iso["outside_exposure"] = {
+                "weighting": ex.weighting,
+                "share": ex.share,
+                "mean_account_share": ex.mean_account_share,
+                "accounts": ex.accounts,
+            }
+            share_i = ex.account_share
+            out["exposure_by_community"] = ex.per_community
+    else:
+        iso = {
+            "available": False,
+            "reason": "no follow edges and no accounts.community labels in the data",
         }
-        out["ei_by_community"] = ei.per_community
-        weights = mi.posts_per_account(posts, g) if posts.num_rows else None
-        ex = mi.outside_exposure(g, assignment.labels, weights, assignment.names)
-        iso["outside_exposure"] = {
-            "weighting": ex.weighting,
-            "share": ex.share,
-            "mean_account_share": ex.mean_account_share,
-            "accounts": ex.accounts,
-        }
-        out["exposure_by_community"] = ex.per_community
-        leaning = mi.account_leaning(accounts, g)
+    with step("leaning"):
         lh = mi.leaning_homophily(g, leaning)
         iso["leaning_homophily"] = (
             {"available": True, "accounts": lh.accounts, "pearson": lh.pearson,
@@ -229,7 +247,7 @@ def analyze_tables(
         with step("reach"):
             pr = mr.post_reach(posts, interactions)
             node = g.index.lookup(pr["platform"], pr["author_id"])
-            fol = np.where(node >= 0, followers[np.maximum(node, 0)], np.nan)
+            fol = gather(followers, node, np.nan)
             pr = pr.append_column("author_followers", pa.array(fol))
             out["post_reach"] = pr
             kind = pr["kind"].to_numpy(zero_copy_only=False)
@@ -251,9 +269,11 @@ def analyze_tables(
                     received[active].astype(float), followers[active], seed=seed, n_boot=n_boot
                 )
             )
-            out["reach_by_community"] = mr.reach_by_community(
-                pr, (pr["platform"], pr["author_id"]), assignment, g, followers
-            )
+            rs["posts_author_followers_unknown"] = int(np.isnan(fol[orig]).sum())
+            if assignment is not None:
+                out["reach_by_community"] = mr.reach_by_community(
+                    pr, (pr["platform"], pr["author_id"]), assignment, g, followers
+                )
     else:
         rs["available"] = False
         rs["reason"] = "no posts or interactions in the data"
@@ -271,9 +291,17 @@ def analyze_tables(
                 "in_degree": pa.array(g.in_degree),
                 "out_degree": pa.array(g.out_degree),
                 "clustering": pa.array(cl.local),
-                "community": assignment.name_of(assignment.labels),
-                "louvain_community": pa.array(comm.labels),
-                "outside_exposure_share": pa.array(ex.account_share),
+                "community": (
+                    assignment.name_of(assignment.labels)
+                    if assignment is not None
+                    else pa.nulls(g.n_accounts, pa.string())
+                ),
+                "louvain_community": (
+                    pa.array(comm.labels)
+                    if comm is not None
+                    else pa.nulls(g.n_accounts, pa.int64())
+                ),
+                "outside_exposure_share": pa.array(share_i),
                 "leaning": pa.array(leaning),
                 "interactions_received": pa.array(received),
             }
@@ -376,24 +404,31 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         f"triangles {_f(c.get('triangles'))}"
     )
     cm = g.get("communities", {})
-    add(
-        f"  communities (louvain, seed {cm.get('seed')}): {_f(cm.get('count'))} "
-        f"({_f(cm.get('non_singleton'))} non-singleton), largest {cm.get('largest', [])[:5]}, "
-        f"modularity {_f(cm.get('modularity'))}"
-    )
+    if cm.get("available") is False:
+        add(f"  communities: not available ({cm.get('reason')})")
+    else:
+        add(
+            f"  communities (louvain, seed {cm.get('seed')}): {_f(cm.get('count'))} "
+            f"({_f(cm.get('non_singleton'))} non-singleton), largest "
+            f"{cm.get('largest', [])[:5]}, modularity {_f(cm.get('modularity'))}"
+        )
     iso = summary.get("isolation", {})
     add("")
-    add(f"isolation (communities from {iso.get('communities_from')})")
-    e = iso.get("ei_index", {})
-    add(
-        f"  E-I index {_f(e.get('ei'))} (external {_f(e.get('external'))}, internal "
-        f"{_f(e.get('internal'))}, unlabelled {_f(e.get('unlabelled'))})"
-    )
-    x = iso.get("outside_exposure", {})
-    add(
-        f"  exposures from outside one's community: {_f(x.get('share'))} pooled, "
-        f"{_f(x.get('mean_account_share'))} mean per account (weighted by {x.get('weighting')})"
-    )
+    if iso.get("available") is False:
+        add(f"isolation: not available ({iso.get('reason')})")
+    else:
+        add(f"isolation (communities from {iso.get('communities_from')})")
+        e = iso.get("ei_index", {})
+        add(
+            f"  E-I index {_f(e.get('ei'))} (external {_f(e.get('external'))}, internal "
+            f"{_f(e.get('internal'))}, unlabelled {_f(e.get('unlabelled'))})"
+        )
+        x = iso.get("outside_exposure", {})
+        add(
+            f"  exposures from outside one's community: {_f(x.get('share'))} pooled, "
+            f"{_f(x.get('mean_account_share'))} mean per account "
+            f"(weighted by {x.get('weighting')})"
+        )
     lh = iso.get("leaning_homophily", {})
     if lh.get("available"):
         add(
@@ -410,7 +445,8 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     else:
         add(
             f"  posts {_f(rs.get('posts'))} (reposts excluded), with any reach "
-            f"{_f(rs.get('posts_with_reach'))}"
+            f"{_f(rs.get('posts_with_reach'))}, author followers unknown "
+            f"{_f(rs.get('posts_author_followers_unknown'))}"
         )
         for key, label in (
             ("reach_vs_followers", "post reach"),
