@@ -168,6 +168,8 @@ def test_interactions_only_store(tmp_path):
     res = CliRunner().invoke(main, ["analyze", str(tmp_path / "s"), "--json"])
     assert res.exit_code == 0, res.output
     s = json.loads(res.output)
+    assert s["graph"]["available"] is False
+    assert "reciprocity" not in s["graph"]
     assert s["graph"]["communities"]["available"] is False
     assert s["isolation"]["available"] is False
     assert s["reach"]["posts"] == 3

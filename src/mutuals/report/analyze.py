@@ -156,20 +156,26 @@ def analyze_tables(
         "duplicate_follows": g.n_duplicates,
         "self_follows": g.n_self_follows,
     }
-    with step("reciprocity"):
-        gs["reciprocity"] = asdict(mg.reciprocity(g))
-    with step("degrees"):
-        gs["in_degree"] = asdict(mg.degree_summary(g.in_degree))
-        gs["out_degree"] = asdict(mg.degree_summary(g.out_degree))
-        out["degree_distribution"] = _degree_table(g.in_degree, g.out_degree)
-    with step("clustering"):
-        cl = mg.clustering(g)
-        gs["clustering"] = {
-            "average": cl.average,
-            "transitivity": cl.transitivity,
-            "triangles": cl.triangles,
-            "undirected_edges": int(g.undirected.nnz // 2),
-        }
+    local_clustering = np.full(g.n_accounts, np.nan)
+    if g.n_follows:
+        with step("reciprocity"):
+            gs["reciprocity"] = asdict(mg.reciprocity(g))
+        with step("degrees"):
+            gs["in_degree"] = asdict(mg.degree_summary(g.in_degree))
+            gs["out_degree"] = asdict(mg.degree_summary(g.out_degree))
+            out["degree_distribution"] = _degree_table(g.in_degree, g.out_degree)
+        with step("clustering"):
+            cl = mg.clustering(g)
+            local_clustering = cl.local
+            gs["clustering"] = {
+                "average": cl.average,
+                "transitivity": cl.transitivity,
+                "triangles": cl.triangles,
+                "undirected_edges": int(g.undirected.nnz // 2),
+            }
+    else:
+        gs["available"] = False
+        gs["reason"] = "no follow edges in the data"
     with step("communities"):
         comm = mg.detect_communities(g, seed=seed, resolution=resolution) if g.n_follows else None
         if comm is not None:
@@ -281,6 +287,7 @@ def analyze_tables(
 
     # ------------------------------------------------------------------ per account
     with step("account_table"):
+        n_acc = g.n_accounts
         out["accounts"] = pa.table(
             {
                 "platform": g.index.platform,
@@ -288,9 +295,11 @@ def analyze_tables(
                 "listed": pa.array(np.arange(g.n_accounts) < g.index.n_listed),
                 "followers": pa.array(followers),
                 "followers_reported": pa.array(reported),
-                "in_degree": pa.array(g.in_degree),
-                "out_degree": pa.array(g.out_degree),
-                "clustering": pa.array(cl.local),
+                "in_degree": pa.array(g.in_degree) if g.n_follows else pa.nulls(n_acc, pa.int64()),
+                "out_degree": (
+                    pa.array(g.out_degree) if g.n_follows else pa.nulls(n_acc, pa.int64())
+                ),
+                "clustering": pa.array(local_clustering),
                 "community": (
                     assignment.name_of(assignment.labels)
                     if assignment is not None
@@ -383,30 +392,30 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         f"follows), follows {_f(g.get('follows'))} (dropped: {_f(g.get('duplicate_follows'))} "
         f"duplicates, {_f(g.get('self_follows'))} self-follows)"
     )
-    r = g.get("reciprocity", {})
-    add(
-        f"  reciprocity {_f(r.get('reciprocity'))} ({_f(r.get('mutual_pairs'))} mutual pairs), "
-        f"rho {_f(r.get('rho'))}"
-    )
-    for key, label in (("in_degree", "followers (in-degree)"), ("out_degree", "following")):
-        d = g.get(key, {})
-        pl = d.get("power_law", {})
-        q = d.get("quantiles", {})
-        add(
-            f"  {label}: mean {_f(d.get('mean'), 1)}, median {_f(d.get('median'), 0)}, "
-            f"p99 {_f(q.get('p99'), 0)}, max {_f(d.get('max'))}, gini {_f(d.get('gini'))}; "
-            f"power-law tail alpha {_f(pl.get('alpha'), 2)} from xmin {_f(pl.get('xmin'), 0)} "
-            f"(n={_f(pl.get('n_tail'))}, KS {_f(pl.get('ks'))})"
-        )
-    c = g.get("clustering", {})
-    add(
-        f"  clustering: average {_f(c.get('average'))}, transitivity {_f(c.get('transitivity'))}, "
-        f"triangles {_f(c.get('triangles'))}"
-    )
-    cm = g.get("communities", {})
-    if cm.get("available") is False:
-        add(f"  communities: not available ({cm.get('reason')})")
+    if g.get("available") is False:
+        add(f"  graph measures: not available ({g.get('reason')})")
     else:
+        r = g.get("reciprocity", {})
+        add(
+            f"  reciprocity {_f(r.get('reciprocity'))} ({_f(r.get('mutual_pairs'))} mutual "
+            f"pairs), rho {_f(r.get('rho'))}"
+        )
+        for key, label in (("in_degree", "followers (in-degree)"), ("out_degree", "following")):
+            d = g.get(key, {})
+            pl = d.get("power_law", {})
+            q = d.get("quantiles", {})
+            add(
+                f"  {label}: mean {_f(d.get('mean'), 1)}, median {_f(d.get('median'), 0)}, "
+                f"p99 {_f(q.get('p99'), 0)}, max {_f(d.get('max'))}, gini {_f(d.get('gini'))}; "
+                f"power-law tail alpha {_f(pl.get('alpha'), 2)} from xmin "
+                f"{_f(pl.get('xmin'), 0)} (n={_f(pl.get('n_tail'))}, KS {_f(pl.get('ks'))})"
+            )
+        c = g.get("clustering", {})
+        add(
+            f"  clustering: average {_f(c.get('average'))}, transitivity "
+            f"{_f(c.get('transitivity'))}, triangles {_f(c.get('triangles'))}"
+        )
+        cm = g.get("communities", {})
         add(
             f"  communities (louvain, seed {cm.get('seed')}): {_f(cm.get('count'))} "
             f"({_f(cm.get('non_singleton'))} non-singleton), largest "
