@@ -2,7 +2,10 @@
 
 Prints wall time per measure and peak RSS. Not a test.
 
-    PYTHONPATH=src python benchmarks/bench_analyze.py [PATH_TO_twitter_combined.txt.gz]
+    PYTHONPATH=src python benchmarks/bench_analyze.py [EDGE_LIST] [--networkx]
+
+``--networkx`` also times networkx's own Louvain and modularity on the same
+undirected projection, for comparison with the Numba Louvain.
 
 The edge list is read here with a small numpy loader (``follower friend`` per
 line, as SNAP documents: "a follows b"); the project's SNAP reader lives in
@@ -11,7 +14,6 @@ line, as SNAP documents: "a follows b"); the project's SNAP reader lives in
 
 from __future__ import annotations
 
-import gzip
 import os
 import resource
 import sys
@@ -33,14 +35,23 @@ DEFAULT = (
 
 
 def load_snap(path: Path) -> pa.Table:
-    with gzip.open(path, "rb") as fh:
-        edges = np.loadtxt(fh, dtype=np.int64, ndmin=2)
+    """``follower friend`` per line (SNAP: "a follows b"), gzip by extension."""
+    from pyarrow import csv
+
+    edges = csv.read_csv(
+        path,
+        read_options=csv.ReadOptions(column_names=["follower_id", "friend_id"]),
+        parse_options=csv.ParseOptions(delimiter=" "),
+        convert_options=csv.ConvertOptions(
+            column_types={"follower_id": pa.string(), "friend_id": pa.string()}
+        ),
+    )
+    n = edges.num_rows
     return pa.table(
         {
-            "platform": pa.array(np.full(len(edges), "graph", dtype=object), pa.string()),
-            "follower_id": pa.array(edges[:, 0]).cast(pa.string()),
-            "friend_id": pa.array(edges[:, 1]).cast(pa.string()),
-            "source": pa.array(np.full(len(edges), "snap", dtype=object), pa.string()),
+            "platform": pa.array(["graph"], pa.string()).take(pa.array(np.zeros(n, np.int64))),
+            "follower_id": edges["follower_id"],
+            "friend_id": edges["friend_id"],
         }
     )
 
@@ -49,8 +60,35 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def networkx_reference(follows: pa.Table, seed: int) -> None:
+    import networkx as nx
+
+    from mutuals.io.schema import empty_table
+    from mutuals.metrics.graph import follow_graph, modularity
+
+    g = follow_graph(empty_table("accounts"), follows)
+    t0 = time.perf_counter()
+    u = nx.from_scipy_sparse_array(g.undirected)
+    t_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    comms = nx.community.louvain_communities(u, seed=seed)
+    t_louvain = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    q = nx.community.modularity(u, comms)
+    t_q = time.perf_counter() - t0
+    labels = np.empty(g.n_accounts, dtype=np.int64)
+    for c, members in enumerate(comms):
+        labels[list(members)] = c
+    print(
+        f"networkx: build graph {t_build:.2f} s, louvain_communities {t_louvain:.2f} s "
+        f"({len(comms)} communities), modularity {t_q:.2f} s: Q = {q:.4f} "
+        f"(ours on the same partition: {modularity(g.undirected, labels):.4f})"
+    )
+
+
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    path = Path(args[0]) if args else DEFAULT
     t0 = time.perf_counter()
     follows = load_snap(path)
     t_load = time.perf_counter() - t0
@@ -82,6 +120,8 @@ def main() -> None:
     print(f"analyze total   {t_analyze:7.2f} s  (read store + all measures)")
     print(f"write results   {t_write:7.2f} s")
     print(f"peak RSS        {peak_rss_mb():7.0f} MB")
+    if "--networkx" in sys.argv:
+        networkx_reference(follows, seed=0)
 
 
 if __name__ == "__main__":

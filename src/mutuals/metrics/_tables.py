@@ -90,22 +90,44 @@ def encode_keys(
     """
     if qualify is None:
         qualify = not single_platform(*[p for p, _ in parts])
-    keys = [account_keys(p, i, qualify=qualify).cast(pa.string()) for p, i in parts]
-    allkeys = pa.concat_arrays(keys) if keys else pa.array([], pa.string())
-    enc = pc.dictionary_encode(allkeys)
-    codes_all = to_numpy_int(enc.indices.cast(pa.int64()), fill=-1)
-    dictionary = enc.dictionary
-    first = np.full(len(dictionary), -1, dtype=np.int64)
-    pos = np.flatnonzero(codes_all >= 0)
-    first[codes_all[pos][::-1]] = pos[::-1]  # smallest position wins
-    take = pa.array(first, pa.int64())
-    plat = pa.concat_arrays([_flat(p) for p, _ in parts]) if parts else pa.array([], pa.string())
-    ids = pa.concat_arrays([_flat(i) for _, i in parts]) if parts else pa.array([], pa.string())
+    if qualify:
+        keys: list[pa.Array | pa.ChunkedArray] = [
+            account_keys(p, i, qualify=True) for p, i in parts
+        ]
+    else:
+        keys = [i.cast(pa.string()) for _, i in parts]  # no copy when already strings
+    chunks = [
+        c for k in keys for c in (k.chunks if isinstance(k, pa.ChunkedArray) else [k]) if len(c)
+    ]
+    # one memo table across chunks: a single dictionary without concatenating the keys
+    enc = pc.dictionary_encode(pa.chunked_array(chunks, pa.string()))
+    if enc.num_chunks:
+        codes_all = np.concatenate(
+            [to_numpy_int(c.indices.cast(pa.int64()), fill=-1) for c in enc.chunks]
+        )
+        dictionary = enc.chunks[-1].dictionary
+    else:
+        codes_all = np.zeros(0, dtype=np.int64)
+        dictionary = pa.array([], pa.string())
+    del enc, chunks
     codes: list[np.ndarray] = []
     start = 0
     for k in keys:
         codes.append(codes_all[start : start + len(k)])
         start += len(k)
+    n = len(dictionary)
+    if not qualify:
+        # one platform: the key is the id; the platform is that one value
+        value = next((_flat(p)[0] for p, _ in parts if len(p)), pa.scalar(None, pa.string()))
+        platform = pa.array([value.as_py()] * min(n, 1), pa.string())
+        platform = platform.take(pa.array(np.zeros(n, dtype=np.int64)))
+        return codes, platform, dictionary, dictionary, qualify
+    first = np.full(n, -1, dtype=np.int64)
+    pos = np.flatnonzero(codes_all >= 0)
+    first[codes_all[pos][::-1]] = pos[::-1]  # smallest position wins
+    take = pa.array(first, pa.int64())
+    plat = pa.concat_arrays([_flat(p) for p, _ in parts])
+    ids = pa.concat_arrays([_flat(i) for _, i in parts])
     return codes, plat.take(take), ids.take(take), dictionary, qualify
 
 
