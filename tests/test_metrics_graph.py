@@ -5,6 +5,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import naive
 from mutuals.errors import GraphError, InputError
@@ -276,3 +278,51 @@ def test_snap_ego_file_matches_networkx(shared_data):
     assert g.n_follows == d.number_of_edges()
     assert reciprocity(g).reciprocity == pytest.approx(nx.overall_reciprocity(d))
     assert clustering(g).average == pytest.approx(nx.average_clustering(d.to_undirected()))
+
+
+@st.composite
+def _weighted_graphs(draw):
+    n = draw(st.integers(1, 25))
+    pairs = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.integers(1, 5))
+    edges = draw(st.lists(pairs, max_size=60))
+    w: dict[tuple[int, int], float] = {}
+    for a, b, x in edges:
+        key = (min(a, b), max(a, b))
+        w[key] = w.get(key, 0.0) + float(x)
+    return n, w
+
+
+@settings(max_examples=60, deadline=None)
+@given(_weighted_graphs(), st.integers(0, 2**16), st.sampled_from([0.5, 1.0, 2.0]))
+def test_louvain_twin_property(graph, seed, resolution):
+    n, w = graph
+    rows, cols, data = [], [], []
+    for (a, b), x in w.items():
+        if a == b:
+            rows.append(a)
+            cols.append(a)
+            data.append(x)
+        else:
+            rows += [a, b]
+            cols += [b, a]
+            data += [x, x]
+    adj = sp.csr_matrix((data, (rows, cols)), shape=(n, n))
+    fast = louvain(adj, seed=seed, resolution=resolution)
+    ref = naive.louvain(w, n, seed=seed, resolution=resolution)
+    assert naive.same_partition(fast, ref)
+    # labels are 0..K-1 by decreasing size
+    sizes = np.bincount(fast)
+    assert (np.diff(sizes) <= 0).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=120))
+def test_degrees_and_reciprocity_invariants(pairs):
+    edges = [(str(a), str(b)) for a, b in pairs]
+    g = follow_graph(empty_table("accounts"), _follows(edges))
+    distinct = {(a, b) for a, b in edges if a != b}
+    assert g.n_follows == len(distinct)
+    assert g.in_degree.sum() == g.out_degree.sum() == len(distinct)
+    assert g.n_rows == g.n_follows + g.n_duplicates + g.n_self_follows
+    r = reciprocity(g)
+    assert r.reciprocated == sum(1 for a, b in distinct if (b, a) in distinct)

@@ -170,3 +170,36 @@ def test_finnish_retweet_network_ei_matches_networkx(shared_data):
     comms = [set(np.asarray(ids)[comm.labels == c].tolist()) for c in range(comm.n_communities)]
     q = nx.community.modularity(d.to_undirected(), comms)
     assert comm.modularity == pytest.approx(q)
+
+
+def test_labelled_follower_graph_ei_matches_networkx_mixing(shared_data):
+    import json
+
+    path = shared_data / "graph-twitter-follower-egos-anwar2021" / "hersheycareers.json"
+    data = json.loads(path.read_text())
+    labels = data["labels"]
+    edges = [(str(a), str(b)) for a, b in data["edges"]]
+    accounts = conform(
+        "accounts",
+        pa.table(
+            {
+                "platform": ["x"] * len(labels),
+                "account_id": list(labels),
+                "community": list(labels.values()),
+            }
+        ),
+    )
+    g = follow_graph(accounts, _follows(edges))
+    comm = assign_communities(g, accounts)
+    assert comm.source == "accounts.community"
+    ei = ei_index(g, comm.labels, comm.names)
+    d = nx.DiGraph()
+    d.add_nodes_from((n, {"label": lab}) for n, lab in labels.items())
+    d.add_edges_from((a, b) for a, b in edges if a != b)
+    labelled = [n for n in d if "label" in d.nodes[n]]
+    mix = nx.attribute_mixing_matrix(d, "label", nodes=labelled, normalized=False)
+    inside = float(np.trace(mix))
+    across = float(mix.sum() - inside)
+    assert (ei.internal, ei.external) == (inside, across)
+    assert ei.ei == pytest.approx((across - inside) / (across + inside))
+    assert ei.unlabelled == d.number_of_edges() - mix.sum()
