@@ -201,3 +201,20 @@ def test_author_reach_and_by_community():
     # q1 (d), rep1 (f), px (zz), rr (g) have no community; reposts are excluded
     assert rows[None]["posts"] == 4
     assert rows["L"]["members"] == 2
+
+
+def test_bootstrap_resample_by_weights_equals_explicit_resample():
+    from mutuals.metrics.reach import _boot_stats
+
+    rng = np.random.default_rng(9)
+    r = rng.integers(0, 6, 200).astype(float)  # many ties
+    f = np.floor(rng.pareto(1.0, 200) * 10)
+    lx, ly = np.log10(1 + f), np.log10(1 + r)
+    ur, gr = np.unique(r, return_inverse=True)
+    uf, gf = np.unique(f, return_inverse=True)
+    for _ in range(5):
+        idx = rng.integers(0, 200, 200)
+        w = np.bincount(idx, minlength=200).astype(float)
+        rho, slope = _boot_stats((gr, ur.size), (gf, uf.size), lx, ly, w)
+        assert rho == pytest.approx(spearmanr(r[idx], f[idx])[0])
+        assert slope == pytest.approx(np.polyfit(lx[idx], ly[idx], 1)[0])

@@ -333,23 +333,43 @@ class ReachFollowers:
     n_boot: int
 
 
-def _rank(x: np.ndarray) -> np.ndarray:
-    from scipy.stats import rankdata
+def _weighted_ranks(group: np.ndarray, n_groups: int, w: np.ndarray) -> np.ndarray:
+    """Average ranks of the items of a sample holding item ``j`` ``w[j]`` times.
 
-    return np.asarray(rankdata(x), dtype=np.float64)
+    ``group`` is each item's position among the sorted distinct values. Items
+    of one value share the mean of the ranks they occupy:
+    ``(weight of smaller values) + (weight of the value + 1) / 2`` (as
+    ``scipy.stats.rankdata(method="average")`` on the expanded sample).
+    """
+    cnt = np.bincount(group, weights=w, minlength=n_groups)
+    before = np.cumsum(cnt) - cnt
+    rank: np.ndarray = (before + (cnt + 1) / 2)[group]
+    return rank
 
 
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
-    a = a - a.mean()
-    b = b - b.mean()
-    den = np.sqrt((a * a).sum() * (b * b).sum())
-    return float((a * b).sum() / den) if den > 0 else float("nan")
+def _wpearson(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> float:
+    sw = w.sum()
+    a = a - (w * a).sum() / sw
+    b = b - (w * b).sum() / sw
+    den = np.sqrt((w * a * a).sum() * (w * b * b).sum())
+    return float((w * a * b).sum() / den) if den > 0 else float("nan")
 
 
-def _slope(x: np.ndarray, y: np.ndarray) -> float:
-    x = x - x.mean()
-    den = (x * x).sum()
-    return float((x * (y - y.mean())).sum() / den) if den > 0 else float("nan")
+def _wslope(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    sw = w.sum()
+    x = x - (w * x).sum() / sw
+    den = (w * x * x).sum()
+    return float((w * x * (y - (w * y).sum() / sw)).sum() / den) if den > 0 else float("nan")
+
+
+def _boot_stats(
+    gr: tuple[np.ndarray, int], gf: tuple[np.ndarray, int], lx: np.ndarray, ly: np.ndarray,
+    w: np.ndarray,
+) -> tuple[float, float]:  # fmt: skip
+    """Spearman rho and log-log slope of the resample holding item ``j`` ``w[j]`` times."""
+    rr = _weighted_ranks(gr[0], gr[1], w)
+    rf = _weighted_ranks(gf[0], gf[1], w)
+    return _wpearson(rr, rf, w), _wslope(lx, ly, w)
 
 
 def reach_vs_followers(
@@ -367,7 +387,8 @@ def reach_vs_followers(
     al. 2011, "Everyone's an influencer", WSDM, who regress cascade size on
     follower count). Both get 95% percentile bootstrap intervals from
     ``n_boot`` resamples of the items with replacement (Efron & Tibshirani
-    1993), drawn from ``seed``. Items with NaN followers are dropped.
+    1993), drawn from ``seed``; each resample is computed exactly from its
+    multiplicities (ties get average ranks). Items with NaN followers are dropped.
     """
     r = np.asarray(reach, dtype=np.float64)
     f = np.asarray(followers, dtype=np.float64)
@@ -382,17 +403,19 @@ def reach_vs_followers(
     if n < 3:
         return ReachFollowers(n, float("nan"), nan2, float("nan"), nan2, 0)
     lx, ly = np.log10(1 + f), np.log10(1 + r)
-    rho = _pearson(_rank(r), _rank(f))
-    slope = _slope(lx, ly)
+    ur, gr = np.unique(r, return_inverse=True)
+    uf, gf = np.unique(f, return_inverse=True)
+    # a resample is a vector of multiplicities: ranks and moments are weighted
+    # sums, O(n) per resample without sorting again
+    rho, slope = _boot_stats((gr, ur.size), (gf, uf.size), lx, ly, np.ones(n))
     if n_boot == 0:
         return ReachFollowers(n, rho, nan2, slope, nan2, 0)
     rng = check_random_state(seed)
     rhos = np.empty(n_boot)
     slopes = np.empty(n_boot)
     for b in range(n_boot):
-        i = rng.integers(0, n, n)
-        rhos[b] = _pearson(_rank(r[i]), _rank(f[i]))
-        slopes[b] = _slope(lx[i], ly[i])
+        w = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
+        rhos[b], slopes[b] = _boot_stats((gr, ur.size), (gf, uf.size), lx, ly, w)
     ci_r = tuple(float(v) for v in np.nanpercentile(rhos, [2.5, 97.5]))
     ci_s = tuple(float(v) for v in np.nanpercentile(slopes, [2.5, 97.5]))
     return ReachFollowers(n, rho, ci_r, slope, ci_s, n_boot)  # type: ignore[arg-type]
