@@ -162,9 +162,11 @@ def cascade_trees(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     below = np.zeros(n, dtype=np.int64)
     has_parent = np.flatnonzero(parent >= 0)
     if has_parent.size:
-        d = depth[has_parent]
-        for level in range(int(d.max()), 0, -1):
-            nodes = has_parent[d == level]
+        # deepest level first, so a node's subtree is complete before it is passed up
+        by_depth = has_parent[np.argsort(-depth[has_parent], kind="stable")]
+        d = depth[by_depth]
+        cuts = np.flatnonzero(np.diff(d)) + 1
+        for nodes in np.split(by_depth, cuts):
             np.add.at(size, parent[nodes], size[nodes] + 1)
             np.maximum.at(below, parent[nodes], below[nodes] + 1)
     return size, below, root, n_cycles
