@@ -344,8 +344,21 @@ def analyze_tables(
 def analyze_store(store: str | Path | Store, **options: Any) -> Analysis:
     """Open a store and run :func:`analyze_tables` on its tables (see it for ``options``)."""
     s = store if isinstance(store, Store) else open_store(store)
-    tables = {name: s.table(name) for name in ("accounts", "follows", "posts", "interactions")}
+    tables = {name: s.table(name, columns=list(cols)) for name, cols in _COLUMNS.items()}
     return analyze_tables(tables, **options)
+
+
+#: Columns the measures read; text, media and links of posts are left on disk.
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "accounts": ("platform", "account_id", "followers_count", "community", "leaning"),
+    "follows": ("platform", "follower_id", "friend_id"),
+    "posts": (
+        "platform", "post_id", "author_id", "created_at", "kind", "parent_id",
+        "parent_author_id", "quote_id", "repost_of_id", "hashtags", "like_count",
+        "repost_count", "reply_count", "quote_count",
+    ),
+    "interactions": ("platform", "kind", "source_id", "target_id", "post_id", "target_post_id"),
+}  # fmt: skip
 
 
 def write_analysis(analysis: Analysis, out: str | Path) -> list[Path]:
