@@ -18,6 +18,7 @@ __all__ = ["COMMANDS", "main"]
 
 #: name -> (module, attribute, one-line help shown by ``mutuals --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "analyze": ("mutuals.cli.analyze", "analyze", "Measure graph, reach, isolation and hashtags."),
     "simulate": ("mutuals.cli.simulate", "simulate", "Run a scenario on the simulated platform."),
 }
 

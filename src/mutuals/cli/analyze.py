@@ -1,0 +1,59 @@
+"""``mutuals analyze STORE``: every measure on a canonical store, printed and written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+__all__ = ["analyze"]
+
+
+@click.command("analyze")
+@click.argument("store", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for the Parquet tables and summary.json  [default: STORE/analysis]",
+)
+@click.option("--hashtag", default=None, help="Build the interaction network of its adopters.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of community detection and bootstrap intervals.")  # fmt: skip
+@click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=1.0,
+              show_default=True, help="Modularity resolution of Louvain.")  # fmt: skip
+@click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=500,
+              show_default=True, help="Bootstrap resamples for reach intervals.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def analyze(
+    store: Path,
+    out: Path | None,
+    hashtag: str | None,
+    seed: int,
+    resolution: float,
+    n_boot: int,
+    as_json: bool,
+) -> None:
+    """Measure the follow graph, reach, isolation and hashtags of STORE.
+
+    STORE is a folder written by `mutuals ingest` (or by a simulation run).
+    Prints a summary and writes one Parquet table per result and summary.json
+    to --out.
+    """
+    from mutuals.errors import MutualsError
+    from mutuals.report.analyze import analyze_store, format_summary, write_analysis
+
+    try:
+        result = analyze_store(
+            store, seed=seed, hashtag=hashtag, resolution=resolution, n_boot=n_boot
+        )
+        folder = out if out is not None else store / "analysis"
+        written = write_analysis(result, folder)
+    except MutualsError as e:
+        raise click.ClickException(str(e)) from e
+    if as_json:
+        click.echo(json.dumps(result.summary, indent=2))
+    else:
+        click.echo(format_summary(result.summary))
+        click.echo(f"\nwrote {len(written)} files to {folder}")

@@ -1,0 +1,789 @@
+"""Measures of the follow graph: reciprocity, degrees, clustering, communities.
+
+The ``follows`` table (follower -> friend) is indexed once into integer ids
+(:func:`follow_graph`); every measure then works on numpy arrays and
+``scipy.sparse`` matrices, so it runs the same on real data and on simulator
+output converted to the canonical tables.
+
+Conventions
+-----------
+* An account is the pair ``(platform, account_id)``. Accounts referenced by
+  ``follows`` but absent from ``accounts`` are kept as nodes and counted in
+  :attr:`FollowGraph.n_unlisted`; accounts with no follow edge are kept too
+  (degree 0).
+* Duplicate follow rows and self-follows are removed and counted.
+* Undirected measures (clustering, communities, modularity) use the simple
+  undirected projection: ``{u, v}`` is an edge when ``u`` follows ``v`` or ``v``
+  follows ``u``, with weight 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
+
+from mutuals._random import SeedLike, check_random_state
+from mutuals.errors import GraphError, InputError
+from mutuals.metrics._tables import account_keys, encode_keys, require_columns
+
+__all__ = [
+    "AccountIndex",
+    "Clustering",
+    "Communities",
+    "CommunityAssignment",
+    "DegreeSummary",
+    "FollowGraph",
+    "PowerLawFit",
+    "Reciprocity",
+    "assign_communities",
+    "clustering",
+    "degree_summary",
+    "detect_communities",
+    "fit_power_law",
+    "follow_graph",
+    "index_accounts",
+    "louvain",
+    "modularity",
+    "reciprocity",
+    "triangles",
+    "undirected_adjacency",
+]
+
+
+# ----------------------------------------------------------------------------- index
+
+
+@dataclass(frozen=True)
+class AccountIndex:
+    """Integer ids ``0..n-1`` for accounts ``(platform, account_id)``.
+
+    Attributes
+    ----------
+    platform, account_id : pyarrow.Array
+        The account of each integer id.
+    keys : pyarrow.Array
+        The lookup key of each id: ``account_id``, or ``platform\\x1faccount_id``
+        when the data holds more than one platform (``qualified``).
+    qualified : bool
+        Whether keys carry the platform.
+    n_listed : int
+        Ids ``0..n_listed-1`` are the rows of the ``accounts`` table (deduplicated);
+        the rest were only referenced by other tables.
+    """
+
+    platform: pa.Array
+    account_id: pa.Array
+    keys: pa.Array
+    qualified: bool
+    n_listed: int
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def n_unlisted(self) -> int:
+        """Accounts referenced by other tables but absent from ``accounts``."""
+        return len(self.keys) - self.n_listed
+
+    def lookup(
+        self, platform: pa.Array | pa.ChunkedArray, ids: pa.Array | pa.ChunkedArray
+    ) -> np.ndarray:
+        """Integer ids of the accounts ``(platform, ids)``; -1 where unknown or null."""
+        keys = account_keys(platform, ids, qualify=self.qualified)
+        pos = pc.index_in(keys, value_set=self.keys)
+        return np.asarray(pc.fill_null(pos, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+    def table(self) -> pa.Table:
+        """The index as a table ``(node, platform, account_id, listed)``."""
+        n = len(self)
+        return pa.table(
+            {
+                "node": pa.array(np.arange(n, dtype=np.int64)),
+                "platform": self.platform,
+                "account_id": self.account_id,
+                "listed": pa.array(np.arange(n) < self.n_listed),
+            }
+        )
+
+
+def index_accounts(
+    accounts: pa.Table,
+    refs: Sequence[tuple[pa.ChunkedArray | pa.Array, pa.ChunkedArray | pa.Array]] = (),
+) -> tuple[AccountIndex, list[np.ndarray]]:
+    """Index the accounts of ``accounts`` plus those referenced in ``refs``.
+
+    Parameters
+    ----------
+    accounts : pyarrow.Table
+        Canonical ``accounts`` table (columns ``platform``, ``account_id``).
+    refs : sequence of (platform column, id column)
+        Other references to accounts (e.g. ``follows.follower_id``); nulls map to -1.
+
+    Returns
+    -------
+    index : AccountIndex
+        Accounts rows first (in table order, duplicates merged), then the
+        referenced accounts absent from ``accounts`` in order of first appearance.
+    codes : list of numpy.ndarray
+        The integer id of every value of each reference column.
+    """
+    require_columns(accounts, "accounts", ["platform", "account_id"])
+    if accounts.column("account_id").null_count:
+        raise InputError("accounts.account_id has nulls; every account row needs an id")
+    parts = [(accounts.column("platform"), accounts.column("account_id")), *refs]
+    codes, platform, account_id, keys, qualified = encode_keys(parts)
+    n_listed = int(np.unique(codes[0]).size)
+    index = AccountIndex(
+        platform=platform,
+        account_id=account_id,
+        keys=keys,
+        qualified=qualified,
+        n_listed=n_listed,
+    )
+    return index, codes[1:]
+
+
+# ----------------------------------------------------------------------------- graph
+
+
+@dataclass(frozen=True)
+class FollowGraph:
+    """The follow graph as integer edge arrays over an :class:`AccountIndex`.
+
+    Attributes
+    ----------
+    index : AccountIndex
+        Node ids.
+    follower, friend : numpy.ndarray
+        Distinct directed edges follower -> friend (int64), without self-follows.
+    n_rows : int
+        Rows of the ``follows`` table.
+    n_duplicates, n_self_follows, n_null : int
+        Rows dropped as repeated edges, self-follows, or with a null endpoint.
+    """
+
+    index: AccountIndex
+    follower: np.ndarray
+    friend: np.ndarray
+    n_rows: int = 0
+    n_duplicates: int = 0
+    n_self_follows: int = 0
+    n_null: int = 0
+
+    @property
+    def n_accounts(self) -> int:
+        return len(self.index)
+
+    @property
+    def n_follows(self) -> int:
+        return int(self.follower.size)
+
+    @property
+    def n_unlisted(self) -> int:
+        """Accounts that appear in ``follows`` but not in ``accounts``."""
+        return self.index.n_unlisted
+
+    @cached_property
+    def in_degree(self) -> np.ndarray:
+        """Followers of each account counted in the data."""
+        return np.bincount(self.friend, minlength=self.n_accounts).astype(np.int64)
+
+    @cached_property
+    def out_degree(self) -> np.ndarray:
+        """Accounts each account follows, counted in the data."""
+        return np.bincount(self.follower, minlength=self.n_accounts).astype(np.int64)
+
+    @cached_property
+    def undirected(self) -> sp.csr_matrix:
+        """Symmetric 0/1 adjacency of the undirected projection (see module doc)."""
+        return undirected_adjacency(self.follower, self.friend, self.n_accounts)
+
+
+def follow_graph(accounts: pa.Table, follows: pa.Table) -> FollowGraph:
+    """Index the canonical ``follows`` table into a :class:`FollowGraph`.
+
+    Parameters
+    ----------
+    accounts, follows : pyarrow.Table
+        Canonical tables (see :mod:`mutuals.io.schema`); ``accounts`` may be empty.
+
+    Raises
+    ------
+    InputError
+        If a table is not a pyarrow Table or lacks a required column.
+    """
+    require_columns(follows, "follows", ["platform", "follower_id", "friend_id"])
+    index, (src, dst) = index_accounts(
+        accounts,
+        [
+            (follows.column("platform"), follows.column("follower_id")),
+            (follows.column("platform"), follows.column("friend_id")),
+        ],
+    )
+    n_rows = follows.num_rows
+    ok = (src >= 0) & (dst >= 0)
+    n_null = int(n_rows - ok.sum())
+    src, dst = src[ok], dst[ok]
+    loop = src == dst
+    n_loop = int(loop.sum())
+    src, dst = src[~loop], dst[~loop]
+    n = len(index)
+    code = np.unique(src * n + dst) if src.size else np.empty(0, dtype=np.int64)
+    n_dup = int(src.size - code.size)
+    return FollowGraph(
+        index=index,
+        follower=code // n if n else code,
+        friend=code % n if n else code,
+        n_rows=n_rows,
+        n_duplicates=n_dup,
+        n_self_follows=n_loop,
+        n_null=n_null,
+    )
+
+
+def undirected_adjacency(u: np.ndarray, v: np.ndarray, n: int) -> sp.csr_matrix:
+    """Symmetric 0/1 CSR adjacency (float64) of the edges ``u[k] -- v[k]``, loops dropped."""
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    if u.shape != v.shape:
+        raise GraphError("edge endpoint arrays differ in length")
+    if u.size and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n):
+        raise GraphError(f"edge endpoints must lie in 0..{n - 1}")
+    keep = u != v
+    a = np.minimum(u[keep], v[keep])
+    b = np.maximum(u[keep], v[keep])
+    code = np.unique(a * n + b) if a.size else np.empty(0, dtype=np.int64)
+    a, b = code // max(n, 1), code % max(n, 1)
+    rows = np.concatenate([a, b])
+    cols = np.concatenate([b, a])
+    adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
+    adj.sort_indices()
+    return adj
+
+
+# ----------------------------------------------------------------------------- reciprocity
+
+
+@dataclass(frozen=True)
+class Reciprocity:
+    """Reciprocity of a directed graph.
+
+    Attributes
+    ----------
+    edges : int
+        Directed edges L.
+    reciprocated : int
+        Edges whose reverse edge exists, L<->.
+    mutual_pairs : int
+        Unordered pairs following each other (``reciprocated / 2``).
+    reciprocity : float
+        r = L<-> / L (Newman 2010, *Networks*, sec. 7.10; ``networkx.overall_reciprocity``).
+    density : float
+        a = L / (N (N - 1)).
+    rho : float
+        Garlaschelli & Loffredo (2004) rho = (r - a) / (1 - a): reciprocity
+        relative to a random graph of the same density (0 = as random, >0 reciprocal).
+    """
+
+    edges: int
+    reciprocated: int
+    mutual_pairs: int
+    reciprocity: float
+    density: float
+    rho: float
+
+
+def reciprocity(graph: FollowGraph) -> Reciprocity:
+    """Share of follow edges that are followed back, and its density-corrected form.
+
+    Definition: ``r = L<-> / L``, the fraction of directed edges ``u -> v`` for
+    which ``v -> u`` also exists (Newman 2010, *Networks: An Introduction*,
+    sec. 7.10), and ``rho = (r - a) / (1 - a)`` with density
+    ``a = L / (N (N - 1))`` (Garlaschelli & Loffredo 2004, *Phys. Rev. Lett.*
+    93, 268701). ``r`` is NaN for a graph without edges.
+    """
+    n = graph.n_accounts
+    L = graph.n_follows
+    if L == 0:
+        return Reciprocity(0, 0, 0, float("nan"), 0.0, float("nan"))
+    fwd = graph.follower * n + graph.friend  # sorted and unique by construction
+    rev = graph.friend * n + graph.follower
+    pos = np.searchsorted(fwd, rev)
+    pos[pos == fwd.size] = 0
+    recip = int((fwd[pos] == rev).sum())
+    r = recip / L
+    a = L / (n * (n - 1)) if n > 1 else 0.0
+    rho = (r - a) / (1 - a) if a < 1 else float("nan")
+    return Reciprocity(L, recip, recip // 2, r, a, rho)
+
+
+# ----------------------------------------------------------------------------- degrees
+
+
+@dataclass(frozen=True)
+class PowerLawFit:
+    """A power-law tail ``p(x) ~ x^-alpha`` for ``x >= xmin`` (Clauset et al. 2009).
+
+    Attributes
+    ----------
+    alpha : float
+        Maximum-likelihood exponent.
+    xmin : float
+        Lower bound of the tail, chosen to minimise the KS distance.
+    n_tail : int
+        Observations ``>= xmin``.
+    ks : float
+        Kolmogorov-Smirnov distance between the tail and the fitted law.
+    discrete : bool
+        Whether the discrete (Hurwitz zeta) or continuous likelihood was used.
+    """
+
+    alpha: float
+    xmin: float
+    n_tail: int
+    ks: float
+    discrete: bool
+
+
+def _fit_alpha_discrete(logsum: float, n: int, xmin: float) -> float:
+    from scipy.optimize import minimize_scalar
+    from scipy.special import zeta
+
+    def nll(a: float) -> float:
+        return float(n * np.log(zeta(a, xmin)) + a * logsum)
+
+    res = minimize_scalar(nll, bounds=(1.0 + 1e-6, 20.0), method="bounded", options={"xatol": 1e-7})
+    return float(res.x)
+
+
+def fit_power_law(
+    values: np.ndarray,
+    *,
+    discrete: bool = True,
+    xmin: float | None = None,
+    min_tail: int = 50,
+) -> PowerLawFit:
+    """Fit a power-law tail by maximum likelihood with KS-selected ``xmin``.
+
+    Definition (Clauset, Shalizi & Newman 2009, *SIAM Review* 51:661, sec. 3):
+    for each candidate ``xmin`` (each distinct value with at least ``min_tail``
+    observations at or above it), ``alpha`` maximises the likelihood of the tail
+    ``x >= xmin``: continuous, ``alpha = 1 + n / sum(ln(x / xmin))`` (eq. 3.1);
+    discrete, ``p(x) = x^-alpha / zeta(alpha, xmin)`` maximised numerically
+    (eq. 3.5). ``xmin`` is the candidate minimising the KS distance between the
+    empirical and fitted CDFs of the tail (eq. 3.9).
+
+    Parameters
+    ----------
+    values : array of numbers
+        Observations; values <= 0 are ignored (degrees of 0 have no tail).
+    discrete : bool
+        Integer data (degrees): use the discrete likelihood.
+    xmin : float, optional
+        Fix ``xmin`` instead of choosing it.
+    min_tail : int
+        Smallest tail size considered when choosing ``xmin``.
+
+    Returns
+    -------
+    PowerLawFit
+        NaN fields if fewer than ``min_tail`` (or 2) positive values.
+    """
+    from scipy.special import zeta
+
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    x = x[x > 0]
+    nan = PowerLawFit(float("nan"), float("nan"), 0, float("nan"), discrete)
+    if xmin is not None:
+        candidates = np.array([float(xmin)])
+    else:
+        uniq = np.unique(x)
+        n_at_or_above = x.size - np.searchsorted(x, uniq, side="left")
+        candidates = uniq[(n_at_or_above >= max(min_tail, 2)) & (uniq < x[-1] if x.size else False)]
+    if candidates.size == 0:
+        return nan
+    # suffix sums of log x give the tail log-sum for every candidate at once
+    logx = np.log(x)
+    suffix = np.concatenate([np.cumsum(logx[::-1])[::-1], [0.0]])
+    best: PowerLawFit | None = None
+    for xm in candidates:
+        start = int(np.searchsorted(x, xm, side="left"))
+        tail = x[start:]
+        n = tail.size
+        if n < 2:
+            continue
+        logsum = float(suffix[start])
+        u, counts = np.unique(tail, return_counts=True)
+        emp = np.cumsum(counts) / n  # P(X <= u)
+        if discrete:
+            alpha = _fit_alpha_discrete(logsum, n, xm)
+            z0 = zeta(alpha, xm)
+            model = 1.0 - zeta(alpha, u + 1.0) / z0
+        else:
+            denom = logsum - n * np.log(xm)
+            if denom <= 0:
+                continue
+            alpha = 1.0 + n / denom
+            model = 1.0 - (u / xm) ** (1.0 - alpha)
+        # compare the model CDF with the empirical CDF on both sides of each step
+        emp_before = np.concatenate([[0.0], emp[:-1]])
+        if discrete:
+            model_before = np.concatenate([[0.0], model[:-1]])
+            ks = float(max(np.abs(emp - model).max(), np.abs(emp_before - model_before).max()))
+        else:
+            ks = float(max(np.abs(emp - model).max(), np.abs(emp_before - model).max()))
+        if best is None or ks < best.ks:
+            best = PowerLawFit(float(alpha), float(xm), int(n), ks, discrete)
+    return best if best is not None else nan
+
+
+@dataclass(frozen=True)
+class DegreeSummary:
+    """Summary of a degree distribution.
+
+    Attributes
+    ----------
+    n, mean, median, max : numbers
+        Over all accounts, zeros included.
+    zeros : int
+        Accounts with degree 0.
+    quantiles : dict
+        ``{"p90": ..., "p99": ..., "p999": ...}``.
+    gini : float
+        Gini coefficient of the degrees (0 = equal, 1 = concentrated).
+    power_law : PowerLawFit
+        Tail fit (Clauset et al. 2009) on positive degrees.
+    """
+
+    n: int
+    mean: float
+    median: float
+    max: int
+    zeros: int
+    quantiles: dict[str, float]
+    gini: float
+    power_law: PowerLawFit
+
+
+def degree_summary(degrees: np.ndarray, *, min_tail: int = 50) -> DegreeSummary:
+    """Mean, median, max, upper quantiles, Gini and power-law tail of ``degrees``.
+
+    The Gini coefficient is ``sum_i (2i - n - 1) x_(i) / (n sum x)`` over sorted
+    values (Gini 1912; the form used by e.g. Kunegis & Preusse 2012 for degree
+    inequality). The tail is fitted with :func:`fit_power_law` (discrete).
+    """
+    d = np.asarray(degrees)
+    if d.ndim != 1:
+        raise InputError("degrees must be a 1-d array")
+    n = d.size
+    if n == 0:
+        nan = float("nan")
+        return DegreeSummary(0, nan, nan, 0, 0, {}, nan, fit_power_law(d, min_tail=min_tail))
+    s = np.sort(d.astype(np.float64))
+    total = s.sum()
+    ranks = np.arange(1, n + 1)
+    gini = float(((2 * ranks - n - 1) * s).sum() / (n * total)) if total > 0 else 0.0
+    q = np.quantile(s, [0.9, 0.99, 0.999])
+    return DegreeSummary(
+        n=int(n),
+        mean=float(s.mean()),
+        median=float(np.median(s)),
+        max=int(s[-1]),
+        zeros=int((s == 0).sum()),
+        quantiles={"p90": float(q[0]), "p99": float(q[1]), "p999": float(q[2])},
+        gini=gini,
+        power_law=fit_power_law(s, discrete=True, min_tail=min_tail),
+    )
+
+
+# ----------------------------------------------------------------------------- clustering
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """Clustering of the undirected projection.
+
+    Attributes
+    ----------
+    average : float
+        Mean local clustering over all accounts, 0 for degree < 2 (Watts &
+        Strogatz 1998; as ``networkx.average_clustering``).
+    transitivity : float
+        Global clustering ``3 * triangles / connected triples`` (Newman 2010, sec. 7.9).
+    triangles : int
+        Triangles in the undirected projection.
+    local : numpy.ndarray
+        Local clustering of each account.
+    """
+
+    average: float
+    transitivity: float
+    triangles: int
+    local: np.ndarray = field(repr=False)
+
+
+def triangles(adj: sp.csr_matrix) -> np.ndarray:
+    """Triangles through each node of a symmetric 0/1 adjacency without loops."""
+    from mutuals.kernels.community import triangles_per_node
+
+    adj = sp.csr_matrix(adj)
+    n = adj.shape[0]
+    deg = np.diff(adj.indptr)
+    order = np.lexsort((np.arange(n), deg))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    tri: np.ndarray = triangles_per_node(
+        adj.indptr.astype(np.int64), adj.indices.astype(np.int64), rank
+    )
+    return tri
+
+
+def clustering(graph: FollowGraph | sp.csr_matrix) -> Clustering:
+    """Local, average and global clustering of the undirected projection.
+
+    Definition: local clustering ``c_i = 2 t_i / (k_i (k_i - 1))`` with ``t_i`` the
+    triangles through ``i`` and ``k_i`` its undirected degree, 0 when ``k_i < 2``
+    (Watts & Strogatz 1998, *Nature* 393:440); the average is over all accounts.
+    Transitivity is ``sum t_i / sum k_i (k_i - 1) / 2`` (Newman 2010, eq. 7.41).
+    Triangles are counted exactly with a Numba kernel (see :func:`triangles`).
+    """
+    adj = graph.undirected if isinstance(graph, FollowGraph) else sp.csr_matrix(graph)
+    n = adj.shape[0]
+    if n == 0:
+        return Clustering(float("nan"), float("nan"), 0, np.zeros(0))
+    t = triangles(adj)
+    k = np.diff(adj.indptr).astype(np.float64)
+    pairs = k * (k - 1) / 2
+    local = np.divide(t, pairs, out=np.zeros(n), where=pairs > 0)
+    total_pairs = pairs.sum()
+    trans = float(t.sum() / total_pairs) if total_pairs > 0 else 0.0
+    return Clustering(float(local.mean()), trans, int(t.sum() // 3), local)
+
+
+# ----------------------------------------------------------------------------- communities
+
+
+def modularity(adj: sp.spmatrix, labels: np.ndarray, *, resolution: float = 1.0) -> float:
+    """Modularity of a partition of an undirected (weighted) graph.
+
+    Definition (Newman & Girvan 2004; Newman 2006, *PNAS* 103:8577):
+    ``Q = sum_c [ e_c / 2m - resolution * (d_c / 2m)^2 ]`` where ``e_c`` is the
+    sum of ``A_ij`` over ordered pairs inside community ``c`` (each undirected
+    edge counted twice), ``d_c`` the summed strength of its nodes and ``2m`` the
+    sum of all entries of the symmetric adjacency ``A``. Matches
+    ``networkx.community.modularity``. NaN for a graph without edges.
+    """
+    a = sp.coo_matrix(adj)
+    labels = np.asarray(labels)
+    if labels.shape != (a.shape[0],):
+        raise InputError(f"labels must have one entry per node ({a.shape[0]}), got {labels.shape}")
+    m2 = float(a.data.sum())
+    if m2 == 0:
+        return float("nan")
+    _, lab = np.unique(labels, return_inverse=True)
+    nc = int(lab.max()) + 1
+    same = lab[a.row] == lab[a.col]
+    e_in = np.bincount(lab[a.row[same]], weights=a.data[same], minlength=nc)
+    strength = np.asarray(sp.csr_matrix(a).sum(axis=1)).ravel()
+    d = np.bincount(lab, weights=strength, minlength=nc)
+    return float(e_in.sum() / m2 - resolution * ((d / m2) ** 2).sum())
+
+
+def louvain(
+    adj: sp.spmatrix,
+    *,
+    seed: SeedLike = None,
+    resolution: float = 1.0,
+    tol: float = 1e-7,
+    max_levels: int = 100,
+    max_sweeps: int = 1000,
+) -> np.ndarray:
+    """Louvain community detection (Blondel et al. 2008), seeded.
+
+    Definition: repeat (1) local moving: visit nodes in a random order and move
+    each to the neighbouring community that most increases modularity (see
+    :func:`modularity`), until a sweep gains less than ``tol``; (2) aggregation:
+    merge each community into one node; until a level changes nothing
+    (Blondel, Guillaume, Lambiotte & Lefebvre 2008, *J. Stat. Mech.* P10008).
+    The node order of each level is a permutation drawn from ``seed``, so the
+    result is reproducible. The local-moving step is a Numba kernel
+    (:func:`mutuals.kernels.community.louvain_local_moving`).
+
+    Parameters
+    ----------
+    adj : scipy.sparse matrix
+        Symmetric non-negative adjacency.
+    seed : int, Generator or None
+        Randomness of the node order.
+    resolution : float
+        ``gamma`` of modularity; > 1 favours smaller communities.
+
+    Returns
+    -------
+    numpy.ndarray
+        Community of each node, numbered ``0..K-1`` by decreasing size (ties
+        by smallest member).
+    """
+    from mutuals.kernels.community import louvain_local_moving
+
+    rng = check_random_state(seed)
+    a = sp.csr_matrix(adj, dtype=np.float64, copy=True)
+    a.sum_duplicates()
+    a.sort_indices()
+    n = a.shape[0]
+    if a.shape != (n, n):
+        raise GraphError("adjacency must be square")
+    if a.nnz and (a.data < 0).any():
+        raise GraphError("adjacency weights must be non-negative")
+    if abs(a - a.T).sum() > 1e-9 * max(1.0, abs(a).sum()):
+        raise GraphError("louvain needs a symmetric (undirected) adjacency")
+    membership = np.arange(n, dtype=np.int64)
+    m2 = float(a.sum())
+    if n == 0 or m2 == 0:
+        return _relabel_by_size(membership)
+    for _ in range(max_levels):
+        a.sum_duplicates()
+        strength = np.asarray(a.sum(axis=1)).ravel()
+        nl = a.shape[0]
+        labels = np.arange(nl, dtype=np.int64)
+        order = rng.permutation(nl).astype(np.int64)
+        gain = louvain_local_moving(
+            a.indptr.astype(np.int64),
+            a.indices.astype(np.int64),
+            a.data,
+            strength,
+            m2,
+            order,
+            float(resolution),
+            labels,
+            float(tol),
+            int(max_sweeps),
+        )
+        uniq, inv = np.unique(labels, return_inverse=True)
+        if uniq.size == nl:
+            break
+        membership = inv[membership]
+        if gain < tol:
+            break
+        c = a.tocoo()
+        a = sp.csr_matrix((c.data, (inv[c.row], inv[c.col])), shape=(uniq.size, uniq.size))
+    return _relabel_by_size(membership)
+
+
+def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
+    if labels.size == 0:
+        return labels.astype(np.int64)
+    _, lab, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    first = np.full(counts.size, labels.size, dtype=np.int64)
+    np.minimum.at(first, lab, np.arange(labels.size))
+    order = np.lexsort((first, -counts))
+    new = np.empty(counts.size, dtype=np.int64)
+    new[order] = np.arange(counts.size)
+    return new[lab]
+
+
+@dataclass(frozen=True)
+class Communities:
+    """Communities found in the undirected projection of the follow graph.
+
+    Attributes
+    ----------
+    labels : numpy.ndarray
+        Community of each account (0 = largest).
+    sizes : numpy.ndarray
+        Accounts per community.
+    modularity : float
+        Newman modularity of ``labels``.
+    method : str
+        ``"louvain"``; ``seed`` and ``resolution`` reproduce it.
+    """
+
+    labels: np.ndarray = field(repr=False)
+    sizes: np.ndarray = field(repr=False)
+    modularity: float
+    method: str
+    seed: int | None
+    resolution: float
+
+    @property
+    def n_communities(self) -> int:
+        return int(self.sizes.size)
+
+
+def detect_communities(
+    graph: FollowGraph, *, seed: int | None = 0, resolution: float = 1.0
+) -> Communities:
+    """Seeded Louvain communities of the follow graph and their modularity.
+
+    Runs :func:`louvain` on the undirected projection; isolated accounts form
+    singleton communities. See :func:`louvain` and :func:`modularity` for the
+    definitions (Blondel et al. 2008; Newman 2006).
+    """
+    adj = graph.undirected
+    labels = louvain(adj, seed=seed, resolution=resolution)
+    sizes = np.bincount(labels) if labels.size else np.zeros(0, dtype=np.int64)
+    q = modularity(adj, labels, resolution=resolution) if labels.size else float("nan")
+    return Communities(labels, sizes, q, "louvain", seed, resolution)
+
+
+@dataclass(frozen=True)
+class CommunityAssignment:
+    """A community label for each account of a :class:`FollowGraph`.
+
+    Attributes
+    ----------
+    labels : numpy.ndarray
+        Community code of each account, -1 when unknown.
+    names : list of str
+        Name of each code (the data's label, or the Louvain number as a string).
+    source : str
+        ``"accounts.community"`` (labels the data carries) or ``"louvain"``.
+    """
+
+    labels: np.ndarray = field(repr=False)
+    names: list[str]
+    source: str
+
+    def name_of(self, codes: np.ndarray) -> pa.Array:
+        """Community names for codes (null for -1)."""
+        names = pa.array(self.names, pa.string())
+        codes = np.asarray(codes)
+        return names.take(pa.array(np.where(codes < 0, 0, codes), mask=codes < 0))
+
+
+def assign_communities(
+    graph: FollowGraph, accounts: pa.Table, detected: Communities | None = None
+) -> CommunityAssignment:
+    """Community of each account: from ``accounts.community`` if the data has any, else detected.
+
+    When some account rows carry a ``community`` label, those labels are used
+    and accounts without one are unknown (-1); nothing is guessed. Otherwise
+    the ``detected`` Louvain communities are used (every account has one).
+    """
+    n = graph.n_accounts
+    if "community" in accounts.column_names and accounts.column("community").null_count < len(
+        accounts
+    ):
+        node = graph.index.lookup(accounts.column("platform"), accounts.column("account_id"))
+        codes_list, _, names_arr, _, _ = encode_keys(
+            [(accounts.column("platform"), accounts.column("community"))], qualify=False
+        )
+        code = codes_list[0]
+        labels = np.full(n, -1, dtype=np.int64)
+        ok = (node >= 0) & (code >= 0)
+        # first labelled row of an account wins: assign in reverse order
+        labels[node[ok][::-1]] = code[ok][::-1]
+        return CommunityAssignment(labels, names_arr.to_pylist(), "accounts.community")
+    if detected is None:
+        raise InputError("the data carries no accounts.community labels; pass detected communities")
+    return CommunityAssignment(
+        detected.labels.astype(np.int64),
+        [str(i) for i in range(detected.n_communities)],
+        "louvain",
+    )

@@ -1,0 +1,500 @@
+"""The analysis of a canonical store: every measure of :mod:`mutuals.metrics` at once.
+
+:func:`analyze_tables` takes the canonical tables (from a store, or simulator
+output converted to them) and returns an :class:`Analysis`: a JSON-able
+summary, result tables, and the wall time of each step. :func:`write_analysis`
+writes the tables as Parquet and the summary as ``summary.json``;
+:func:`format_summary` renders the summary as text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from mutuals.errors import InputError
+from mutuals.io.schema import SCHEMAS
+from mutuals.io.store import Store, conform, open_store
+
+__all__ = ["Analysis", "analyze_store", "analyze_tables", "format_summary", "write_analysis"]
+
+
+@dataclass
+class Analysis:
+    """Result of :func:`analyze_tables`.
+
+    Attributes
+    ----------
+    summary : dict
+        JSON-able figures by section: ``inputs``, ``graph``, ``reach``,
+        ``isolation``, ``hashtags``, ``settings``.
+    tables : dict of str to pyarrow.Table
+        Result tables (per account, degree distribution, post reach, ...).
+    timings : dict of str to float
+        Wall seconds per step.
+    """
+
+    summary: dict[str, Any]
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _clean(x: Any) -> Any:
+    """NaN -> None, numpy scalars -> Python, tuples -> lists, recursively (for JSON)."""
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _degree_table(in_deg: np.ndarray, out_deg: np.ndarray) -> pa.Table:
+    top = int(max(in_deg.max(initial=0), out_deg.max(initial=0)))
+    ci = np.bincount(in_deg, minlength=top + 1)
+    co = np.bincount(out_deg, minlength=top + 1)
+    keep = (ci > 0) | (co > 0)
+    return pa.table(
+        {
+            "degree": pa.array(np.flatnonzero(keep).astype(np.int64)),
+            "accounts_in": pa.array(ci[keep].astype(np.int64)),
+            "accounts_out": pa.array(co[keep].astype(np.int64)),
+        }
+    )
+
+
+def analyze_tables(
+    tables: Mapping[str, pa.Table],
+    *,
+    seed: int = 0,
+    hashtag: str | None = None,
+    resolution: float = 1.0,
+    n_boot: int = 500,
+    top: int = 20,
+) -> Analysis:
+    """Run every measure on canonical tables.
+
+    Parameters
+    ----------
+    tables : mapping of table name to pyarrow.Table
+        Any of ``accounts, follows, posts, interactions``; absent ones are empty.
+        Each is conformed to its canonical schema (absent nullable columns
+        become nulls); a wrong column raises :class:`~mutuals.errors.InputError`.
+    seed : int
+        Seed of community detection and of the bootstrap intervals.
+    hashtag : str, optional
+        Hashtag whose adopters' interaction network is built.
+    resolution : float
+        Modularity resolution of Louvain.
+    n_boot : int
+        Bootstrap resamples for the reach intervals.
+    top : int
+        Number of top hashtags reported.
+    """
+    from mutuals.metrics import graph as mg
+    from mutuals.metrics import hashtags as mh
+    from mutuals.metrics import isolation as mi
+    from mutuals.metrics import reach as mr
+    from mutuals.metrics._tables import gather
+
+    unknown = set(tables) - set(SCHEMAS)
+    if unknown:
+        raise InputError(f"unknown tables {sorted(unknown)}; tables are {', '.join(SCHEMAS)}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise InputError(f"seed must be a non-negative integer, got {seed!r}")
+    t: dict[str, pa.Table] = {}
+    for name in ("accounts", "follows", "posts", "interactions"):
+        tab = tables.get(name)
+        t[name] = SCHEMAS[name].empty_table() if tab is None else conform(name, tab)
+    accounts, follows, posts, interactions = (
+        t["accounts"],
+        t["follows"],
+        t["posts"],
+        t["interactions"],
+    )
+    timings: dict[str, float] = {}
+    out: dict[str, pa.Table] = {}
+    summary: dict[str, Any] = {
+        "inputs": {name: tab.num_rows for name, tab in t.items()},
+        "settings": {
+            "seed": seed,
+            "hashtag": hashtag,
+            "resolution": resolution,
+            "bootstrap": n_boot,
+        },
+    }
+
+    @contextmanager
+    def step(name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        yield
+        timings[name] = time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ graph
+    with step("index"):
+        g = mg.follow_graph(accounts, follows)
+    gs: dict[str, Any] = {
+        "accounts": g.n_accounts,
+        "accounts_listed": g.index.n_listed,
+        "accounts_only_in_follows": g.n_unlisted,
+        "follows": g.n_follows,
+        "follow_rows": g.n_rows,
+        "duplicate_follows": g.n_duplicates,
+        "self_follows": g.n_self_follows,
+    }
+    local_clustering = np.full(g.n_accounts, np.nan)
+    if g.n_follows:
+        with step("reciprocity"):
+            gs["reciprocity"] = asdict(mg.reciprocity(g))
+        with step("degrees"):
+            gs["in_degree"] = asdict(mg.degree_summary(g.in_degree))
+            gs["out_degree"] = asdict(mg.degree_summary(g.out_degree))
+            out["degree_distribution"] = _degree_table(g.in_degree, g.out_degree)
+        with step("clustering"):
+            cl = mg.clustering(g)
+            local_clustering = cl.local
+            gs["clustering"] = {
+                "average": cl.average,
+                "transitivity": cl.transitivity,
+                "triangles": cl.triangles,
+                "undirected_edges": int(g.undirected.nnz // 2),
+            }
+    else:
+        gs["available"] = False
+        gs["reason"] = "no follow edges in the data"
+    with step("communities"):
+        comm = mg.detect_communities(g, seed=seed, resolution=resolution) if g.n_follows else None
+        if comm is not None:
+            sizes = comm.sizes
+            gs["communities"] = {
+                "method": "louvain (Blondel et al. 2008), undirected projection",
+                "seed": seed,
+                "resolution": resolution,
+                "count": comm.n_communities,
+                "non_singleton": int((sizes > 1).sum()),
+                "largest": [int(s) for s in sizes[:10]],
+                "modularity": comm.modularity,
+            }
+        else:
+            gs["communities"] = {"available": False, "reason": "no follow edges in the data"}
+        labelled = (
+            "community" in accounts.column_names
+            and accounts.num_rows > accounts.column("community").null_count
+        )
+        assignment = (
+            mg.assign_communities(g, accounts, comm) if labelled or comm is not None else None
+        )
+    summary["graph"] = gs
+
+    # ------------------------------------------------------------------ isolation
+    leaning = mi.account_leaning(accounts, g)
+    share_i = np.full(g.n_accounts, np.nan)
+    if assignment is not None:
+        iso: dict[str, Any] = {"communities_from": assignment.source}
+        with step("isolation"):
+            ei = mi.ei_index(g, assignment.labels, assignment.names)
+            iso["ei_index"] = {
+                "ei": ei.ei,
+                "external": ei.external,
+                "internal": ei.internal,
+                "unlabelled": ei.unlabelled,
+            }
+            out["ei_by_community"] = ei.per_community
+            weights = mi.posts_per_account(posts, g) if posts.num_rows else None
+            ex = mi.outside_exposure(g, assignment.labels, weights, assignment.names)
+            iso["outside_exposure"] = {
+                "weighting": ex.weighting,
+                "share": ex.share,
+                "mean_account_share": ex.mean_account_share,
+                "accounts": ex.accounts,
+            }
+            share_i = ex.account_share
+            out["exposure_by_community"] = ex.per_community
+    else:
+        iso = {
+            "available": False,
+            "reason": "no follow edges and no accounts.community labels in the data",
+        }
+    with step("leaning"):
+        lh = mi.leaning_homophily(g, leaning)
+        iso["leaning_homophily"] = (
+            {"available": True, "accounts": lh.accounts, "pearson": lh.pearson,
+             "spearman": lh.spearman}
+            if lh.available
+            else {"available": False, "reason": lh.reason}
+        )  # fmt: skip
+        if lh.available:
+            out["leaning_joint"] = lh.joint
+    summary["isolation"] = iso
+
+    # ------------------------------------------------------------------ reach
+    rs: dict[str, Any] = {}
+    followers, reported = mr.author_followers(accounts, g)
+    rs["followers_source"] = {
+        "reported": int(reported.sum()),
+        "in_degree": int((~reported & np.isfinite(followers)).sum()),
+    }
+    received = np.zeros(g.n_accounts, dtype=np.int64)
+    if posts.num_rows or interactions.num_rows:
+        with step("reach"):
+            pr = mr.post_reach(posts, interactions)
+            node = g.index.lookup(pr["platform"], pr["author_id"])
+            fol = gather(followers, node, np.nan)
+            pr = pr.append_column("author_followers", pa.array(fol))
+            out["post_reach"] = pr
+            kind = pr["kind"].to_numpy(zero_copy_only=False)
+            orig = kind != "repost"
+            rs["posts"] = int(orig.sum())
+            rs["posts_with_reach"] = int((pr["reach"].to_numpy()[orig] > 0).sum())
+            for col in ("reach", "cascade_size"):
+                vals = pr[col].to_numpy()[orig].astype(np.float64)
+                rs[f"{col}_vs_followers"] = asdict(
+                    mr.reach_vs_followers(vals, fol[orig], seed=seed, n_boot=n_boot)
+                )
+            received, _ = mr.author_reach(interactions, g)
+            src_ids = g.index.lookup(interactions["platform"], interactions["source_id"])
+            sent = np.bincount(src_ids[src_ids >= 0], minlength=g.n_accounts)
+            active = (received > 0) | (sent > 0)
+            rs["accounts_in_interactions"] = int(active.sum())
+            rs["account_reach_vs_followers"] = asdict(
+                mr.reach_vs_followers(
+                    received[active].astype(float), followers[active], seed=seed, n_boot=n_boot
+                )
+            )
+            rs["posts_author_followers_unknown"] = int(np.isnan(fol[orig]).sum())
+            if assignment is not None:
+                out["reach_by_community"] = mr.reach_by_community(
+                    pr, (pr["platform"], pr["author_id"]), assignment, g, followers
+                )
+    else:
+        rs["available"] = False
+        rs["reason"] = "no posts or interactions in the data"
+    summary["reach"] = rs
+
+    # ------------------------------------------------------------------ per account
+    with step("account_table"):
+        n_acc = g.n_accounts
+        out["accounts"] = pa.table(
+            {
+                "platform": g.index.platform,
+                "account_id": g.index.account_id,
+                "listed": pa.array(np.arange(g.n_accounts) < g.index.n_listed),
+                "followers": pa.array(followers),
+                "followers_reported": pa.array(reported),
+                "in_degree": pa.array(g.in_degree) if g.n_follows else pa.nulls(n_acc, pa.int64()),
+                "out_degree": (
+                    pa.array(g.out_degree) if g.n_follows else pa.nulls(n_acc, pa.int64())
+                ),
+                "clustering": pa.array(local_clustering),
+                "community": (
+                    assignment.name_of(assignment.labels)
+                    if assignment is not None
+                    else pa.nulls(g.n_accounts, pa.string())
+                ),
+                "louvain_community": (
+                    pa.array(comm.labels)
+                    if comm is not None
+                    else pa.nulls(g.n_accounts, pa.int64())
+                ),
+                "outside_exposure_share": pa.array(share_i),
+                "leaning": pa.array(leaning),
+                "interactions_received": pa.array(received),
+            }
+        )
+
+    # ------------------------------------------------------------------ hashtags
+    hs: dict[str, Any] = {}
+    with step("hashtags"):
+        uses = mh.hashtag_uses(posts)
+        hs["uses"] = uses.num_rows
+        hs["distinct"] = int(pc.count_distinct(uses["hashtag"]).as_py()) if uses.num_rows else 0
+        tops = mh.top_hashtags(uses, top)
+        hs["top"] = [
+            {"hashtag": r["hashtag"], "posts": r["posts"], "accounts": r["accounts"]}
+            for r in tops.to_pylist()
+        ]
+        out["hashtags_top"] = mh.top_hashtags(uses, None)
+        out["hashtags_by_day"] = mh.hashtag_usage_by_day(uses)
+        out["hashtag_adopters"] = mh.hashtag_adopters(uses)
+        if hashtag is not None:
+            net = mh.adopter_network(uses, interactions, hashtag)
+            d = asdict(net)
+            d.pop("edge_table")
+            hs["network"] = d
+            out["hashtag_network_edges"] = net.edge_table
+    summary["hashtags"] = hs
+    summary["timings"] = {k: round(v, 4) for k, v in timings.items()}
+    return Analysis(_clean(summary), out, timings)
+
+
+def analyze_store(store: str | Path | Store, **options: Any) -> Analysis:
+    """Open a store and run :func:`analyze_tables` on its tables (see it for ``options``)."""
+    s = store if isinstance(store, Store) else open_store(store)
+    tables = {name: s.table(name, columns=list(cols)) for name, cols in _COLUMNS.items()}
+    return analyze_tables(tables, **options)
+
+
+#: Columns the measures read; text, media and links of posts are left on disk.
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "accounts": ("platform", "account_id", "followers_count", "community", "leaning"),
+    "follows": ("platform", "follower_id", "friend_id"),
+    "posts": (
+        "platform", "post_id", "author_id", "created_at", "kind", "parent_id",
+        "parent_author_id", "quote_id", "repost_of_id", "hashtags", "like_count",
+        "repost_count", "reply_count", "quote_count",
+    ),
+    "interactions": ("platform", "kind", "source_id", "target_id", "post_id", "target_post_id"),
+}  # fmt: skip
+
+
+def write_analysis(analysis: Analysis, out: str | Path) -> list[Path]:
+    """Write each result table as ``<name>.parquet`` and the summary as ``summary.json``."""
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"output {str(folder)!r} exists and is not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in analysis.tables.items():
+        path = folder / f"{name}.parquet"
+        pq.write_table(table, path)
+        written.append(path)
+    path = folder / "summary.json"
+    path.write_text(json.dumps(analysis.summary, indent=2, allow_nan=False) + "\n")
+    written.append(path)
+    return written
+
+
+def _f(x: Any, digits: int = 3) -> str:
+    if x is None:
+        return "n/a"
+    if isinstance(x, float):
+        return f"{x:.{digits}f}"
+    return f"{x:,}" if isinstance(x, int) else str(x)
+
+
+def _ci(d: dict[str, Any], key: str) -> str:
+    lo, hi = d.get(f"{key}_ci") or (None, None)
+    return f"{_f(d.get(key))} [{_f(lo)}, {_f(hi)}]"
+
+
+def format_summary(summary: Mapping[str, Any]) -> str:
+    """A readable text rendering of :attr:`Analysis.summary`."""
+    lines: list[str] = []
+    add = lines.append
+    inp = summary.get("inputs", {})
+    add("inputs: " + ", ".join(f"{k} {_f(v)}" for k, v in inp.items()))
+    g = summary.get("graph", {})
+    add("")
+    add("follow graph")
+    add(
+        f"  accounts {_f(g.get('accounts'))} ({_f(g.get('accounts_only_in_follows'))} only in "
+        f"follows), follows {_f(g.get('follows'))} (dropped: {_f(g.get('duplicate_follows'))} "
+        f"duplicates, {_f(g.get('self_follows'))} self-follows)"
+    )
+    if g.get("available") is False:
+        add(f"  graph measures: not available ({g.get('reason')})")
+    else:
+        r = g.get("reciprocity", {})
+        add(
+            f"  reciprocity {_f(r.get('reciprocity'))} ({_f(r.get('mutual_pairs'))} mutual "
+            f"pairs), rho {_f(r.get('rho'))}"
+        )
+        for key, label in (("in_degree", "followers (in-degree)"), ("out_degree", "following")):
+            d = g.get(key, {})
+            pl = d.get("power_law", {})
+            q = d.get("quantiles", {})
+            add(
+                f"  {label}: mean {_f(d.get('mean'), 1)}, median {_f(d.get('median'), 0)}, "
+                f"p99 {_f(q.get('p99'), 0)}, max {_f(d.get('max'))}, gini {_f(d.get('gini'))}; "
+                f"power-law tail alpha {_f(pl.get('alpha'), 2)} from xmin "
+                f"{_f(pl.get('xmin'), 0)} (n={_f(pl.get('n_tail'))}, KS {_f(pl.get('ks'))})"
+            )
+        c = g.get("clustering", {})
+        add(
+            f"  clustering: average {_f(c.get('average'))}, transitivity "
+            f"{_f(c.get('transitivity'))}, triangles {_f(c.get('triangles'))}"
+        )
+        cm = g.get("communities", {})
+        add(
+            f"  communities (louvain, seed {cm.get('seed')}): {_f(cm.get('count'))} "
+            f"({_f(cm.get('non_singleton'))} non-singleton), largest "
+            f"{cm.get('largest', [])[:5]}, modularity {_f(cm.get('modularity'))}"
+        )
+    iso = summary.get("isolation", {})
+    add("")
+    if iso.get("available") is False:
+        add(f"isolation: not available ({iso.get('reason')})")
+    else:
+        add(f"isolation (communities from {iso.get('communities_from')})")
+        e = iso.get("ei_index", {})
+        add(
+            f"  E-I index {_f(e.get('ei'))} (external {_f(e.get('external'))}, internal "
+            f"{_f(e.get('internal'))}, unlabelled {_f(e.get('unlabelled'))})"
+        )
+        x = iso.get("outside_exposure", {})
+        add(
+            f"  exposures from outside one's community: {_f(x.get('share'))} pooled, "
+            f"{_f(x.get('mean_account_share'))} mean per account "
+            f"(weighted by {x.get('weighting')})"
+        )
+    lh = iso.get("leaning_homophily", {})
+    if lh.get("available"):
+        add(
+            f"  leaning vs neighbours' leaning: pearson {_f(lh.get('pearson'))}, spearman "
+            f"{_f(lh.get('spearman'))} over {_f(lh.get('accounts'))} accounts"
+        )
+    else:
+        add(f"  leaning homophily: not available ({lh.get('reason')})")
+    rs = summary.get("reach", {})
+    add("")
+    add("reach against followers")
+    if rs.get("available") is False:
+        add(f"  not available ({rs.get('reason')})")
+    else:
+        add(
+            f"  posts {_f(rs.get('posts'))} (reposts excluded), with any reach "
+            f"{_f(rs.get('posts_with_reach'))}, author followers unknown "
+            f"{_f(rs.get('posts_author_followers_unknown'))}"
+        )
+        for key, label in (
+            ("reach_vs_followers", "post reach"),
+            ("cascade_size_vs_followers", "cascade size"),
+            ("account_reach_vs_followers", "account reach"),
+        ):
+            d = rs.get(key, {})
+            add(
+                f"  {label} vs followers (n={_f(d.get('n'))}): spearman {_ci(d, 'spearman')}, "
+                f"log-log slope {_ci(d, 'slope')}"
+            )
+    hs = summary.get("hashtags", {})
+    add("")
+    add(f"hashtags: {_f(hs.get('uses'))} uses of {_f(hs.get('distinct'))} hashtags")
+    for row in hs.get("top", [])[:10]:
+        add(f"  #{row['hashtag']}: {_f(row['posts'])} posts by {_f(row['accounts'])} accounts")
+    net = hs.get("network")
+    if net:
+        add(
+            f"  #{net['hashtag']} adopters {_f(net['adopters'])}, interacting "
+            f"{_f(net['active'])}, edges {_f(net['edges'])}, reciprocity "
+            f"{_f(net['reciprocity'])}, components {_f(net['components'])} (largest "
+            f"{_f(net['largest_component'])})"
+        )
+    tm = summary.get("timings", {})
+    if tm:
+        add("")
+        add("time: " + ", ".join(f"{k} {v:.2f}s" for k, v in tm.items()))
+    return "\n".join(lines)

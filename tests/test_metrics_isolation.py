@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from mutuals.errors import InputError
+from mutuals.io.schema import empty_table
+from mutuals.io.store import conform
+from mutuals.metrics.graph import assign_communities, detect_communities, follow_graph
+from mutuals.metrics.isolation import (
+    account_leaning,
+    ei_index,
+    leaning_homophily,
+    outside_exposure,
+    posts_per_account,
+)
+
+
+def _follows(edges):
+    return conform(
+        "follows",
+        pa.table(
+            {
+                "platform": ["x"] * len(edges),
+                "follower_id": [a for a, _ in edges],
+                "friend_id": [b for _, b in edges],
+            }
+        ),
+    )
+
+
+def _small():
+    # communities: L = {a, b, c}, R = {d, e}; u has no label
+    accounts = conform(
+        "accounts",
+        pa.table(
+            {
+                "platform": ["x"] * 6,
+                "account_id": ["a", "b", "c", "d", "e", "u"],
+                "community": ["L", "L", "L", "R", "R", None],
+                "leaning": [-1.0, -0.5, -0.8, 0.9, None, 0.1],
+            }
+        ),
+    )
+    edges = [("a", "b"), ("b", "a"), ("c", "a"), ("a", "d"), ("d", "e"), ("e", "d"), ("e", "b")]
+    edges += [("u", "a"), ("a", "u")]
+    g = follow_graph(accounts, _follows(edges))
+    return accounts, g
+
+
+def test_ei_index_hand_computed():
+    accounts, g = _small()
+    comm = assign_communities(g, accounts)
+    ei = ei_index(g, comm.labels, comm.names)
+    # internal: a->b, b->a, c->a, d->e, e->d = 5; external: a->d, e->b = 2; 2 with u
+    assert (ei.internal, ei.external, ei.unlabelled) == (5, 2, 2)
+    assert ei.ei == pytest.approx((2 - 5) / 7)
+    per = {r["community"]: r for r in ei.per_community.to_pylist()}
+    assert (per["L"]["internal"], per["L"]["external"]) == (3, 2)
+    assert per["L"]["ei"] == pytest.approx(-1 / 5)
+    assert (per["R"]["internal"], per["R"]["external"], per["R"]["members"]) == (2, 2, 2)
+    assert per["R"]["ei"] == pytest.approx(0.0)
+
+
+def test_outside_exposure_hand_computed():
+    accounts, g = _small()
+    comm = assign_communities(g, accounts)
+    ex = outside_exposure(g, comm.labels, names=comm.names)
+    ids = g.index.account_id.to_pylist()
+    s = dict(zip(ids, ex.account_share.tolist(), strict=True))
+    assert s["a"] == pytest.approx(0.5)  # follows b (L) and d (R); u unlabelled
+    assert s["e"] == pytest.approx(0.5)  # follows d (R), b (L)
+    assert s["b"] == 0.0 and s["c"] == 0.0 and s["d"] == 0.0
+    assert np.isnan(s["u"])
+    assert ex.share == pytest.approx(2 / 7)
+    assert ex.mean_account_share == pytest.approx(1 / 5)
+    # weighted by posts: d posted 3 times, b once
+    posts = conform(
+        "posts",
+        pa.table(
+            {
+                "platform": ["x"] * 4,
+                "post_id": ["1", "2", "3", "4"],
+                "author_id": ["d", "d", "d", "b"],
+                "kind": ["post"] * 4,
+            }
+        ),
+    )
+    w = posts_per_account(posts, g)
+    exw = outside_exposure(g, comm.labels, w, names=comm.names)
+    sw = dict(zip(ids, exw.account_share.tolist(), strict=True))
+    assert exw.weighting == "posts"
+    assert sw["a"] == pytest.approx(3 / 4)
+    assert sw["e"] == pytest.approx(1 / 4)  # d (R, 3 posts) in; b (L, 1 post) out
+
+
+def test_outside_exposure_matches_brute_force():
+    d = nx.gnp_random_graph(60, 0.1, seed=4, directed=True)
+    edges = [(str(u), str(v)) for u, v in d.edges()]
+    g = follow_graph(empty_table("accounts"), _follows(edges))
+    rng = np.random.default_rng(1)
+    labels = rng.integers(-1, 3, g.n_accounts)
+    w = rng.integers(0, 5, g.n_accounts)
+    ex = outside_exposure(g, labels, w)
+    for i in range(g.n_accounts):
+        friends = g.friend[g.follower == i]
+        friends = friends[labels[friends] >= 0] if labels[i] >= 0 else friends[:0]
+        tot = w[friends].sum()
+        if tot == 0:
+            assert np.isnan(ex.account_share[i])
+        else:
+            out = w[friends][labels[friends] != labels[i]].sum()
+            assert ex.account_share[i] == pytest.approx(out / tot)
+
+
+def test_leaning_homophily():
+    accounts, g = _small()
+    x = account_leaning(accounts, g)
+    h = leaning_homophily(g, x, bins=4)
+    assert h.available
+    # neighbours' mean leaning over friends with a leaning
+    ids = g.index.account_id.to_pylist()
+    xi = dict(zip(ids, x.tolist(), strict=True))
+    xn = {"a": (-0.5 + 0.9 + 0.1) / 3, "b": -1.0, "c": -1.0, "d": np.nan, "u": -1.0}
+    pairs = [(xi[k], v) for k, v in xn.items() if not np.isnan(v) and not np.isnan(xi[k])]
+    a, b = np.array(pairs).T
+    assert h.accounts == len(pairs)
+    assert h.pearson == pytest.approx(np.corrcoef(a, b)[0, 1])
+    assert sum(h.joint.column("accounts").to_pylist()) == len(pairs)
+
+
+def test_leaning_not_available_is_reported_not_invented():
+    _, g = _small()
+    h = leaning_homophily(g, account_leaning(empty_table("accounts"), g))
+    assert not h.available
+    assert "no account has a leaning" in h.reason
+    assert np.isnan(h.pearson) and h.joint.num_rows == 0
+
+
+def test_label_shape_checked():
+    _, g = _small()
+    with pytest.raises(InputError, match="one community label per account"):
+        ei_index(g, np.zeros(2))
+    with pytest.raises(InputError, match="one leaning per account"):
+        leaning_homophily(g, np.zeros(2))
+
+
+def test_finnish_retweet_network_ei_matches_networkx(shared_data):
+    path = (
+        shared_data
+        / "graph-finnish-election-2019-hashtag-retweet-networks"
+        / "multiple_hashtag_networks"
+        / "CLIMATE_p1.edgelist"
+    )
+    edges = [tuple(line.split()[:2]) for line in path.read_text().splitlines() if line.strip()]
+    g = follow_graph(empty_table("accounts"), _follows(edges))
+    comm = detect_communities(g, seed=3)
+    assert comm.modularity > 0.3
+    ei = ei_index(g, comm.labels)
+    ids = g.index.account_id.to_pylist()
+    lab = dict(zip(ids, comm.labels.tolist(), strict=True))
+    d = nx.DiGraph()
+    d.add_nodes_from(ids)  # accounts with only a self-loop are still accounts
+    d.add_edges_from((a, b) for a, b in edges if a != b)
+    internal = sum(1 for a, b in d.edges() if lab[a] == lab[b])
+    assert ei.internal == internal
+    assert ei.external == d.number_of_edges() - internal
+    comms = [set(np.asarray(ids)[comm.labels == c].tolist()) for c in range(comm.n_communities)]
+    q = nx.community.modularity(d.to_undirected(), comms)
+    assert comm.modularity == pytest.approx(q)
+
+
+def test_labelled_follower_graph_ei_matches_networkx_mixing(shared_data):
+    import json
+
+    path = shared_data / "graph-twitter-follower-egos-anwar2021" / "hersheycareers.json"
+    data = json.loads(path.read_text())
+    labels = data["labels"]
+    edges = [(str(a), str(b)) for a, b in data["edges"]]
+    accounts = conform(
+        "accounts",
+        pa.table(
+            {
+                "platform": ["x"] * len(labels),
+                "account_id": list(labels),
+                "community": list(labels.values()),
+            }
+        ),
+    )
+    g = follow_graph(accounts, _follows(edges))
+    comm = assign_communities(g, accounts)
+    assert comm.source == "accounts.community"
+    ei = ei_index(g, comm.labels, comm.names)
+    d = nx.DiGraph()
+    d.add_nodes_from((n, {"label": lab}) for n, lab in labels.items())
+    d.add_edges_from((a, b) for a, b in edges if a != b)
+    labelled = [n for n in d if "label" in d.nodes[n]]
+    mix = nx.attribute_mixing_matrix(d, "label", nodes=labelled, normalized=False)
+    inside = float(np.trace(mix))
+    across = float(mix.sum() - inside)
+    assert (ei.internal, ei.external) == (inside, across)
+    assert ei.ei == pytest.approx((across - inside) / (across + inside))
+    assert ei.unlabelled == d.number_of_edges() - mix.sum()
