@@ -19,6 +19,7 @@ __all__ = ["COMMANDS", "main"]
 #: name -> (module, attribute, one-line help shown by ``mutuals --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "simulate": ("mutuals.cli.simulate", "simulate", "Run a scenario on the simulated platform."),
+    "unroll": ("mutuals.cli.unroll", "unroll", "Unroll a thread into one readable page."),
 }
 
 
