@@ -125,7 +125,7 @@ EVIL = [
     "<script>window.__pwned = 1; alert('script')</script>",
     '"><img src=x onerror="window.__pwned=2;alert(2)">',
     '<a href="javascript:window.__pwned=3">click</a> javascript:alert(3)',
-    "<svg onload=\"window.__pwned=4\"></svg><iframe src=\"javascript:alert(4)\"></iframe>",
+    '<svg onload="window.__pwned=4"></svg><iframe src="javascript:alert(4)"></iframe>',
     "<style>body{display:none}</style><b onmouseover=alert(5)>hover</b>",
 ]
 
@@ -161,7 +161,9 @@ def test_post_text_executes_nothing(browser: Any, tmp_path: Path, with_csp: bool
         el.dispatch_event("mouseover")
     assert page.evaluate("() => window.__pwned") is None
     assert dialogs == []
-    assert page.evaluate("() => document.querySelectorAll('script, iframe, svg, style').length") == 1
+    assert (
+        page.evaluate("() => document.querySelectorAll('script, iframe, svg, style').length") == 1
+    )
     hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
     assert all(h.startswith(("https://", "http://")) for h in hrefs)
     text = page.inner_text(".article")

@@ -3,8 +3,9 @@
 Post text is untrusted. The HTML page escapes every character of post data
 (text, alt text, names, ids), makes links only of http(s) URLs, carries all its
 CSS inline, needs no script, and forbids scripts with a Content-Security-Policy.
-Markdown output escapes ``<``, ``>``, ``&``, ``[`` and ``]`` so post text cannot
-become raw HTML or a link; JSON carries the text as data.
+Markdown output backslash-escapes the backslash, ``<``, ``>``, ``&``, ``[``, ``]``
+and the backtick, so post text cannot become raw HTML, a link or code; JSON
+carries the text as data.
 
 Consecutive posts of a thread read as one article: each post's text becomes
 paragraphs (blank-line separated; single line breaks kept), media become
@@ -84,7 +85,9 @@ def _author(th: Thread) -> str:
 
 # -- Markdown ------------------------------------------------------------------------
 
-_MD_ESC = str.maketrans({"<": "&lt;", ">": "&gt;", "&": "&amp;", "[": "\\[", "]": "\\]"})
+# CommonMark backslash escapes: an escaped "<" cannot open raw HTML or an autolink, an
+# escaped "[" cannot open a link, an escaped "&" cannot start an entity.
+_MD_ESC = str.maketrans({c: "\\" + c for c in "\\<>&[]`"})
 
 
 def _md(text: str) -> str:
