@@ -439,3 +439,122 @@ def test_apply_facets_utf8_offsets() -> None:
     assert out == "héllo → https://ex.org/full #Tag @bob"
     assert links == ["https://ex.org/full", "https://bad.example"]
     assert tags == ["tag"] and mentions == []
+
+
+def _ev(did: str, coll: str, rkey: str, record: dict | None, op: str = "create") -> dict:
+    commit = {"operation": op, "collection": coll, "rkey": rkey}
+    if record is not None:
+        commit["record"] = record
+    return {"did": did, "time_us": 1_700_000_000_000_000, "kind": "commit", "commit": commit}
+
+
+def test_bluesky_lists_starter_packs_quotes_reposts(tmp_path: Path) -> None:
+    a, b = "did:plc:aaaa", "did:plc:bbbb"
+    lst = f"at://{a}/app.bsky.graph.list/l1"
+    post_b = f"at://{b}/app.bsky.feed.post/p1"
+    t = "2024-05-01T00:00:00Z"
+    events = [
+        _ev(
+            a,
+            "app.bsky.graph.list",
+            "l1",
+            {"name": "Friends", "createdAt": t, "purpose": "app.bsky.graph.defs#curatelist"},
+        ),
+        _ev(a, "app.bsky.graph.listitem", "i1", {"list": lst, "subject": b, "createdAt": t}),
+        _ev(a, "app.bsky.graph.starterpack", "s1", {"name": "Pack", "list": lst, "createdAt": t}),
+        _ev(
+            a,
+            "app.bsky.feed.post",
+            "q1",
+            {
+                "text": "see this",
+                "createdAt": t,
+                "embed": {
+                    "$type": "app.bsky.embed.record",
+                    "record": {"uri": post_b, "cid": "bafy"},
+                },
+            },
+        ),
+        _ev(
+            a,
+            "app.bsky.feed.post",
+            "q2",
+            {
+                "text": "pics and quote",
+                "createdAt": t,
+                "embed": {
+                    "$type": "app.bsky.embed.recordWithMedia",
+                    "record": {"record": {"uri": post_b}},
+                    "media": {
+                        "$type": "app.bsky.embed.images",
+                        "images": [{"alt": "a cat", "image": {"ref": {"$link": "bafkreiabc"}}}],
+                    },
+                },
+            },
+        ),
+        _ev(a, "app.bsky.feed.repost", "r1", {"subject": {"uri": post_b}, "createdAt": t}),
+        _ev(
+            a,
+            "app.bsky.feed.post",
+            "q1",
+            {"text": "see this (edited)", "createdAt": t},
+            op="update",
+        ),
+        _ev(a, "app.bsky.actor.profile", "self", {"displayName": "Ann", "description": "hi"}),
+    ]
+    f = tmp_path / "js.jsonl"
+    f.write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    tables, report = _read(bluesky.read_bluesky, f)
+    lists = {r["list_id"]: r for r in tables["lists"].to_pylist()}
+    assert lists[lst]["kind"] == "curatelist" and lists[lst]["name"] == "Friends"
+    assert lists[f"at://{a}/app.bsky.graph.starterpack/s1"]["kind"] == "starter_pack"
+    assert tables["list_members"].to_pylist()[0]["account_id"] == b
+    rows = tables["posts"].to_pylist()
+    q1 = [r for r in rows if r["post_id"] == f"at://{a}/app.bsky.feed.post/q1"]
+    assert [r["text"] for r in q1] == ["see this", "see this (edited)"]
+    assert q1[0]["quote_id"] == post_b and q1[0]["kind"] == "quote"
+    assert q1[0]["quote_url"] == f"https://bsky.app/profile/{b}/post/p1"
+    assert q1[1]["edited_at"] is not None
+    q2 = next(r for r in rows if r["post_id"].endswith("/q2"))
+    assert q2["quote_id"] == post_b and q2["media"][0]["alt"] == "a cat"
+    assert (
+        q2["media"][0]["url"].startswith("https://cdn.bsky.app/")
+        and "bafkreiabc" in q2["media"][0]["url"]
+    )
+    rp = next(r for r in rows if r["kind"] == "repost")
+    assert rp["repost_of_id"] == post_b
+    kinds = sorted(tables["interactions"]["kind"].to_pylist())
+    assert kinds == ["quote", "quote", "repost"]
+    prof = [r for r in tables["accounts"].to_pylist() if r["display_name"] == "Ann"]
+    assert prof and prof[0]["description"] == "hi"
+    assert report.n_skipped == 0
+
+
+def test_mastodon_reblog_and_search(tmp_path: Path) -> None:
+    acc = {"id": "1", "username": "ann", "acct": "ann@ex.social", "display_name": "Ann"}
+    orig = {
+        "id": "10",
+        "content": '<p>hello <a href="https://ex.social/tags/Tea" '
+        'class="mention hashtag">#<span>Tea</span></a></p>',
+        "account": acc,
+        "in_reply_to_id": None,
+        "created_at": "2024-01-01T00:00:00.000Z",
+        "tags": [{"name": "Tea"}],
+        "reblogs_count": 1,
+    }
+    boost = {
+        "id": "11",
+        "content": "",
+        "reblog": orig,
+        "created_at": "2024-01-02T00:00:00Z",
+        "account": {"id": "2", "username": "bob", "acct": "bob"},
+    }
+    f = tmp_path / "search.json"
+    f.write_text(json.dumps({"accounts": [acc], "statuses": [boost], "hashtags": []}))
+    tables, _ = _read(mastodon.read_mastodon, f)
+    posts = _by_id(tables["posts"])
+    assert posts["11"]["kind"] == "repost" and posts["11"]["repost_of_id"] == "10"
+    assert posts["10"]["text"] == "hello #Tea" and posts["10"]["hashtags"] == ["tea"]
+    ints = tables["interactions"].to_pylist()
+    assert [(i["kind"], i["source_id"], i["target_id"]) for i in ints] == [("repost", "2", "1")]
+    assert {r["account_id"] for r in tables["accounts"].to_pylist()} == {"1", "2"}

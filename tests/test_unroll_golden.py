@@ -149,3 +149,20 @@ def test_x_v2_twarc_edits(shared_data: Path) -> None:
     d = _run(path, "--post", "1538909601852276738")
     assert _order(d["threads"][0]) == ["1538909600409440259", "1538909601852276738"]
     assert [p["marker"] for p in d["threads"][0]["posts"]] == ["missing", None]
+    # the reply-heavy birthday conversation: 33 tweets, 18 by the root's author, but all of
+    # those answer other people; no self-reply, so the thread is the root alone
+    d = _run(path, "--post", "1532830783530061824")
+    (th,) = d["threads"]
+    assert _order(th) == ["1532830783530061824"] and th["branches"] == []
+
+
+@pytest.mark.skipif(
+    not _registry_available(),
+    reason="X API v1.1 files are read through the reader registry "
+    "(mutuals.io.readers.read_any/read), which is not in this branch yet",
+)
+def test_x_v11_user_timeline(shared_data: Path) -> None:
+    path = shared_data / "twitter-v1-python-twitter" / "get_user_timeline.json"
+    d = _run(path, "--all")
+    # @dewitt's 670679827960041472 replies to his own 670676153867198464
+    assert [_order(t) for t in d["threads"]] == [["670676153867198464", "670679827960041472"]]
