@@ -7,6 +7,7 @@ the raw JSON) or come from the corpora's own golden files, not from the readers.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import shutil
 import zipfile
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mutuals.errors import DataFormatError
 from mutuals.io.readers import atproto, bluesky, mastodon, xarchive
@@ -558,3 +561,47 @@ def test_mastodon_reblog_and_search(tmp_path: Path) -> None:
     ints = tables["interactions"].to_pylist()
     assert [(i["kind"], i["source_id"], i["target_id"]) for i in ints] == [("repost", "2", "1")]
     assert {r["account_id"] for r in tables["accounts"].to_pylist()} == {"1", "2"}
+
+
+# -- malformed input never escapes as anything but DataFormatError ---------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+def test_dag_cbor_random_bytes(data: bytes) -> None:
+    with contextlib.suppress(DataFormatError):
+        atproto.decode_dag_cbor(data)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_car_mutations(shared_data: Path, tmp_path: Path, data: st.DataObject) -> None:
+    raw = bytearray((shared_data / "bluesky-jetstream-corpus" / "repo.car").read_bytes())
+    for _ in range(data.draw(st.integers(1, 4))):
+        pos = data.draw(st.integers(0, len(raw) - 1))
+        raw[pos] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(1, len(raw)))
+    f = tmp_path / "m.car"
+    f.write_bytes(bytes(raw[:cut]))
+    try:
+        for _ in bluesky.read_bluesky(f, ReadReport("m")):
+            pass
+    except DataFormatError:
+        pass
+
+
+def test_binary_junk_is_a_format_error(tmp_path: Path) -> None:
+    f = tmp_path / "junk.bin"
+    f.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(DataFormatError):
+        list(mastodon.read_mastodon(f, ReadReport("j")))
+    g = tmp_path / "js.jsonl"
+    g.write_bytes(b'{"did": "did:plc:a", "time_us": 1, "kind": "commit"}\n\xff\xfe\n')
+    _, report = _read(bluesky.read_bluesky, g)
+    assert report.skipped == {"commit event without commit object": 1, "line is not UTF-8": 1}
+    (tmp_path / "arch").mkdir()
+    (tmp_path / "arch" / "tweets.js").write_bytes(b"window.YTD.tweets.part0 = \xff\xfe[]")
+    with pytest.raises(DataFormatError):
+        list(xarchive.read_xarchive(tmp_path / "arch", ReadReport("a")))

@@ -105,12 +105,17 @@ def read_bluesky(path: str | Path, report: ReadReport) -> Iterator[tuple[str, pa
 def _read_jetstream(p: Path, report: ReadReport) -> Iterator[tuple[str, pa.Table]]:
     report.format = "bluesky-jetstream"
     sink = RowSink(report)
-    with p.open("r", encoding="utf-8", newline="\n") as fh:
-        for i, line in enumerate(fh, 1):
-            if not line.strip():
+    with p.open("rb") as fh:
+        for i, raw in enumerate(fh, 1):
+            if not raw.strip():
                 continue
             report.records += 1
             where = f"{p}:{i}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                report.skip("line is not UTF-8", where=where, record=repr(raw[:200]))
+                continue
             try:
                 ev = json.loads(line)
             except json.JSONDecodeError:

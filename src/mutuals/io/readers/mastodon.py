@@ -132,7 +132,10 @@ def sniff(path: str | Path) -> bool:
 
 
 def _values(path: Path, report: ReadReport) -> Iterator[tuple[str, Any]]:
-    text = path.read_text("utf-8-sig")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataFormatError(f"{path}: not UTF-8 text ({e}); is this a Mastodon JSON file?") from e
     stripped = text.strip()
     if not stripped:
         return
