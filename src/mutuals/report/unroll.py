@@ -196,18 +196,6 @@ class Thread:
 
 
 @dataclass
-class _Node:
-    post_id: str
-    author_id: str | None
-    created_at: datetime | None
-    parent_id: str | None
-    parent_author_id: str | None
-    row: dict[str, Any] | None  # None: missing (referenced, not in the data)
-    deleted: bool = False
-    edited: bool = False
-
-
-@dataclass
 class Block:
     """One block of the article: a paragraph, a figure, a quote or a marker.
 
@@ -304,21 +292,59 @@ def clean_text(text: str | None, quote_url: str | None = None) -> str:
     return re.sub(r"\n{3,}", "\n\n", out)
 
 
+@dataclass
+class _Node:
+    post_id: str
+    author_id: str | None
+    created_us: int | None  # UTC microseconds
+    parent_id: str | None
+    parent_author_id: str | None
+    base: int | None  # row of the first version; None: missing (referenced, not in the data)
+    latest: int | None  # row of the latest live version (text, media, counts)
+    deleted: bool = False
+    edited: bool = False
+
+
+@dataclass
+class _Shape:
+    """A thread's structure before its rows are read: chain ids and branch shapes."""
+
+    head: str
+    path: list[str]
+    branches: list[_Shape]
+
+
+def _col(table: pa.Table, name: str) -> list[Any]:
+    return table[name].to_pylist() if name in table.column_names else [None] * table.num_rows
+
+
+def _us(table: pa.Table, name: str) -> list[int | None]:
+    if name not in table.column_names:
+        return [None] * table.num_rows
+    out: list[int | None] = pc.cast(table[name], pa.int64()).to_pylist()
+    return out
+
+
 class ThreadIndex:
     """The reply structure of one platform's posts, ready for unrolling.
+
+    The structure is built from whole columns (ids, authors, parents, times);
+    the other columns of a post are read only for the posts that end up in a
+    returned thread.
 
     Parameters
     ----------
     posts : pyarrow.Table
-        A canonical ``posts`` table (extra rows of other platforms are ignored
-        when ``platform`` is given).
+        A canonical ``posts`` table (rows of other platforms are ignored when
+        ``platform`` is given).
     accounts : pyarrow.Table, optional
         A canonical ``accounts`` table, for author handles and names.
     platform : str, optional
         The platform to index; required when ``posts`` holds several.
     authors : iterable of str, optional
-        Index only these authors' posts (plus the quoted posts); a speed-up
-        for large stores, since other accounts' replies never enter a thread.
+        Index only these authors' posts (quoted posts are still found); a
+        speed-up for large stores, since other accounts' replies never enter a
+        thread.
     """
 
     def __init__(
@@ -329,7 +355,7 @@ class ThreadIndex:
         platform: str | None = None,
         authors: Iterable[str] | None = None,
     ) -> None:
-        missing_cols = [c for c in ("platform", "post_id") if c not in posts.column_names]
+        missing_cols = [c for c in ("platform", "post_id", "kind") if c not in posts.column_names]
         if missing_cols:
             raise InputError(f"posts table lacks columns {missing_cols}")
         platforms = pc.unique(posts["platform"]).to_pylist()
@@ -346,9 +372,10 @@ class ThreadIndex:
         self._all = table
         if authors is not None:
             table = table.filter(pc.is_in(table["author_id"], pa.array(list(authors), pa.string())))
+        self._table = table
         self.nodes: dict[str, _Node] = {}
         self.alias: dict[str, str] = {}  # edit version id -> first version id
-        self._build(table.to_pylist())
+        self._build(table)
         self.children: dict[str, list[str]] = {}
         for n in self.nodes.values():
             if n.parent_id is not None:
@@ -366,9 +393,10 @@ class ThreadIndex:
                     ),
                     None,
                 )
-                self.nodes[pid] = _Node(pid, author, None, None, None, None)
+                self.nodes[pid] = _Node(pid, author, None, None, None, None, None)
         for kids in self.children.values():
-            kids.sort(key=lambda k: self._order_key(self.nodes[k]))
+            if len(kids) > 1:
+                kids.sort(key=lambda k: self._order_key(self.nodes[k]))
         self.handles: dict[str, tuple[str | None, str | None]] = {}
         if accounts is not None and accounts.num_rows:
             acc = accounts.filter(pc.equal(accounts["platform"], platform))
@@ -380,50 +408,76 @@ class ThreadIndex:
                 )
 
     @staticmethod
-    def _order_key(n: _Node) -> tuple[int, Any, int, str]:
+    def _order_key(n: _Node) -> tuple[bool, int, int, str]:
         # Earliest first: by time; unknown times last; then numeric ids (X, Mastodon), then id.
-        t = n.created_at
-        num = int(n.post_id) if n.post_id.isdigit() else 0
-        return (0 if t is not None else 1, t.timestamp() if t else 0.0, num, n.post_id)
+        t = n.created_us
+        num = int(n.post_id) if n.post_id.isdigit() and len(n.post_id) < 30 else 0
+        return (t is None, t or 0, num, n.post_id)
 
-    def _build(self, rows: list[dict[str, Any]]) -> None:
-        versions: dict[str, list[dict[str, Any]]] = {}
-        for r in rows:
-            first = r.get("edit_of_id") or r["post_id"]
-            if r.get("edit_of_id"):
-                self.alias[r["post_id"]] = first
-            versions.setdefault(first, []).append(r)
-        for pid, vs in versions.items():
-            deleted = any(bool(v.get("deleted")) for v in vs)
-            live = [v for v in vs if not v.get("deleted")]
-            base = next((v for v in live if v["post_id"] == pid), live[0] if live else vs[0])
-
-            def when(v: dict[str, Any]) -> tuple[float, float]:
-                e, c = v.get("edited_at"), v.get("created_at")
-                return (e.timestamp() if e else 0.0, c.timestamp() if c else 0.0)
-
-            latest = max(live, key=when) if live else base
-            row = dict(base)
-            for k in ("text", "media", "quote_id", "quote_url", "url", *_ENGAGEMENT):
-                if latest.get(k) is not None:
-                    row[k] = latest[k]
-            created = base.get("created_at") or min(
-                (v["created_at"] for v in vs if v.get("created_at")), default=None
+    def _build(self, table: pa.Table) -> None:
+        pid = _col(table, "post_id")
+        author = _col(table, "author_id")
+        parent = _col(table, "parent_id")
+        pauthor = _col(table, "parent_author_id")
+        edit_of = _col(table, "edit_of_id")
+        deleted = [bool(d) for d in _col(table, "deleted")]
+        created = _us(table, "created_at")
+        edited_at = _us(table, "edited_at")
+        groups: dict[str, list[int]] = {}
+        for i, p in enumerate(pid):
+            first = edit_of[i] or p
+            if edit_of[i]:
+                self.alias[p] = first
+            g = groups.get(first)
+            if g is None:
+                groups[first] = [i]
+            else:
+                g.append(i)
+        for first, rows in groups.items():
+            if len(rows) == 1:
+                i = rows[0]
+                self.nodes[first] = _Node(
+                    first,
+                    author[i],
+                    created[i],
+                    parent[i],
+                    pauthor[i],
+                    i,
+                    i,
+                    deleted[i],
+                    edited_at[i] is not None and not deleted[i],
+                )
+                continue
+            live = [i for i in rows if not deleted[i]]
+            base = next((i for i in live if pid[i] == first), live[0] if live else rows[0])
+            latest = max(live, key=lambda i: (edited_at[i] or 0, created[i] or 0)) if live else base
+            is_deleted = len(live) < len(rows)
+            times = [t for t in (created[i] for i in rows) if t is not None]
+            self.nodes[first] = _Node(
+                first,
+                next((author[i] for i in rows if author[i]), None),
+                created[base] if created[base] is not None else min(times, default=None),
+                next((parent[i] for i in rows if parent[i]), None),
+                next((pauthor[i] for i in rows if pauthor[i]), None),
+                base,
+                latest,
+                is_deleted,
+                not is_deleted,
             )
-            parent = next((v.get("parent_id") for v in vs if v.get("parent_id")), None)
-            pauthor = next(
-                (v.get("parent_author_id") for v in vs if v.get("parent_author_id")), None
-            )
-            author = next((v.get("author_id") for v in vs if v.get("author_id")), None)
-            edited = (len(vs) > 1 and not deleted) or any(v.get("edited_at") for v in live)
-            self.nodes[pid] = _Node(pid, author, created, parent, pauthor, row, deleted, edited)
 
     # -- structure ------------------------------------------------------------------
+
+    def _author_kids(self, pid: str, author: str | None) -> list[str]:
+        return [k for k in self.children.get(pid, ()) if self.nodes[k].author_id == author]
 
     def _alive(self, pid: str, author: str | None, memo: dict[str, bool]) -> bool:
         """A post keeps a place in a chain: it exists, or the author's chain continues below."""
         if pid in memo:
             return memo[pid]
+        n = self.nodes[pid]
+        if n.base is not None and not n.deleted:
+            memo[pid] = True
+            return True
         stack = [pid]
         order: list[str] = []
         seen = set()
@@ -433,17 +487,12 @@ class ThreadIndex:
                 continue
             seen.add(x)
             order.append(x)
-            stack.extend(k for k in self.children.get(x, []) if self.nodes[k].author_id == author)
+            stack.extend(self._author_kids(x, author))
         for x in reversed(order):
-            n = self.nodes[x]
-            if n.row is not None and not n.deleted:
-                memo[x] = True
-            else:
-                memo[x] = any(
-                    memo.get(k, False)
-                    for k in self.children.get(x, [])
-                    if self.nodes[k].author_id == author
-                )
+            m = self.nodes[x]
+            memo[x] = (m.base is not None and not m.deleted) or any(
+                memo.get(k, False) for k in self._author_kids(x, author)
+            )
         return memo[pid]
 
     def head_of(self, post_id: str) -> str:
@@ -454,8 +503,7 @@ class ThreadIndex:
         author = self.nodes[pid].author_id
         seen = {pid}
         while True:
-            n = self.nodes[pid]
-            par = n.parent_id
+            par = self.nodes[pid].parent_id
             if par is None or par not in self.nodes or self.nodes[par].author_id != author:
                 return pid
             if par in seen:  # a reply cycle in corrupt data: stop
@@ -483,104 +531,130 @@ class ThreadIndex:
         while cur is not None and cur not in seen:
             seen.add(cur)
             path.append(cur)
-            kids = [
-                k
-                for k in self.children.get(cur, [])
-                if self.nodes[k].author_id == author and self._alive(k, author, memo)
-            ]
+            kids = [k for k in self._author_kids(cur, author) if self._alive(k, author, memo)]
             cur = kids[0] if kids else None
             branches.extend(kids[1:])
-        # A deleted dead end at the head keeps no place; a missing head stays as a marker
-        # only when the chain continues.
+        # A deleted or missing post at the end keeps no place (the chain does not go on).
         while path and not self._alive(path[-1], author, memo):
             path.pop()
         return path, branches
 
+    def _shape(self, head: str, memo: dict[str, bool], depth: int = 0) -> _Shape:
+        path, branch_ids = self.chain(head, memo)
+        subs = [self._shape(b, memo, depth + 1) for b in branch_ids] if depth < 20 else []
+        return _Shape(head, path, [b for b in subs if b.path])
+
+    def _n_real(self, path: list[str]) -> int:
+        return sum(1 for p in path if self.nodes[p].base is not None and not self.nodes[p].deleted)
+
     # -- materialising ------------------------------------------------------------------
 
-    def _post(self, pid: str, quotes: dict[str, dict[str, Any]]) -> ThreadPost:
+    def _rows(self, shapes: list[_Shape]) -> tuple[dict[int, dict[str, Any]], dict[str, Any]]:
+        """Rows of every post in ``shapes`` (one ``take``) and the quoted posts."""
+        wanted: set[int] = set()
+        stack = list(shapes)
+        while stack:
+            sh = stack.pop()
+            stack.extend(sh.branches)
+            for p in sh.path:
+                n = self.nodes[p]
+                for i in (n.base, n.latest):
+                    if i is not None:
+                        wanted.add(i)
+        order = sorted(wanted)
+        taken = self._table.take(pa.array(order, pa.int64())).to_pylist() if order else []
+        rows = dict(zip(order, taken, strict=True))
+        qids = {r["quote_id"] for r in rows.values() if r.get("quote_id")}
+        quotes: dict[str, Any] = {}
+        if qids:
+            t = self._all.filter(
+                pc.is_in(self._all["post_id"], pa.array(sorted(qids), pa.string()))
+            )
+            keep = [
+                c for c in ("post_id", "author_id", "text", "url", "deleted") if c in t.column_names
+            ]
+            quotes = {r["post_id"]: r for r in t.select(keep).to_pylist() if not r.get("deleted")}
+        return rows, quotes
+
+    def _post(
+        self, pid: str, rows: dict[int, dict[str, Any]], quotes: dict[str, Any]
+    ) -> ThreadPost:
         n = self.nodes[pid]
-        if n.row is None or n.deleted:
+        if n.base is None or n.deleted or n.latest is None:
+            base_row = rows.get(n.base) if n.base is not None else None
             return ThreadPost(
                 pid,
                 n.author_id,
-                n.created_at,
+                (base_row or {}).get("created_at"),
                 None,
-                url=(n.row or {}).get("url"),
-                marker="missing" if n.row is None else "deleted",
+                url=(base_row or {}).get("url"),
+                marker="missing" if n.base is None else "deleted",
             )
-        r = n.row
+        base, r = rows[n.base], rows[n.latest]
         quote = None
         if r.get("quote_id") or r.get("quote_url"):
-            q = quotes.get(r.get("quote_id") or "")
+            q = quotes.get(r.get("quote_id") or "") or {}
             quote = Quote(
                 r.get("quote_id"),
-                r.get("quote_url") or (q or {}).get("url"),
-                (q or {}).get("author_id"),
-                (q or {}).get("text"),
+                r.get("quote_url") or q.get("url"),
+                q.get("author_id"),
+                q.get("text"),
             )
-        media = [m for m in r.get("media") or [] if isinstance(m, dict)]
         return ThreadPost(
             pid,
             n.author_id,
-            n.created_at,
+            base.get("created_at"),
             clean_text(r.get("text"), quote.url if quote else None),
-            url=r.get("url"),
-            media=media,
+            url=base.get("url") or r.get("url"),
+            media=[m for m in r.get("media") or [] if isinstance(m, dict)],
             quote=quote,
             edited=n.edited,
             engagement={k: int(r[k]) for k in _ENGAGEMENT if r.get(k) is not None},
         )
 
-    def _quotes(self, pids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        ids = {
-            self.nodes[p].row["quote_id"]  # type: ignore[index]
-            for p in pids
-            if self.nodes[p].row is not None and self.nodes[p].row.get("quote_id")  # type: ignore[union-attr]
-        }
-        if not ids:
-            return {}
-        t = self._all.filter(pc.is_in(self._all["post_id"], pa.array(sorted(ids), pa.string())))
-        cols = [
-            c for c in ("post_id", "author_id", "text", "url", "deleted") if c in t.column_names
-        ]
-        return {r["post_id"]: r for r in t.select(cols).to_pylist() if not r.get("deleted")}
-
-    def thread(self, head: str, memo: dict[str, bool] | None = None, depth: int = 0) -> Thread:
-        """The :class:`Thread` starting at chain head ``head``, with its branches."""
-        memo = {} if memo is None else memo
-        path, branch_ids = self.chain(head, memo)
-        author = self.nodes[head].author_id
-        # A missing first post: marker, chain continues at the earliest surviving post.
-        quotes = self._quotes(path)
-        posts = [self._post(p, quotes) for p in path]
+    def _make(
+        self, sh: _Shape, rows: dict[int, dict[str, Any]], quotes: dict[str, Any], branch: bool
+    ) -> Thread:
+        posts = [self._post(p, rows, quotes) for p in sh.path]
         if sum(_has_counter(p.text) for p in posts) >= 2:
             for p in posts:
                 if p.text:
                     p.text = strip_counter(p.text)
+        author = self.nodes[sh.head].author_id
         handle, name = self.handles.get(author or "", (None, None))
-        handle = handle.strip() if handle else None
-        name = name.strip() if name else None
-        first = self.nodes[head]
-        in_reply_to = None
-        if first.parent_id is not None:
-            in_reply_to = first.parent_id
         th = Thread(
             self.platform,
             author,
             posts,
-            in_reply_to=in_reply_to,
-            author_handle=handle,
-            author_name=name,
+            in_reply_to=None if branch else self.nodes[sh.head].parent_id,
+            author_handle=handle.strip() if handle else None,
+            author_name=name.strip() if name else None,
         )
-        if depth < 20:
-            for b in branch_ids:
-                sub = self.thread(b, memo, depth + 1)
-                sub.branch_of = self.nodes[b].parent_id
-                sub.in_reply_to = None
-                if sub.posts:
-                    th.branches.append(sub)
+        for b in sh.branches:
+            sub = self._make(b, rows, quotes, True)
+            sub.branch_of = self.nodes[b.head].parent_id
+            th.branches.append(sub)
         return th
+
+    def threads(self, heads: Iterable[str], min_posts: int = 1) -> list[Thread]:
+        """The threads starting at ``heads`` with at least ``min_posts`` posts, with branches."""
+        memo: dict[str, bool] = {}
+        shapes = []
+        for h in heads:
+            if min_posts >= 2 and not self._author_kids(h, self.nodes[h].author_id):
+                continue  # a lone post (or a missing one) cannot make a thread
+            sh = self._shape(h, memo)
+            if sh.path and self._n_real(sh.path) >= min_posts:
+                shapes.append(sh)
+        rows, quotes = self._rows(shapes)
+        return [self._make(sh, rows, quotes, False) for sh in shapes]
+
+    def thread(self, head: str) -> Thread:
+        """The :class:`Thread` starting at chain head ``head``, with its branches."""
+        memo: dict[str, bool] = {}
+        sh = self._shape(head, memo)
+        rows, quotes = self._rows([sh])
+        return self._make(sh, rows, quotes, False)
 
 
 def unroll_post(
@@ -642,17 +716,14 @@ def unroll_all(
         return out
     for platform in sorted(pc.unique(posts["platform"]).to_pylist()):
         t = posts.filter(pc.equal(posts["platform"], platform))
-        selfrep = t.filter(pc.fill_null(pc.equal(t["author_id"], t["parent_author_id"]), False))
-        authors = pc.unique(selfrep["author_id"]).to_pylist()
         if min_posts <= 1:
             authors = pc.unique(t["author_id"]).to_pylist()
+        else:
+            same = pc.fill_null(pc.equal(t["author_id"], t["parent_author_id"]), False)
+            authors = pc.unique(t.filter(same)["author_id"]).to_pylist()
         if not authors:
             continue
         idx = ThreadIndex(t, accounts, platform=platform, authors=[a for a in authors if a])
-        memo: dict[str, bool] = {}
-        for head in idx.heads():
-            th = idx.thread(head, memo)
-            if th.n_posts >= min_posts:
-                out.append(th)
+        out.extend(idx.threads(idx.heads(), min_posts))
     out.sort(key=lambda th: (th.first_time is None, th.first_time or 0, th.platform))
     return out
