@@ -166,3 +166,24 @@ def test_x_v11_user_timeline(shared_data: Path) -> None:
     d = _run(path, "--all")
     # @dewitt's 670679827960041472 replies to his own 670676153867198464
     assert [_order(t) for t in d["threads"]] == [["670676153867198464", "670679827960041472"]]
+
+
+def test_store_folder_from_real_data(shared_data: Path, tmp_path: Path) -> None:
+    """A canonical store written from a reader's output unrolls like the raw file."""
+    import pyarrow as pa
+
+    from mutuals.io.readers.bluesky import read_bluesky
+    from mutuals.io.readreport import ReadReport
+    from mutuals.io.store import write_store
+
+    src = shared_data / "bluesky-jetstream-corpus" / "expected_v1.jsonl"
+    chunks: dict[str, list[pa.Table]] = {}
+    for name, t in read_bluesky(src, ReadReport(str(src))):
+        chunks.setdefault(name, []).append(t)
+    store = tmp_path / "store"
+    write_store(store, {n: pa.concat_tables(ts) for n, ts in chunks.items()})
+    a = "at://did:plc:u4lmvw4wwzaql3z5kcf3r7h4/app.bsky.feed.post/"
+    d = _run(store, "--all")
+    assert [_order(t) for t in d["threads"]] == [
+        [a + "3mptbyospqk2i", a + "3mptbyou7ls2i", a + "3mptbyoumc22i"]
+    ]
