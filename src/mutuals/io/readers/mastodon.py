@@ -131,33 +131,51 @@ def sniff(path: str | Path) -> bool:
     )
 
 
+def _is_json_lines(path: Path) -> bool:
+    """True if the first non-blank line is a complete JSON value and more lines follow."""
+    with path.open("rb") as fh:
+        first = b""
+        for raw in fh:
+            if raw.strip():
+                first = raw
+                break
+        rest = any(raw.strip() for raw in fh)
+    if not first or not rest:
+        return False
+    try:
+        json.loads(first.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return True
+
+
 def _values(path: Path, report: ReadReport) -> Iterator[tuple[str, Any]]:
+    if _is_json_lines(path):  # streamed, one line at a time
+        with path.open("rb") as fh:
+            for i, raw in enumerate(fh, 1):
+                if not raw.strip():
+                    continue
+                try:
+                    value = json.loads(raw.decode("utf-8-sig" if i == 1 else "utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    report.records += 1
+                    report.skip("malformed JSON line", where=f"{path}:{i}", record=repr(raw[:200]))
+                    continue
+                yield f"{path}:{i}", value
+        return
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise DataFormatError(f"{path}: not UTF-8 text ({e}); is this a Mastodon JSON file?") from e
-    stripped = text.strip()
-    if not stripped:
+    if not text.strip():
         return
     try:
-        yield str(path), json.loads(stripped)
-        return
-    except json.JSONDecodeError:
-        pass
-    any_ok = False
-    for i, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
-            report.records += 1
-            report.skip("malformed JSON line", where=f"{path}:{i}", record=line[:200])
-            continue
-        any_ok = True
-        yield f"{path}:{i}", value
-    if not any_ok:
-        raise DataFormatError(f"{path}: neither a JSON document nor JSON lines")
+        value = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise DataFormatError(
+            f"{path}: neither a JSON document nor JSON lines ({e}); is the file truncated?"
+        ) from e
+    yield str(path), value
 
 
 class _State:
