@@ -605,3 +605,31 @@ def test_binary_junk_is_a_format_error(tmp_path: Path) -> None:
     (tmp_path / "arch" / "tweets.js").write_bytes(b"window.YTD.tweets.part0 = \xff\xfe[]")
     with pytest.raises(DataFormatError):
         list(xarchive.read_xarchive(tmp_path / "arch", ReadReport("a")))
+
+
+def test_html_to_text_lists_and_quotes() -> None:
+    text, _ = mastodon.html_to_text(
+        "<p>Plan:</p><ul><li>one</li><li>two <b>bold</b></li></ul><blockquote><p>q</p>"
+        "</blockquote><p>end</p>"
+    )
+    assert text == "Plan:\n\n- one\n- two bold\n\nq\n\nend"
+
+
+def test_xarchive_deleted_tweets(tmp_path: Path) -> None:
+    (tmp_path / "account.js").write_text(
+        'window.YTD.account.part0 = [{"account": {"accountId": "1", "username": "me"}}]'
+    )
+    tw = {
+        "tweet": {
+            "id_str": "5",
+            "full_text": "oops",
+            "created_at": "Mon Oct 20 17:11:38 +0000 2025",
+        }
+    }
+    (tmp_path / "deleted-tweets.js").write_text(
+        "window.YTD.deleted_tweets.part0 = " + json.dumps([tw])
+    )
+    tables, report = _read(xarchive.read_xarchive, tmp_path)
+    row = tables["posts"].to_pylist()[0]
+    assert row["post_id"] == "5" and row["deleted"] is True
+    assert report.n_skipped == 0

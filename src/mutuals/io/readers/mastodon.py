@@ -42,6 +42,9 @@ _SOURCE = "mastodon"
 _CONTEXT_URI = re.compile(r"/api/v1/statuses/(\d+)/context")
 
 
+_BLOCKS = {"p", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"}
+
+
 class _TextParser(HTMLParser):
     """Mastodon status HTML to text (see :func:`html_to_text`)."""
 
@@ -66,8 +69,10 @@ class _TextParser(HTMLParser):
             "invisible" in classes or ("quote-inline" in classes and self.drop_quote_inline)
         ):
             skip = True
-        if tag == "p" and not self._skip_depth and self.out:
+        if tag in _BLOCKS and not self._skip_depth and self.out:
             self.out.append("\n\n")
+        if tag == "li" and not self._skip_depth:
+            self.out.append("\n- ")
         if tag == "a":
             href = http_url(a.get("href"))
             is_tag = "mention" in classes or "hashtag" in classes
@@ -107,8 +112,9 @@ def html_to_text(content: str, *, drop_quote_inline: bool = False) -> tuple[str,
     Returns
     -------
     (str, list of str)
-        Text with paragraphs separated by a blank line and links written in
-        full; the http(s) links in order.
+        Text with paragraphs (and lists, quotes, code blocks) separated by a
+        blank line, list items as "- " lines, and links written in full; the
+        http(s) links in order.
     """
     p = _TextParser(drop_quote_inline)
     p.feed(content)

@@ -6,8 +6,9 @@ split in several parts (``tweets.js``, ``tweets-part1.js``, ...); numbers are
 strings. The archive owner is the author of every tweet and is read from
 ``account.js`` (or ``manifest.js``).
 
-Read: ``account`` and ``profile`` (the owner), ``tweets``/``tweet`` (posts,
-with replies, mentions, media, edits; long posts completed from ``note_tweet``),
+Read: ``account`` and ``profile`` (the owner), ``tweets``/``tweet`` and
+``community_tweet`` (posts, with replies, mentions, media, edits; long posts
+completed from ``note_tweet``), ``deleted_tweets`` (posts with ``deleted`` true),
 ``follower`` and ``following`` (follow edges), ``like`` (like interactions) and
 ``lists_member`` (lists the owner belongs to). Other data types (ads, DMs,
 devices, ...) are counted in the report as not read.
@@ -44,7 +45,7 @@ _STATUS_URL = re.compile(
 )
 _TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
 _READ = {"account", "profile", "tweets", "tweet", "note_tweet", "follower", "following", "like"}
-_READ |= {"lists_member"}
+_READ |= {"lists_member", "deleted_tweets", "community_tweet"}
 
 
 @dataclass
@@ -202,7 +203,7 @@ def read_xarchive(path: str | Path, report: ReadReport) -> Iterator[tuple[str, p
     owner_handle = owner.get("handle")
 
     notes = _read_notes(by_name.get("note_tweet", []), report)
-    for name in ("tweets", "tweet"):
+    for name in ("tweets", "tweet", "community_tweet", "deleted_tweets"):
         for part in by_name.get(name, []):
             for rec in _load(part):
                 report.records += 1
@@ -212,7 +213,16 @@ def read_xarchive(path: str | Path, report: ReadReport) -> Iterator[tuple[str, p
                         "tweet record without a 'tweet' object", where=part.where, record=rec
                     )
                     continue
-                _tweet(tweet, owner_id, owner_handle, notes, sink, report, part.where)
+                _tweet(
+                    tweet,
+                    owner_id,
+                    owner_handle,
+                    notes,
+                    sink,
+                    report,
+                    part.where,
+                    deleted=name == "deleted_tweets",
+                )
                 yield from sink.ready()
 
     for name, follower_side in (("follower", True), ("following", False)):
@@ -400,6 +410,7 @@ def _tweet(
     sink: RowSink,
     report: ReadReport,
     where: str,
+    deleted: bool = False,
 ) -> None:
     tid = t.get("id_str") or t.get("id")
     full = t.get("full_text") if isinstance(t.get("full_text"), str) else t.get("text")
@@ -523,6 +534,7 @@ def _tweet(
             "repost_count": _int(t.get("retweet_count")),
             "edit_of_id": edit_of,
             "edited_at": edited_at,
+            "deleted": True if deleted else None,
             "url": f"https://x.com/{handle}/status/{tid}",
             "source": _SOURCE,
         },
