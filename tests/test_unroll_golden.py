@@ -187,3 +187,15 @@ def test_store_folder_from_real_data(shared_data: Path, tmp_path: Path) -> None:
     assert [_order(t) for t in d["threads"]] == [
         [a + "3mptbyospqk2i", a + "3mptbyou7ls2i", a + "3mptbyoumc22i"]
     ]
+
+
+def test_post_given_by_link(shared_data: Path) -> None:
+    car = shared_data / "bluesky-jetstream-corpus" / "repo.car"
+    link = "https://bsky.app/profile/did:plc:53iucmf5ldftgqyf2ac7hmhd/post/3lsbqxwblik2d"
+    assert len(_run(car, "--post", link)["threads"][0]["posts"]) == 2
+    arch = shared_data / "twitter-archive-folddb-fixture"
+    d = _run(arch, "--post", "https://twitter.com/testuser/status/1745175550317203952")
+    assert _order(d["threads"][0]) == ARCHIVE_THREADS[2]
+    masto = shared_data / "mastodon-mastodonpy-entity-cassettes" / "decoded" / "responses.jsonl"
+    d = _run(masto, "--post", "https://mastodon.social/@halcy/110446984249325790")
+    assert _order(d["threads"][0])[0] == "110446983178245440"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ import click
 
 from mutuals.errors import MutualsError, UnknownFormatError
 
-__all__ = ["load_posts", "unroll"]
+__all__ = ["load_posts", "resolve_post", "unroll"]
 
 _FORMATS = {"md": "markdown", "markdown": "markdown", "html": "html", "json": "json"}
 
@@ -84,9 +85,32 @@ def load_posts(path: str | Path) -> tuple[Any, Any, list[Any]]:
     return posts, accounts, [report]
 
 
+_X_STATUS = re.compile(r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/[^/]+/status(?:es)?/(\d+)")
+_BSKY_POST = re.compile(r"^https?://bsky\.app/profile/(did:[^/]+)/post/([^/?#]+)")
+
+
+def resolve_post(posts: Any, value: str) -> str:
+    """The post id ``value`` names: an id, a post's permalink, an X status link, or a
+    bsky.app link with a DID (``https://bsky.app/profile/did:plc:.../post/RKEY``)."""
+    import pyarrow.compute as pc
+
+    if posts.num_rows == 0 or pc.any(pc.equal(posts["post_id"], value)).as_py():
+        return value
+    by_url = posts.filter(pc.equal(posts["url"], value))
+    if by_url.num_rows:
+        return str(by_url["post_id"][0].as_py())
+    m = _X_STATUS.match(value)
+    if m:
+        return m.group(1)
+    m = _BSKY_POST.match(value)
+    if m:
+        return f"at://{m.group(1)}/app.bsky.feed.post/{m.group(2)}"
+    return value
+
+
 @click.command("unroll")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
-@click.option("--post", "post_id", help="Any post of the thread to unroll.")
+@click.option("--post", "post_id", help="Any post of the thread: its id or its link (permalink).")
 @click.option(
     "--all", "all_threads", is_flag=True, help="Every thread with >= 2 posts by its author."
 )
@@ -127,7 +151,8 @@ def unroll(
             if r.n_skipped:
                 click.echo(r.summary(), err=True)
         if post_id:
-            threads = [unroll_post(posts, post_id, accounts, platform=platform)]
+            pid = resolve_post(posts, post_id)
+            threads = [unroll_post(posts, pid, accounts, platform=platform)]
         else:
             threads = unroll_all(posts, accounts, min_posts=min_posts)
         text = render(threads, _FORMATS[fmt])
