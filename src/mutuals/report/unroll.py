@@ -130,20 +130,24 @@ class Thread:
 
     @property
     def n_posts(self) -> int:
+        """Number of posts shown (markers not counted)."""
         return len(self.real_posts)
 
     @property
     def first_time(self) -> datetime | None:
+        """Creation time of the earliest post."""
         times = [p.created_at for p in self.real_posts if p.created_at is not None]
         return min(times) if times else None
 
     @property
     def last_time(self) -> datetime | None:
+        """Creation time of the latest post."""
         times = [p.created_at for p in self.real_posts if p.created_at is not None]
         return max(times) if times else None
 
     @property
     def markers(self) -> dict[str, int]:
+        """Number of markers per kind (``"deleted"``, ``"missing"``)."""
         out: dict[str, int] = {}
         for p in self.posts:
             if p.marker:
