@@ -1,0 +1,1 @@
+"""Readers of real social-media data into the canonical tables."""

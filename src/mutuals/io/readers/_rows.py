@@ -1,0 +1,96 @@
+"""Row buffers shared by the social readers: collect dict rows, emit canonical chunks."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from mutuals.io.readreport import ReadReport
+from mutuals.io.schema import SCHEMAS
+from mutuals.io.store import conform
+
+__all__ = ["RowSink", "http_url", "parse_iso", "unescape"]
+
+_HTTP = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
+
+
+class RowSink:
+    """Collects rows per canonical table and hands them out as conformed chunks.
+
+    Parameters
+    ----------
+    report : ReadReport
+        Rows emitted are counted in ``report.rows``.
+    chunk_rows : int
+        A table's buffer is flushed once it holds this many rows.
+    """
+
+    def __init__(self, report: ReadReport, chunk_rows: int = 50_000) -> None:
+        self.report = report
+        self.chunk_rows = chunk_rows
+        self._buf: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
+        self._seen_accounts: set[tuple[str, str]] = set()
+
+    def add(self, table: str, row: dict[str, Any]) -> None:
+        self._buf[table].append(row)
+
+    def account(self, row: dict[str, Any], *, full: bool = False) -> None:
+        """Add an account row once per ``(platform, account_id)``.
+
+        A ``full`` row (a profile) is always added; a bare reference (id, handle)
+        only the first time the account is seen.
+        """
+        key = (row["platform"], row["account_id"])
+        if not full and key in self._seen_accounts:
+            return
+        self._seen_accounts.add(key)
+        self._buf["accounts"].append(row)
+
+    def ready(self) -> Iterator[tuple[str, pa.Table]]:
+        """Chunks of the tables whose buffers are full."""
+        for name, rows in self._buf.items():
+            if len(rows) >= self.chunk_rows:
+                yield name, self._take(name)
+
+    def flush(self) -> Iterator[tuple[str, pa.Table]]:
+        """Chunks of every non-empty buffer."""
+        for name, rows in self._buf.items():
+            if rows:
+                yield name, self._take(name)
+
+    def _take(self, name: str) -> pa.Table:
+        rows = self._buf[name]
+        self._buf[name] = []
+        table = conform(name, pa.Table.from_pylist(rows, schema=SCHEMAS[name]))
+        self.report.rows[name] += table.num_rows
+        return table
+
+
+def parse_iso(value: Any) -> datetime | None:
+    """An ISO-8601 time (``2023-05-28T15:20:18.907Z``) as an aware UTC datetime, or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def http_url(value: Any) -> str | None:
+    """``value`` if it is an http(s) URL without whitespace, else None."""
+    if isinstance(value, str) and _HTTP.match(value):
+        return value
+    return None
+
+
+def unescape(text: str) -> str:
+    """HTML character references (``&amp;``, ``&#39;``) to characters."""
+    return html.unescape(text)

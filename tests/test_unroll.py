@@ -1,0 +1,462 @@
+"""Thread reconstruction and rendering on small synthetic inputs, and injection safety."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mutuals.cli.main import main
+from mutuals.errors import InputError
+from mutuals.io.schema import POSTS
+from mutuals.io.store import write_store
+from mutuals.report.unroll import article, strip_counter, unroll_all, unroll_post
+from mutuals.report.unroll_render import to_html, to_json, to_markdown
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def P(
+    pid: str,
+    author: str,
+    minute: int,
+    text: str | None = None,
+    parent: str | None = None,
+    parent_author: str | None = None,
+    **kw,
+) -> dict:
+    row = {
+        "platform": "x",
+        "post_id": pid,
+        "author_id": author,
+        "created_at": T0 + timedelta(minutes=minute),
+        "kind": "reply" if parent else "post",
+        "text": text if text is not None else f"text of {pid}",
+        "parent_id": parent,
+        "parent_author_id": parent_author,
+        "url": f"https://x.com/u/status/{pid}",
+    }
+    row.update(kw)
+    return row
+
+
+def table(rows: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=POSTS)
+
+
+def ids(th) -> list[str]:
+    return [p.post_id for p in th.posts]
+
+
+def test_chain_takes_earliest_self_reply_and_lists_branches() -> None:
+    rows = [
+        P("1", "a", 0),
+        P("2", "a", 1, parent="1", parent_author="a"),
+        P("3", "b", 2, parent="1", parent_author="a"),  # someone else: left out
+        P("4", "a", 3, parent="2", parent_author="a"),
+        P("5", "a", 4, parent="2", parent_author="a"),  # later self-reply: side branch
+        P("6", "a", 5, parent="5", parent_author="a"),  # the branch continues
+        P("7", "a", 6, parent="3", parent_author="b"),  # a's reply to b: another chain head
+        P("8", "a", 7, parent="4", parent_author="a"),
+    ]
+    th = unroll_post(table(rows), "8")
+    assert ids(th) == ["1", "2", "4", "8"]
+    assert len(th.branches) == 1
+    assert ids(th.branches[0]) == ["5", "6"] and th.branches[0].branch_of == "2"
+    # any post of the thread gives the same thread
+    assert ids(unroll_post(table(rows), "2")) == ["1", "2", "4", "8"]
+    # --all: only chains with >= 2 posts by the author
+    assert [ids(t) for t in unroll_all(table(rows))] == [["1", "2", "4", "8"]]
+
+
+def test_reposts_ignored_and_order_by_time_not_id() -> None:
+    rows = [
+        P("10", "a", 0),
+        P("30", "a", 1, parent="10", parent_author="a"),
+        P("20", "a", 2, parent="10", parent_author="a"),  # later time, smaller id: branch
+        P("40", "a", 3, kind="repost", text=None, parent=None, repost_of_id="10"),
+    ]
+    th = unroll_post(table(rows), "10")
+    assert ids(th) == ["10", "30"]
+    assert [ids(b) for b in th.branches] == [["20"]]
+    with pytest.raises(InputError):
+        unroll_post(table(rows), "nope")
+
+
+def test_deleted_keeps_place_only_if_chain_continues() -> None:
+    rows = [
+        P("1", "a", 0),
+        P("2", "a", 1, parent="1", parent_author="a", deleted=True, text=None),
+        P("3", "a", 2, parent="2", parent_author="a"),
+        P("4", "a", 3, parent="3", parent_author="a", deleted=True, text="gone"),  # dead end
+    ]
+    th = unroll_post(table(rows), "3")
+    assert ids(th) == ["1", "2", "3"]
+    assert [p.marker for p in th.posts] == [None, "deleted", None]
+    assert th.n_posts == 2 and th.markers == {"deleted": 1}
+    assert "gone" not in to_markdown([th])
+
+
+def test_deleted_dead_end_falls_back_to_next_reply() -> None:
+    rows = [
+        P("1", "a", 0),
+        P("2", "a", 1, parent="1", parent_author="a", deleted=True),
+        P("3", "a", 2, parent="1", parent_author="a"),
+    ]
+    assert ids(unroll_post(table(rows), "1")) == ["1", "3"]
+
+
+def test_missing_root_marker_and_earliest_surviving() -> None:
+    rows = [
+        P("2", "a", 1, parent="1", parent_author="a"),  # "1" is not in the data
+        P("3", "a", 2, parent="2", parent_author="a"),
+    ]
+    th = unroll_post(table(rows), "3")
+    assert ids(th) == ["1", "2", "3"]
+    assert th.posts[0].marker == "missing" and th.posts[0].author_id == "a"
+    md = to_markdown([th])
+    assert md.index("not in the data") < md.index("text of 2") < md.index("text of 3")
+    # a missing post by someone else is context, not part of the thread
+    rows2 = [
+        P("2", "a", 1, parent="1", parent_author="b"),
+        P("3", "a", 2, parent="2", parent_author="a"),
+    ]
+    th2 = unroll_post(table(rows2), "3")
+    assert ids(th2) == ["2", "3"] and th2.in_reply_to == "1"
+
+
+def test_edits_show_latest_version() -> None:
+    rows = [
+        P("1", "a", 0, text="first"),
+        P("2", "a", 1, text="old wording", parent="1", parent_author="a"),
+        P(
+            "5",
+            "a",
+            9,
+            text="new wording",
+            parent="1",
+            parent_author="a",
+            edit_of_id="2",
+            edited_at=T0 + timedelta(minutes=9),
+        ),
+        P("3", "a", 2, parent="5", parent_author="a", text="third"),  # replies to the edit
+    ]
+    th = unroll_post(table(rows), "5")
+    assert ids(th) == ["1", "2", "3"]
+    assert th.posts[1].text == "new wording" and th.posts[1].edited
+    # a Bluesky-style update: same id, later edited_at
+    rows2 = [P("1", "a", 0, text="v1"), P("1", "a", 0, text="v2", edited_at=T0 + timedelta(1))]
+    assert unroll_post(table(rows2), "1").posts[0].text == "v2"
+
+
+def test_quote_embedded_not_followed() -> None:
+    rows = [
+        P(
+            "1",
+            "a",
+            0,
+            text="look at this https://x.com/b/status/9",
+            quote_id="9",
+            quote_url="https://x.com/b/status/9",
+            kind="quote",
+        ),
+        P("2", "a", 1, parent="1", parent_author="a"),
+        P("9", "b", -5, text="quoted words"),
+        P("10", "b", 3, parent="9", parent_author="b"),  # b's own thread, not followed
+    ]
+    th = unroll_post(table(rows), "2")
+    assert ids(th) == ["1", "2"]
+    q = th.posts[0].quote
+    assert q is not None and q.text == "quoted words" and q.url == "https://x.com/b/status/9"
+    assert th.posts[0].text == "look at this"
+    md = to_markdown([th])
+    assert "> quoted words" in md and "> — quoted post: <https://x.com/b/status/9>" in md
+
+
+def test_text_cleanup_counters_and_paragraph_merging() -> None:
+    assert strip_counter("1/ Hello") == "Hello"
+    assert strip_counter("(2/10) Hello") == "Hello"
+    assert strip_counter("Hello 3/n") == "Hello"
+    assert strip_counter("[4/5] Hello world 4/5") == "Hello world"
+    rows = [
+        P("1", "a", 0, text="1/ The start of a sentence that"),
+        P(
+            "2",
+            "a",
+            1,
+            text="2/ goes on here. New point.\n\nSecond para",
+            parent="1",
+            parent_author="a",
+        ),
+        P("3", "a", 2, text="3/3 Done.", parent="2", parent_author="a"),
+    ]
+    th = unroll_post(table(rows), "3")
+    assert [p.text for p in th.posts] == [
+        "The start of a sentence that",
+        "goes on here. New point.\n\nSecond para",
+        "Done.",
+    ]
+    blocks = article(th.posts)
+    assert [(b.text, b.post_ids) for b in blocks] == [
+        ("The start of a sentence that goes on here. New point.", ["1", "2"]),
+        ("Second para", ["2"]),
+        ("Done.", ["3"]),
+    ]
+    # a single post with "1/2 cup" is not a thread counter pattern across the thread
+    one = unroll_post(table([P("1", "a", 0, text="1/2 cup of flour")]), "1")
+    assert one.posts[0].text == "1/2 cup of flour"
+
+
+def test_metadata_and_json() -> None:
+    rows = [
+        P("1", "a", 0, like_count=3, repost_count=1),
+        P("2", "a", 5, parent="1", parent_author="a", like_count=2, reply_count=4),
+        P("3", "a", 6, parent="1", parent_author="a"),
+    ]
+    th = unroll_post(table(rows), "1")
+    d = json.loads(to_json([th]))["threads"][0]
+    assert d["n_posts"] == 2
+    assert d["engagement"] == {
+        "like_count": 5,
+        "repost_count": 1,
+        "reply_count": 4,
+        "quote_count": 0,
+    }
+    assert d["first_time"].startswith("2024-01-01T00:00") and d["last_time"].startswith(
+        "2024-01-01T00:05"
+    )
+    assert [p["post_id"] for p in d["posts"]] == ["1", "2"]
+    assert [b["posts"][0]["post_id"] for b in d["branches"]] == ["3"]
+
+
+# -- injection -------------------------------------------------------------------------
+
+EVIL = [
+    "<script>window.__pwned = 1</script>",
+    '"><img src=x onerror="window.__pwned=1">',
+    '[click](javascript:alert(1)) <a href="javascript:alert(1)">x</a>',
+    "javascript:alert(1)",
+    "<svg onload=alert(1)>&lt;b&gt;",
+]
+
+
+def _evil_thread():
+    rows = [
+        P(
+            str(i + 1),
+            "a<b>",
+            i,
+            text=t,
+            parent=str(i) if i else None,
+            parent_author="a<b>" if i else None,
+        )
+        for i, t in enumerate(EVIL)
+    ]
+    rows[0]["media"] = [
+        {"type": "photo", "url": "javascript:alert(1)", "alt": '"><script>x</script>'},
+        {"type": "photo", "url": "https://ok.example/i.jpg", "alt": "<b>a</b>"},
+    ]
+    rows[1]["url"] = "javascript:alert(2)"
+    rows[2]["quote_url"] = "javascript:alert(3)"
+    rows[2]["quote_id"] = "99"
+    return unroll_post(table(rows), "1")
+
+
+def test_html_escapes_everything_it_did_not_create() -> None:
+    th = _evil_thread()
+    assert th.n_posts == len(EVIL)
+    page = to_html([th])
+    body = page.split("<body>", 1)[1]
+    assert "<script" not in body.lower()
+    assert "<img src=x" not in body and 'onerror="window' not in body
+    assert "<svg" not in body.lower()
+    assert not re.search(r"""(href|src)\s*=\s*["']?\s*javascript:""", page, re.I)
+    # every href/src is http(s)
+    for m in re.finditer(r"""(?:href|src)="([^"]*)\"""", page):
+        assert m.group(1).startswith(("https://", "http://")), m.group(1)
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in body
+    assert "&amp;lt;b&amp;gt;" in body  # text that looks like an entity stays text
+    assert "<script" not in page.lower() and "Content-Security-Policy" in page
+    # only tags the renderer creates
+    tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", body))
+    assert tags <= {
+        "main",
+        "article",
+        "h1",
+        "h2",
+        "dl",
+        "dt",
+        "dd",
+        "div",
+        "p",
+        "a",
+        "br",
+        "figure",
+        "img",
+        "figcaption",
+        "blockquote",
+        "section",
+    }
+
+
+def test_markdown_escapes_html_and_links() -> None:
+    md = to_markdown([_evil_thread()])
+    # every "<" not escaped by a backslash opens one of the renderer's own http(s) autolinks
+    assert all(md[m.end() :].startswith("http") for m in re.finditer(r"(?<!\\)<", md))
+    assert "\\<script\\>" in md and "\\<svg onload=alert(1)\\>\\&lt;b\\&gt;" in md
+    assert not re.search(r"(?<!\\)\]\(\s*javascript:", md) and "<javascript:" not in md
+    assert "\\[click\\](javascript:alert(1))" in md
+
+
+# -- CLI -------------------------------------------------------------------------------
+
+
+def test_cli_store_and_errors(tmp_path: Path) -> None:
+    rows = [
+        P("1", "a", 0),
+        P("2", "a", 1, parent="1", parent_author="a"),
+        P("3", "a", 2, parent="2", parent_author="a"),
+    ]
+    store = tmp_path / "store"
+    write_store(store, {"posts": table(rows)})
+    runner = CliRunner()
+    res = runner.invoke(main, ["unroll", str(store), "--post", "3", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert [p["post_id"] for p in json.loads(res.output)["threads"][0]["posts"]] == ["1", "2", "3"]
+    out = tmp_path / "t.html"
+    res = runner.invoke(main, ["unroll", str(store), "--all", "-o", str(out)])
+    assert res.exit_code == 0 and out.read_text().startswith("<!DOCTYPE html>")
+    res = runner.invoke(main, ["unroll", str(store)])
+    assert res.exit_code != 0 and "exactly one of" in res.output
+    res = runner.invoke(main, ["unroll", str(store), "--post", "42"])
+    assert res.exit_code != 0 and "not in the input" in res.output
+    junk = tmp_path / "junk.txt"
+    junk.write_text("hello")
+    res = runner.invoke(main, ["unroll", str(junk), "--all"])
+    assert res.exit_code != 0 and "Traceback" not in res.output
+
+
+def test_cli_registry_plugs_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """X API files reach unroll through the reader registry's one detect-and-read call."""
+    import mutuals.io.readers as readers
+    from mutuals.io.store import conform
+
+    calls = []
+
+    def fake_read_any(path, report=None):
+        calls.append(Path(path))
+        yield (
+            "posts",
+            conform(
+                "posts", table([P("1", "a", 0), P("2", "a", 1, parent="1", parent_author="a")])
+            ),
+        )
+
+    monkeypatch.setattr(readers, "read_any", fake_read_any, raising=False)
+    f = tmp_path / "tweets.jsonl"
+    f.write_text('{"data": []}\n')
+    res = CliRunner().invoke(main, ["unroll", str(f), "--all", "--format", "md"])
+    assert res.exit_code == 0, res.output
+    assert calls == [f] and "text of 2" in res.output
+
+
+# -- the index against an obviously-correct reference ------------------------------------
+
+
+def _reference(rows: list[dict], min_posts: int) -> dict[str, tuple]:
+    """Thread shapes by the rule, written plainly (no edits: ids are unique here)."""
+    rows = [r for r in rows if r["kind"] != "repost"]
+    nodes = {
+        r["post_id"]: (
+            r["author_id"],
+            r["created_at"],
+            r["parent_id"],
+            bool(r.get("deleted")),
+            True,
+        )
+        for r in rows
+    }
+    for r in rows:
+        if r["parent_id"] and r["parent_id"] not in nodes:
+            nodes[r["parent_id"]] = (r["parent_author_id"], None, None, False, False)
+
+    def kids(p, a):
+        ks = [k for k, n in nodes.items() if n[2] == p and n[0] == a]
+        return sorted(ks, key=lambda k: (nodes[k][1] is None, nodes[k][1] or T0, int(k)))
+
+    def alive(p, a):
+        n = nodes[p]
+        return (n[4] and not n[3]) or any(alive(k, a) for k in kids(p, a))
+
+    def shape(h):
+        a = nodes[h][0]
+        path, branches, cur = [], [], h
+        while cur is not None:
+            path.append(cur)
+            ks = [k for k in kids(cur, a) if alive(k, a)]
+            branches += ks[1:]
+            cur = ks[0] if ks else None
+        while path and not alive(path[-1], a):
+            path.pop()
+        subs = tuple(s for s in (shape(b) for b in branches) if s[0])
+        return (tuple(path), subs)
+
+    out = {}
+    for h, n in nodes.items():
+        par = nodes.get(n[2]) if n[2] else None
+        if par is None or par[0] != n[0]:
+            s = shape(h)
+            real = sum(1 for p in s[0] if nodes[p][4] and not nodes[p][3])
+            if s[0] and real >= min_posts:
+                out[h] = s
+    return out
+
+
+def _shape_of(th) -> tuple:
+    return (tuple(ids(th)), tuple(_shape_of(b) for b in th.branches))
+
+
+@st.composite
+def forests(draw):
+    n = draw(st.integers(1, 14))
+    rows = []
+    authors = ["a", "b", "c"]
+    ghosts = {f"9{g}": draw(st.sampled_from(authors)) for g in range(3)}
+    for i in range(n):
+        author = draw(st.sampled_from(authors))
+        choice = draw(st.integers(0, 3))
+        parent = parent_author = None
+        if choice in (1, 2) and i > 0:
+            j = draw(st.integers(0, i - 1))
+            parent, parent_author = rows[j]["post_id"], rows[j]["author_id"]
+        elif choice == 3:
+            parent = draw(st.sampled_from(sorted(ghosts)))
+            parent_author = ghosts[parent]
+        rows.append(
+            P(
+                str(100 + i),
+                author,
+                draw(st.integers(0, 5)),
+                parent=parent,
+                parent_author=parent_author,
+                deleted=draw(st.booleans()) and i % 3 == 0,
+                kind="repost" if draw(st.integers(0, 9)) == 0 else ("reply" if parent else "post"),
+            )
+        )
+    return rows
+
+
+@settings(max_examples=300, deadline=None)
+@given(forests(), st.integers(1, 3))
+def test_index_matches_reference(rows: list[dict], min_posts: int) -> None:
+    got = {
+        th.posts[0].post_id: _shape_of(th) for th in unroll_all(table(rows), min_posts=min_posts)
+    }
+    assert got == _reference(rows, min_posts)

@@ -1,0 +1,174 @@
+"""The unrolled HTML page in a real headless browser (Debian's Chromium via Playwright).
+
+Skips with a reason when Chromium or Playwright is missing, except in CI
+(MUTUALS_REQUIRE_SHARED_DATA=1), where it must run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mutuals.io.readers.xarchive import read_xarchive
+from mutuals.io.readreport import ReadReport
+from mutuals.report.unroll import unroll_post
+from mutuals.report.unroll_render import to_html
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("MUTUALS_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("MUTUALS_REQUIRE_SHARED_DATA") == "1":
+        pytest.fail(f"browser test must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install playwright)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _load(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
+    page = browser.new_page()
+    errors: list[str] = []
+    dialogs: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    def on_dialog(d: Any) -> None:
+        dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, errors, dialogs
+
+
+def test_real_thread_renders_in_order(browser: Any, shared_data: Path, tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    src = shared_data / "twitter-archive-folddb-fixture"
+    chunks = list(read_xarchive(src, ReadReport(str(src))))
+    posts = pa.concat_tables([t for n, t in chunks if n == "posts"])
+    accounts = pa.concat_tables([t for n, t in chunks if n == "accounts"])
+    th = unroll_post(posts, "1602103390640623616", accounts)  # a middle post of the thread
+    out = tmp_path / "thread.html"
+    out.write_text(to_html([th]), encoding="utf-8")
+    page, errors, dialogs = _load(browser, out)
+    # the thread's ids in reply order, read by hand from tweets.js (in_reply_to_status_id_str)
+    expected = [
+        "1602103380591095808",
+        "1602103383124373505",
+        "1602103385670356992",
+        "1602103388182749186",
+        "1602103390640623616",
+        "1602103393152999424",
+        "1602103395782840320",
+        "1602103398274199552",
+    ]
+    shown = page.eval_on_selector_all(
+        ".article [data-post-ids]", "els => els.map(e => e.dataset.postIds)"
+    )
+    order: list[str] = []
+    for ids in shown:
+        for i in ids.split():
+            if i not in order:
+                order.append(i)
+    assert order == expected
+    text = page.inner_text(".article")
+    starts = [
+        "Many people believe a hard crash is coming.",
+        "Fed QE to get the US out of a deep recession",
+        "QE has worked in the past.",
+        "The question at the moment is not if",
+        "The short take is the response will be very quick",
+        "The Fed does not have limitations",
+        "The cycle of inflation, tightening, recession",
+        "A dampening scenario requires exquisite Fed execution",
+    ]
+    positions = [text.find(s) for s in starts]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions)
+    assert "2/8" not in text and "8/8" not in text  # thread counters removed
+    assert page.title() == "Thread by Test User"
+    assert errors == [] and dialogs == []
+    page.close()
+
+
+EVIL = [
+    "<script>window.__pwned = 1; alert('script')</script>",
+    '"><img src=x onerror="window.__pwned=2;alert(2)">',
+    '<a href="javascript:window.__pwned=3">click</a> javascript:alert(3)',
+    '<svg onload="window.__pwned=4"></svg><iframe src="javascript:alert(4)"></iframe>',
+    "<style>body{display:none}</style><b onmouseover=alert(5)>hover</b>",
+]
+
+
+@pytest.mark.parametrize("with_csp", [True, False])
+def test_post_text_executes_nothing(browser: Any, tmp_path: Path, with_csp: bool) -> None:
+    import pyarrow as pa
+
+    from mutuals.io.schema import POSTS
+
+    rows = [
+        {
+            "platform": "x",
+            "post_id": str(i + 1),
+            "author_id": "a",
+            "kind": "reply" if i else "post",
+            "text": t,
+            "parent_id": str(i) if i else None,
+            "parent_author_id": "a" if i else None,
+            "url": "javascript:alert(9)" if i == 1 else f"https://x.com/a/status/{i + 1}",
+            "media": [{"type": "photo", "url": "x", "alt": '"><img src=x onerror=alert(6)>'}],
+        }
+        for i, t in enumerate(EVIL)
+    ]
+    th = unroll_post(pa.Table.from_pylist(rows, schema=POSTS), "1")
+    page_html = to_html([th])
+    if not with_csp:  # escaping alone must keep the text inert
+        page_html = "\n".join(ln for ln in page_html.split("\n") if "Content-Security" not in ln)
+    out = tmp_path / "evil.html"
+    out.write_text(page_html, encoding="utf-8")
+    page, errors, dialogs = _load(browser, out)
+    for el in page.query_selector_all(".article *"):
+        el.dispatch_event("mouseover")
+    assert page.evaluate("() => window.__pwned") is None
+    assert dialogs == []
+    assert (
+        page.evaluate("() => document.querySelectorAll('script, iframe, svg, style').length") == 1
+    )
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    assert all(h.startswith(("https://", "http://")) for h in hrefs)
+    text = page.inner_text(".article")
+    for t in ("<script>window.__pwned = 1", '"><img src=x onerror=', "<svg onload="):
+        assert t in text  # shown as text
+    assert page.is_visible("main")
+    assert [e for e in errors if "Content Security Policy" not in e] == []
+    page.close()
