@@ -72,6 +72,11 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Run on a real follow graph: a SNAP edge list (.txt/.gz, 'follower friend' per line) or a Parquet follows table.",
 )
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write the run as a canonical store (platform 'sim') for `mutuals analyze` (platform scenarios).",
+)
 @click.option("--threads", type=int, help="Numba threads (results do not depend on it).")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
 @click.option(
@@ -88,6 +93,7 @@ def simulate(
     sets: tuple[str, ...],
     out: Path | None,
     graph_path: Path | None,
+    store: Path | None,
     threads: int | None,
     progress: bool,
     show_params: bool,
@@ -115,6 +121,7 @@ def simulate(
             sets,
             out,
             graph_path,
+            store,
             threads,
             progress,
             show_params,
@@ -124,7 +131,18 @@ def simulate(
 
 
 def _simulate(
-    scenario, accounts, days, steps, seed, sets, out, graph_path, threads, progress, show_params
+    scenario,
+    accounts,
+    days,
+    steps,
+    seed,
+    sets,
+    out,
+    graph_path,
+    store,
+    threads,
+    progress,
+    show_params,
 ) -> None:
     from mutuals._random import seed_entropy
     from mutuals.scenarios.load import load_scenario
@@ -145,6 +163,8 @@ def _simulate(
         else:
             overrides["max_steps"] = steps
     loaded = None
+    if store is not None and sc.model != "platform":
+        raise click.UsageError("--store applies to platform scenarios")
     if graph_path is not None:
         if sc.model != "platform":
             raise click.UsageError("--graph applies to platform scenarios")
@@ -194,7 +214,19 @@ def _simulate(
     else:
         if loaded is not None:
             manifest["graph"] = {"path": str(graph_path), **loaded.report}
-        tables, rows = _run_platform(sc.params, run_seed, progress, manifest, loaded)
+        tables, rows, sim = _run_platform(sc.params, run_seed, progress, manifest, loaded)
+        if store is not None:
+            from mutuals.io.simstore import simulation_to_canonical
+            from mutuals.io.store import write_store
+
+            write_store(
+                store,
+                simulation_to_canonical(sim),
+                metadata={"inputs": [{"simulated": str(out), "seed": run_seed}]},
+            )
+            click.echo(
+                f"wrote the canonical store to {store} (try: mutuals analyze {store})", err=True
+            )
     manifest["seconds"] = time.perf_counter() - t0
     from mutuals.io.runs import write_run
 
@@ -279,7 +311,7 @@ def _run_platform(params, seed: int, progress: bool, manifest: dict[str, Any], l
             s["sessions"] / s["run_seconds"] if s["run_seconds"] else float("nan"),
         ),
     ]
-    return result.tables, rows
+    return result.tables, rows, sim
 
 
 def _run_simsom(params, seed: int, progress: bool, manifest: dict[str, Any]):
