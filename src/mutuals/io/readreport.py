@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TextIO
 
 __all__ = ["ReadReport"]
@@ -75,7 +74,3 @@ class ReadReport:
             "rows": dict(self.rows),
             "skipped": dict(self.skipped),
         }
-
-    @staticmethod
-    def path_str(p: str | Path) -> str:
-        return str(p)

@@ -6,7 +6,7 @@ Pure functions over arrays; the same code serves simulated and real data.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from mutuals.errors import InputError
 
@@ -65,8 +65,3 @@ def kendall_tau_b(x: ArrayLike, y: ArrayLike) -> tuple[float, float]:
 
     res = kendalltau(a, b, variant="b")
     return float(res.statistic), float(res.pvalue)
-
-
-def _counts(values: NDArray[np.int64]) -> NDArray[np.int64]:
-    _, c = np.unique(values, return_counts=True)
-    return c

@@ -3,8 +3,8 @@
 A scenario's parameters are a frozen dataclass whose fields carry their
 constraint as metadata (``field(metadata=rng(0, 1))``); :func:`validate` checks
 every field and raises :class:`~mutuals.errors.ConfigError` naming the key and
-the allowed range. :func:`from_mapping` builds a dataclass from a TOML table,
-rejecting unknown keys with the list of known ones.
+the allowed range.
+:mod:`mutuals.scenarios.load` maps TOML tables onto these dataclasses.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from mutuals.errors import ConfigError
 
-__all__ = ["choice", "from_mapping", "rng", "validate"]
+__all__ = ["check_value", "choice", "describe", "rng", "validate"]
 
 T = TypeVar("T")
 
@@ -89,15 +89,3 @@ def describe(cls: type) -> list[tuple[str, str, str, Any]]:
         if "kind" in f.metadata:
             rows.append((f.name, _describe(f.metadata), f.metadata.get("doc", ""), f.default))
     return rows
-
-
-def from_mapping(cls: type[T], values: Mapping[str, Any], prefix: str = "") -> T:
-    """Build dataclass ``cls`` from ``values``; unknown keys raise ConfigError."""
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(values) - names)
-    if unknown:
-        raise ConfigError(
-            f"unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(names))}",
-            key=prefix.rstrip(".") or None,
-        )
-    return cls(**values)
