@@ -1,1 +1,1 @@
-"""sweeps"""
+"""Parameter sweeps with replicate seeds spawned from one SeedSequence."""
