@@ -19,6 +19,7 @@ __all__ = ["COMMANDS", "main"]
 #: name -> (module, attribute, one-line help shown by ``mutuals --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "simulate": ("mutuals.cli.simulate", "simulate", "Run a scenario on the simulated platform."),
+    "ingest": ("mutuals.cli.ingest", "ingest", "Read data files into a canonical store."),
 }
 
 

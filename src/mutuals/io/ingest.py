@@ -1,0 +1,317 @@
+"""Stream inputs of any supported format into a canonical store.
+
+:func:`ingest` runs the reader of each input (:mod:`mutuals.io.readers`),
+writes its chunks to temporary Parquet parts, then merges the parts (and the
+tables already in the store) with DuckDB, which spills to disk, so memory stays
+bounded whatever the input size. The result is one ``<table>.parquet`` per
+canonical table (see :mod:`mutuals.io.store`), sorted by key, plus
+``store.json`` with every input's :class:`~mutuals.io.readreport.ReadReport`.
+
+Merge rules
+-----------
+Keys: accounts ``(platform, account_id)``; follows ``(platform, follower_id,
+friend_id)``; posts ``(platform, post_id)``; interactions ``(platform, kind,
+source_id, post_id, target_post_id, target_id)``; lists ``(platform, list_id)``;
+list_members ``(platform, list_id, account_id)``.
+
+Rows with the same key collapse to one. Each column takes its value from the
+latest observation that has one: for accounts the order is ``observed_at`` then
+input order; for posts, rows with text beat placeholders (unavailable tweets
+reported in API errors), then input order. ``posts.deleted`` is true when any
+observation says so; ``follows.created_at`` is the earliest known. Of an X edit
+chain (rows sharing ``edit_of_id``) only the latest version (largest id) is
+kept. Every account id that appears in another table gets an ``accounts`` row
+(``source="referenced"`` when nothing else is known about it).
+
+Ingesting the same inputs gives byte-identical Parquet files; ingesting into an
+existing store merges with what is there.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mutuals.errors import InputError
+from mutuals.io.readreport import ReadReport
+from mutuals.io.schema import SCHEMAS
+
+__all__ = ["KEYS", "ingest"]
+
+#: Key columns of each canonical table.
+KEYS: dict[str, tuple[str, ...]] = {
+    "accounts": ("platform", "account_id"),
+    "follows": ("platform", "follower_id", "friend_id"),
+    "posts": ("platform", "post_id"),
+    "interactions": ("platform", "kind", "source_id", "post_id", "target_post_id", "target_id"),
+    "lists": ("platform", "list_id"),
+    "list_members": ("platform", "list_id", "account_id"),
+}
+
+_META = "store.json"
+_ORD = "_ord"
+
+
+def ingest(
+    inputs: Iterable[Any],
+    out: str | Path,
+    *,
+    format: str | None = None,
+    rejects: str | Path | None = None,
+    chunk_rows: int = 65536,
+    memory_limit: str = "1GB",
+    threads: int = 2,
+    **options: Any,
+) -> list[ReadReport]:
+    """Read ``inputs`` into the store folder ``out``, merging with its content.
+
+    Parameters
+    ----------
+    inputs : iterable of path or networkx graph
+        Files in any registered format (detected per file unless ``format`` is
+        given) and/or in-memory NetworkX graphs.
+    out : path
+        Store folder (created if absent).
+    format : str, optional
+        Force one reader for every file input.
+    rejects : path, optional
+        Write every skipped record, as JSON lines, to this file.
+    chunk_rows : int
+        Rows per streamed chunk (bounds reader memory).
+    memory_limit : str
+        DuckDB memory limit for the merge (it spills to disk beyond it).
+    threads : int
+        DuckDB threads for the merge.
+    **options
+        Reader options (``platform``, ``focal_id``, ``relation``, ``follower_col``...).
+
+    Returns
+    -------
+    list of ReadReport
+        One per input, in order; also written to ``out/store.json``.
+    """
+    from mutuals.io.readers import detect, read
+    from mutuals.io.readers.graph import iter_networkx
+
+    inputs = list(inputs)
+    if not inputs:
+        raise InputError("ingest needs at least one input")
+    if chunk_rows < 1:
+        raise InputError(f"chunk_rows must be >= 1, got {chunk_rows}")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"store {str(out)!r} exists and is not a folder")
+    formats: dict[int, str | None] = {}
+    for i, inp in enumerate(inputs, 1):
+        if isinstance(inp, str | Path):
+            if not Path(inp).is_file():
+                raise InputError(f"input {str(inp)!r} is not a file")
+            # detect every format before reading anything: a bad input fails fast
+            formats[i] = format or detect(inp)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".ingest-", dir=out))
+    reports: list[ReadReport] = []
+    rej = open(rejects, "w", encoding="utf-8") if rejects else None  # noqa: SIM115
+    try:
+        # existing tables are part 0 (oldest), inputs follow in order
+        for name in SCHEMAS:
+            path = out / f"{name}.parquet"
+            if path.exists():
+                _write_parts(tmp, 0, _existing_chunks(path, name, chunk_rows))
+        for i, inp in enumerate(inputs, 1):
+            if isinstance(inp, str | Path):
+                rep = ReadReport(str(inp))
+                chunks = read(inp, format=formats[i], report=rep, chunk_rows=chunk_rows, **options)
+            elif hasattr(inp, "is_directed") and hasattr(inp, "edges"):
+                rep = ReadReport(f"<networkx {type(inp).__name__}>", format="networkx")
+                chunks = iter_networkx(inp, rep, chunk_rows, **options)
+            else:
+                raise InputError(
+                    f"input {i} is a {type(inp).__name__}; pass file paths or networkx graphs"
+                )
+            rep.rejects = rej
+            try:
+                _write_parts(tmp, i, chunks)
+            finally:
+                rep.rejects = None
+            reports.append(rep)
+        merge = _merge(tmp, out, memory_limit=memory_limit, threads=threads)
+        _write_meta(out, reports, merge)
+    finally:
+        if rej is not None:
+            rej.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return reports
+
+
+def _existing_chunks(path: Path, name: str, chunk_rows: int) -> Iterator[tuple[str, pa.Table]]:
+    pf = pq.ParquetFile(path)
+    for batch in pf.iter_batches(batch_size=chunk_rows):
+        t = pa.Table.from_batches([batch])
+        from mutuals.io.store import conform
+
+        yield name, conform(name, t)
+
+
+def _write_parts(tmp: Path, index: int, chunks: Iterator[tuple[str, pa.Table]]) -> None:
+    writers: dict[str, pq.ParquetWriter] = {}
+    counters: dict[str, int] = {}
+    try:
+        for name, table in chunks:
+            if table.num_rows == 0:
+                continue
+            start = counters.get(name, 0)
+            counters[name] = start + table.num_rows
+            base = index << 40
+            ords = pa.array(range(base + start, base + start + table.num_rows), pa.int64())
+            table = table.append_column(_ORD, ords)
+            w = writers.get(name)
+            if w is None:
+                d = tmp / name
+                d.mkdir(exist_ok=True)
+                w = writers[name] = pq.ParquetWriter(d / f"{index:06d}.parquet", table.schema)
+            w.write_table(table)
+    finally:
+        for w in writers.values():
+            w.close()
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _columns_sql(name: str, order: str) -> str:
+    keys = KEYS[name]
+    parts = []
+    for f in SCHEMAS[name]:
+        c = f'"{f.name}"'
+        if f.name in keys:
+            parts.append(c)
+        elif name == "posts" and f.name == "deleted":
+            parts.append(f"bool_or({c}) AS {c}")
+        elif name == "follows" and f.name == "created_at":
+            parts.append(f"min({c}) AS {c}")
+        else:
+            parts.append(f"arg_max({c}, {order}) FILTER (WHERE {c} IS NOT NULL) AS {c}")
+    return ", ".join(parts)
+
+
+_ORDER = {
+    "accounts": f"[coalesce(epoch_us(observed_at), -1), {_ORD}]",
+    "posts": f"[CASE WHEN text IS NULL THEN 0 ELSE 1 END, {_ORD}]",
+}
+
+
+def _merge(tmp: Path, out: Path, *, memory_limit: str, threads: int) -> dict[str, Any]:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit={_q(memory_limit)}")
+    con.execute(f"SET temp_directory={_q(str(tmp / 'duckdb'))}")
+    con.execute(f"SET threads={int(threads)}")
+    con.execute("SET preserve_insertion_order=true")
+    stats: dict[str, Any] = {}
+    for name in [n for n in SCHEMAS if n != "accounts"] + ["accounts"]:
+        files = sorted((tmp / name).glob("*.parquet")) if (tmp / name).exists() else []
+        sources = [f"SELECT * FROM read_parquet({_q(str(f))})" for f in files]
+        if name == "accounts":
+            ref = _referenced_accounts_sql(out)
+            if ref:
+                sources.append(ref)
+        final = out / f"{name}.parquet"
+        if not sources:
+            if final.exists():
+                final.unlink()
+            continue
+        union = " UNION ALL BY NAME ".join(sources)
+        order = _ORDER.get(name, _ORD)
+        keys = ", ".join(f'"{k}"' for k in KEYS[name])
+        grouped = f"SELECT {_columns_sql(name, order)} FROM ({union}) GROUP BY {keys}"
+        if name == "posts":
+            grouped = _collapse_edits_sql(grouped)
+        cols = ", ".join(f'"{f.name}"' for f in SCHEMAS[name])
+        key_order = ", ".join(f'"{k}" ASC NULLS FIRST' for k in KEYS[name])
+        part = tmp / f"{name}.merged.parquet"
+        rows_in = con.execute(f"SELECT count(*) FROM ({union})").fetchone()[0]  # type: ignore[index]
+        con.execute(
+            f"COPY (SELECT {cols} FROM ({grouped}) ORDER BY {key_order}) TO {_q(str(part))} "
+            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+        )
+        rows_out = pq.ParquetFile(part).metadata.num_rows
+        part.replace(final)
+        stats[name] = {"rows_in": int(rows_in), "rows_out": int(rows_out)}
+    con.close()
+    return stats
+
+
+def _collapse_edits_sql(grouped: str) -> str:
+    """Keep the latest version of each X edit chain; a lone first version
+    keeps ``edit_of_id`` null (it is not an edit of anything in the store)."""
+    return f"""
+        SELECT * EXCLUDE (_r) REPLACE (
+            CASE WHEN edit_of_id = post_id THEN NULL ELSE edit_of_id END AS edit_of_id)
+        FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY platform, coalesce(edit_of_id, post_id)
+                ORDER BY length(post_id) DESC, post_id DESC) AS _r
+            FROM ({grouped})
+        ) WHERE platform <> 'x' OR _r = 1
+    """
+
+
+def _referenced_accounts_sql(out: Path) -> str | None:
+    refs = {
+        "follows": ("follower_id", "friend_id"),
+        "posts": ("author_id", "parent_author_id"),
+        "interactions": ("source_id", "target_id"),
+        "lists": ("owner_id",),
+        "list_members": ("account_id",),
+    }
+    selects = []
+    for table, cols in refs.items():
+        path = out / f"{table}.parquet"
+        if not path.exists():
+            continue
+        for c in cols:
+            selects.append(
+                f"SELECT platform, {c} AS account_id FROM read_parquet({_q(str(path))}) "
+                f"WHERE {c} IS NOT NULL"
+            )
+    if not selects:
+        return None
+    return (
+        "SELECT DISTINCT platform, account_id, 'referenced' AS source, "
+        f"CAST(-1 AS BIGINT) AS {_ORD} FROM ({' UNION ALL '.join(selects)})"
+    )
+
+
+def _write_meta(out: Path, reports: list[ReadReport], merge: dict[str, Any]) -> None:
+    meta_path = out / _META
+    meta: dict[str, Any] = {}
+    if meta_path.exists():
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (OSError, ValueError):
+            meta = {}
+    inputs = {d["source"]: d for d in meta.get("inputs", []) if isinstance(d, dict)}
+    for r in reports:
+        inputs[r.source] = r.to_dict()
+    tables = {}
+    for name in SCHEMAS:
+        p = out / f"{name}.parquet"
+        tables[name] = pq.ParquetFile(p).metadata.num_rows if p.exists() else 0
+    meta = {
+        "format": "mutuals-store",
+        "version": 1,
+        "inputs": [inputs[k] for k in sorted(inputs)],
+        "tables": tables,
+        "last_merge": merge,
+    }
+    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
