@@ -72,7 +72,7 @@ class Source:
         raw: BinaryIO = open(self.path, "rb")  # noqa: SIM115 - returned to the caller
         if raw.read(2) == b"\x1f\x8b":
             raw.seek(0)
-            raw = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+            raw = _GunzipStream(raw)  # type: ignore[assignment]
         else:
             raw.seek(0)
         buffered = io.BufferedReader(raw, buffer_size=1 << 20)  # type: ignore[arg-type]
@@ -91,6 +91,44 @@ class Source:
         except (OSError, EOFError, zlib.error, UnicodeError):
             with open(self.path, "rb") as f:  # corrupt gzip: sniff what we can
                 return _gunzip_prefix(f.read(n))
+
+
+class _GunzipStream(io.RawIOBase):
+    """Streaming gunzip (multi-member) that hands out every byte it could
+    decompress before raising ``EOFError`` on a truncated stream."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._buf = b""
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self._buf and not self._done:
+            chunk = self._raw.read(1 << 20)
+            if not chunk:
+                self._done = True
+                if not self._d.eof:
+                    self._buf = self._d.flush()
+                    if not self._buf:
+                        raise EOFError("compressed file ended before the end-of-stream marker")
+                break
+            self._buf = self._d.decompress(chunk)
+            while self._d.eof and self._d.unused_data:  # next gzip member
+                rest = self._d.unused_data
+                self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                self._buf += self._d.decompress(rest)
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def _gunzip_prefix(data: bytes) -> bytes:
