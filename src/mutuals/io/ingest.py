@@ -286,10 +286,30 @@ def _referenced_accounts_sql(out: Path) -> str | None:
             )
     if not selects:
         return None
+    cols = []
+    for f in SCHEMAS["accounts"]:
+        if f.name in ("platform", "account_id"):
+            cols.append(f.name)
+        elif f.name == "source":
+            cols.append("'referenced' AS source")
+        else:
+            cols.append(f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}")
     return (
-        "SELECT DISTINCT platform, account_id, 'referenced' AS source, "
-        f"CAST(-1 AS BIGINT) AS {_ORD} FROM ({' UNION ALL '.join(selects)})"
+        f"SELECT {', '.join(cols)}, CAST(-1 AS BIGINT) AS {_ORD} "
+        f"FROM (SELECT DISTINCT platform, account_id FROM ({' UNION ALL '.join(selects)}))"
     )
+
+
+def _duck_type(t: pa.DataType) -> str:
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ"
+    if pa.types.is_int64(t):
+        return "BIGINT"
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
+    if pa.types.is_floating(t):
+        return "DOUBLE"
+    return "VARCHAR"
 
 
 def _write_meta(out: Path, reports: list[ReadReport], merge: dict[str, Any]) -> None:
