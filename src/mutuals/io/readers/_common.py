@@ -489,12 +489,13 @@ def parse_time(v: Any) -> datetime | None:
 
 def snowflake_time(snowflake: str) -> str | None:
     """Creation time (ISO-8601, ms) encoded in an X snowflake id, or None."""
-    try:
-        ms = (int(snowflake) >> 22) + 1288834974657
-    except (TypeError, ValueError):
-        return None
-    if ms <= 1288834974657:
-        return None
     from datetime import UTC
 
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+    try:
+        ms = (int(snowflake) >> 22) + 1288834974657
+        if ms <= 1288834974657:
+            return None
+        t = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None  # not a snowflake (or one from the far future)
+    return t.isoformat(timespec="milliseconds")
