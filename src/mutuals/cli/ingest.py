@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -62,7 +63,7 @@ def ingest(
     from mutuals.errors import MutualsError
     from mutuals.io.ingest import ingest as run
 
-    options = {
+    options: dict[str, Any] = {
         k: v
         for k, v in {
             "platform": platform,

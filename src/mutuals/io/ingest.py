@@ -275,18 +275,18 @@ def _referenced_accounts_sql(out: Path) -> str | None:
         "list_members": ("account_id",),
     }
     selects = []
-    for table, cols in refs.items():
+    for table, id_cols in refs.items():
         path = out / f"{table}.parquet"
         if not path.exists():
             continue
-        for c in cols:
+        for c in id_cols:
             selects.append(
                 f"SELECT platform, {c} AS account_id FROM read_parquet({_q(str(path))}) "
                 f"WHERE {c} IS NOT NULL"
             )
     if not selects:
         return None
-    cols = []
+    cols: list[str] = []
     for f in SCHEMAS["accounts"]:
         if f.name in ("platform", "account_id"):
             cols.append(f.name)

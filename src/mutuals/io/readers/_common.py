@@ -8,7 +8,7 @@ import codecs
 import gzip
 import io
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ __all__ = [
     "sniff_source",
 ]
 
+_loads: Callable[[Any], Any]
 try:  # orjson is ~5x faster than the standard library on tweets
     import orjson
 
@@ -38,9 +39,7 @@ try:  # orjson is ~5x faster than the standard library on tweets
 except ImportError:  # pragma: no cover - orjson is a dependency
     import json
 
-    def _loads(b: bytes | str) -> Any:
-        return json.loads(b)
-
+    _loads = json.loads
     _JSONError = (ValueError,)
 
 SNIFF_BYTES = 1 << 16
@@ -69,20 +68,20 @@ class Source:
 
     def open(self) -> BinaryIO:
         """A binary stream of the (decompressed, UTF-8) content."""
-        raw: BinaryIO = open(self.path, "rb")  # noqa: SIM115 - returned to the caller
-        if raw.read(2) == b"\x1f\x8b":
-            raw.seek(0)
-            raw = _GunzipStream(raw)  # type: ignore[assignment]
+        f: Any = open(self.path, "rb")  # noqa: SIM115 - returned to the caller
+        if f.read(2) == b"\x1f\x8b":
+            f.seek(0)
+            f = _GunzipStream(f)
         else:
-            raw.seek(0)
-        buffered = io.BufferedReader(raw, buffer_size=1 << 20)  # type: ignore[arg-type]
+            f.seek(0)
+        buffered = io.BufferedReader(f, buffer_size=1 << 20)
         bom = buffered.peek(4)[:4]
         if bom.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             text = io.TextIOWrapper(buffered, encoding="utf-16")
             return _Utf8Recoder(text)  # type: ignore[return-value]
         if bom.startswith(codecs.BOM_UTF8):
             buffered.read(3)
-        return buffered  # type: ignore[return-value]
+        return buffered
 
     def head(self, n: int = SNIFF_BYTES) -> bytes:
         try:
@@ -154,7 +153,7 @@ class _Utf8Recoder(io.RawIOBase):
     def readline(self, size: int | None = -1) -> bytes:
         return self._text.readline().encode("utf-8")
 
-    def __iter__(self) -> Iterator[bytes]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[bytes]:
         for line in self._text:
             yield line.encode("utf-8")
 

@@ -245,7 +245,7 @@ def _v2_tweet(t: Any, ctx: _Ctx) -> str | None:
         edit_of = _str_id(hist[0])
         if tid != edit_of:
             edited_at = created
-            created = snowflake_time(edit_of) or created
+            created = snowflake_time(edit_of) if edit_of else created
     dtr = t.get("display_text_range")
     user = ctx.users.get(author) if author else None
     parent_author = _str_id(t.get("in_reply_to_user_id"))
@@ -317,10 +317,10 @@ _V2_LIST = re.compile(r"/2/lists/(\d+)$")
 
 
 def _v2_page(page: dict[str, Any], url: str | None, ctx: _Ctx, where: str) -> None:
-    tw = page.get("__twarc") if isinstance(page.get("__twarc"), dict) else {}
+    tw: dict[str, Any] = page["__twarc"] if isinstance(page.get("__twarc"), dict) else {}
     url = url or tw.get("url")
     ctx.reset(tw.get("retrieved_at"))
-    inc = page.get("includes") if isinstance(page.get("includes"), dict) else {}
+    inc: dict[str, Any] = page["includes"] if isinstance(page.get("includes"), dict) else {}
     for m in inc.get("media") or ():
         if isinstance(m, dict) and m.get("media_key"):
             ctx.media[m["media_key"]] = m
@@ -453,10 +453,10 @@ def _placeholder_post(tid: str, source: str) -> tuple[Any, ...]:
 
 def _v2_flat(t: dict[str, Any], ctx: _Ctx) -> None:
     """A flattened tweet (twarc2 flatten): the expansions are inlined in the tweet."""
-    tw = t.get("__twarc") if isinstance(t.get("__twarc"), dict) else {}
+    tw: dict[str, Any] = t["__twarc"] if isinstance(t.get("__twarc"), dict) else {}
     ctx.reset(tw.get("retrieved_at"))
     users = [t.get("author"), t.get("in_reply_to_user")]
-    ents = t.get("entities") if isinstance(t.get("entities"), dict) else {}
+    ents: dict[str, Any] = t["entities"] if isinstance(t.get("entities"), dict) else {}
     users += [m for m in ents.get("mentions") or () if isinstance(m, dict) and "name" in m]
     refs = [r for r in t.get("referenced_tweets") or () if isinstance(r, dict)]
     for r in refs:
@@ -464,7 +464,7 @@ def _v2_flat(t: dict[str, Any], ctx: _Ctx) -> None:
     for u in users:
         if isinstance(u, dict) and u.get("id"):
             _v2_user(u, ctx)
-    att = t.get("attachments") if isinstance(t.get("attachments"), dict) else {}
+    att: dict[str, Any] = t["attachments"] if isinstance(t.get("attachments"), dict) else {}
     for m in att.get("media") or ():
         if isinstance(m, dict) and m.get("media_key"):
             ctx.media[m["media_key"]] = m
@@ -629,7 +629,8 @@ def _v1_tweet(s: Any, ctx: _Ctx, where: str, nested: bool = False) -> str | None
     )
     add = ctx.em.add
     if repost:
-        target = _str_id(rt["user"].get("id_str")) if isinstance(rt.get("user"), dict) else None
+        ru = rt.get("user") if isinstance(rt, dict) else None
+        target = _str_id(ru.get("id_str")) if isinstance(ru, dict) else None
         add("interactions", (_PLATFORM, "repost", author, target, tid, repost, created, ctx.source))
         return tid
     if reply:
@@ -668,14 +669,14 @@ def _v1_object(
         return
     focal, relation, list_id = _v1_focal(uri, ctx.report.source, options)
     if isinstance(obj.get("ids"), list):
-        ids = [_str_id(i) for i in obj["ids"]]
+        ids: list[str | None] = [_str_id(i) for i in obj["ids"]]
         if uri and "/statuses/retweeters/" in uri:
-            target_post = (parse_qs(urlparse(uri).query).get("id") or [None])[0]
-            for i in ids:
-                if i is not None and target_post:
+            target_post = (parse_qs(urlparse(uri).query).get("id") or [""])[0]
+            for rid in ids:
+                if rid is not None and target_post:
                     ctx.em.add(
                         "interactions",
-                        (_PLATFORM, "repost", i, None, None, target_post, None, ctx.source),
+                        (_PLATFORM, "repost", rid, None, None, target_post, None, ctx.source),
                     )
             return
         if focal is None or relation not in ("followers", "friends"):
@@ -686,13 +687,13 @@ def _v1_object(
                 record=_short(obj),
             )
             return
-        for i in ids:
-            if i is None:
+        for j in ids:
+            if j is None:
                 ctx.report.skip("id that is not a number or string", where=where)
             elif relation == "followers":
-                ctx.em.add("follows", (_PLATFORM, i, focal, None, ctx.source))
+                ctx.em.add("follows", (_PLATFORM, j, focal, None, ctx.source))
             else:
-                ctx.em.add("follows", (_PLATFORM, focal, i, None, ctx.source))
+                ctx.em.add("follows", (_PLATFORM, focal, j, None, ctx.source))
         return
     if isinstance(obj.get("lists"), list) or ("slug" in obj and "member_count" in obj):
         for lst in obj["lists"] if isinstance(obj.get("lists"), list) else [obj]:
@@ -984,7 +985,7 @@ def _response(rec: dict[str, Any], ctx: _Ctx, where: str, options: dict[str, Any
     status = rec.get("status")
     code = status.get("code") if isinstance(status, dict) else status
     body = rec.get("body")
-    uri = rec.get("uri") if isinstance(rec.get("uri"), str) else ""
+    uri: str = rec["uri"] if isinstance(rec.get("uri"), str) else ""
     if method != "GET" or (isinstance(code, int) and not 200 <= code < 300):
         ctx.report.skip("API response that is not a successful GET", where=where)
         return
