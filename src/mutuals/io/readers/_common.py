@@ -42,6 +42,9 @@ except ImportError:  # pragma: no cover - orjson is a dependency
     _loads = json.loads
     _JSONError = (ValueError,)
 
+#: Yielded by :func:`iter_json_records` for a line its ``fast`` handler consumed.
+HANDLED = object()
+
 SNIFF_BYTES = 1 << 16
 #: Longest first line / pretty-printed document parsed whole to detect a format.
 SNIFF_DOCUMENT_BYTES = 1 << 25
@@ -270,13 +273,18 @@ def _bad_json_reason(line: bytes) -> str:
     return "malformed JSON"
 
 
-def iter_json_records(src: Source, report: ReadReport) -> Iterator[tuple[str, Any]]:
+def iter_json_records(
+    src: Source, report: ReadReport, fast: Callable[[bytes], bool] | None = None
+) -> Iterator[tuple[str, Any]]:
     """Yield ``(where, record)`` for each JSON record of a file.
 
     JSON lines are streamed (a line holding an array yields its elements); a
     pretty-printed single document (first line ``{`` or ``[``) is parsed whole.
     Every line that does not parse is counted in ``report.skipped`` (and written
     to the rejects file) and ``report.records`` counts every record looked at.
+
+    ``fast``, if given, is offered each JSON line first; when it returns True it
+    has handled the line (one record) and :data:`HANDLED` is yielded for it.
     """
     lines = iter_lines(src, report)
     for n, line in lines:
@@ -284,10 +292,18 @@ def iter_json_records(src: Source, report: ReadReport) -> Iterator[tuple[str, An
         if s in (b"[", b"{") or (n == 1 and s[:1] in (b"[", b"{") and not _parses(s)):
             yield from _document(src, report, s, lines)
             return
-        yield from _one_line(report, n, line)
+        if fast is not None and fast(line):
+            report.records += 1
+            yield f"line {n}", HANDLED
+        else:
+            yield from _one_line(report, n, line)
         break
     for n, line in lines:
-        yield from _one_line(report, n, line)
+        if fast is not None and fast(line):
+            report.records += 1
+            yield f"line {n}", HANDLED
+        else:
+            yield from _one_line(report, n, line)
 
 
 def _parses(b: bytes) -> bool:

@@ -45,7 +45,13 @@ from urllib.parse import parse_qs, urlparse
 import pyarrow as pa
 
 from mutuals.io.readers import Sniff, Source, register
-from mutuals.io.readers._common import Emitter, iter_json_records, snowflake_time, v1_time
+from mutuals.io.readers._common import (
+    HANDLED,
+    Emitter,
+    iter_json_records,
+    snowflake_time,
+    v1_time,
+)
 from mutuals.io.readreport import ReadReport
 
 __all__ = [
@@ -1001,11 +1007,48 @@ def _response(rec: dict[str, Any], ctx: _Ctx, where: str, options: dict[str, Any
         ctx.report.skip("API response from an unknown endpoint", where=where)
 
 
-def _read(src: Source, report: ReadReport, chunk_rows: int, source: str, **options: Any):
+_SPECIAL_RELS = frozenset(
+    {
+        "followers",
+        "following",
+        "retweeted_by",
+        "liking_users",
+        "liked_tweets",
+        "members",
+        "owned_lists",
+        "followed_lists",
+        "list_memberships",
+        "pinned_lists",
+    }
+)
+
+
+def _special_endpoint(url: str) -> bool:
+    """Whether a v2 URL is an endpoint whose pages need the focal-aware dict path."""
+    m = _V2_PATH.search(urlparse(url).path)
+    return bool(m and m.group(3) in _SPECIAL_RELS) or "/2/lists/" in url
+
+
+def _read(
+    src: Source,
+    report: ReadReport,
+    chunk_rows: int,
+    source: str,
+    fast: bool = True,
+    **options: Any,
+) -> _Chunks:
     em = Emitter(report, chunk_rows)
     ctx = _Ctx(em, report, source)
-    for where, rec in iter_json_records(src, report):
-        _dispatch(rec, ctx, where, options)
+    handler = None
+    if fast and source == "twarc2":
+        from mutuals.io.readers._x_fast import handle_page
+
+        def handler(line: bytes) -> bool:
+            return handle_page(line, ctx, _special_endpoint)
+
+    for where, rec in iter_json_records(src, report, handler):
+        if rec is not HANDLED:
+            _dispatch(rec, ctx, where, options)
         yield from em.ready()
     yield from em.close()
 
