@@ -191,3 +191,57 @@ def test_cli_ingest(shared_data: Path, tmp_path: Path) -> None:
     bad.write_bytes(b"\x00\x00")
     res = runner.invoke(main, ["ingest", str(bad), "--out", str(tmp_path / "s")])
     assert res.exit_code != 0 and "tried" in res.output and "Traceback" not in res.output
+
+
+def _reference_coalesce(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Obviously-correct twin of ingest._coalesce_table for interactions rows
+    (already sorted by key then priority): last non-null value per column."""
+    out: dict[tuple[object, ...], dict[str, object]] = {}
+    for r in rows:
+        k = tuple(r[c] for c in KEYS["interactions"])
+        cur = out.setdefault(k, dict(r))
+        for c, v in r.items():
+            if v is not None:
+                cur[c] = v
+    return list(out.values())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["repost", "reply", "mention"]),
+            st.sampled_from(["1", "2"]),
+            st.sampled_from(["a", "b", None]),
+            st.sampled_from(["p", None]),
+            st.sampled_from(["s1", "s2", None]),
+        ),
+        max_size=40,
+    )
+)
+def test_vectorised_coalesce_matches_reference(rows: list[tuple[str, ...]]) -> None:
+    import pyarrow as pa
+
+    from mutuals.io.ingest import _coalesce_table
+
+    dicts = [
+        {
+            "platform": "x",
+            "kind": k,
+            "source_id": s,
+            "target_id": t,
+            "post_id": p,
+            "target_post_id": None,
+            "created_at": None,
+            "source": src,
+        }
+        for k, s, t, p, src in rows
+    ]
+
+    def key(d: dict[str, object]) -> tuple[object, ...]:
+        return tuple((v is not None, v) for v in (d[c] for c in KEYS["interactions"]))
+
+    dicts.sort(key=key)  # stable: input order within a key, as the merge sorts
+    table = pa.Table.from_pylist(dicts, schema=SCHEMAS["interactions"])
+    got = _coalesce_table("interactions", table, set()).to_pylist()
+    assert got == _reference_coalesce(dicts)

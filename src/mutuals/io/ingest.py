@@ -36,6 +36,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -187,29 +188,18 @@ def _q(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _columns_sql(name: str, order: str) -> str:
-    keys = KEYS[name]
-    parts = []
-    for f in SCHEMAS[name]:
-        c = f'"{f.name}"'
-        if f.name in keys:
-            parts.append(c)
-        elif name == "posts" and f.name == "deleted":
-            parts.append(f"bool_or({c}) AS {c}")
-        elif name == "follows" and f.name == "created_at":
-            parts.append(f"min({c}) AS {c}")
-        else:
-            parts.append(f"arg_max({c}, {order}) FILTER (WHERE {c} IS NOT NULL) AS {c}")
-    return ", ".join(parts)
-
-
-_ORDER = {
-    "accounts": f"[coalesce(epoch_us(observed_at), -1), {_ORD}]",
-    "posts": f"[CASE WHEN text IS NULL THEN 0 ELSE 1 END, {_ORD}]",
+#: Extra sort columns (after the key, before input order): which observation wins.
+_PRIORITY = {
+    "accounts": "coalesce(epoch_us(observed_at), -1)",
+    "posts": "CASE WHEN text IS NULL THEN 0 ELSE 1 END",
 }
+_BATCH = 65536
 
 
 def _merge(tmp: Path, out: Path, *, memory_limit: str, threads: int) -> dict[str, Any]:
+    """Sort all parts by (key, priority, input order) with DuckDB (an external
+    sort: it spills to disk), then stream the sorted rows through
+    :func:`_coalesce`, which merges runs of equal keys batch by batch."""
     import duckdb
 
     con = duckdb.connect()
@@ -231,39 +221,141 @@ def _merge(tmp: Path, out: Path, *, memory_limit: str, threads: int) -> dict[str
                 final.unlink()
             continue
         union = " UNION ALL BY NAME ".join(sources)
-        order = _ORDER.get(name, _ORD)
-        keys = ", ".join(f'"{k}"' for k in KEYS[name])
-        grouped = f"SELECT {_columns_sql(name, order)} FROM ({union}) GROUP BY {keys}"
-        if name == "posts":
-            grouped = _collapse_edits_sql(grouped)
+        order = [f'"{k}" ASC NULLS FIRST' for k in KEYS[name]]
+        if name in _PRIORITY:
+            order.append(_PRIORITY[name])
+        order.append(_ORD)
         cols = ", ".join(f'"{f.name}"' for f in SCHEMAS[name])
-        key_order = ", ".join(f'"{k}" ASC NULLS FIRST' for k in KEYS[name])
-        part = tmp / f"{name}.merged.parquet"
-        rows_in = con.execute(f"SELECT count(*) FROM ({union})").fetchone()[0]  # type: ignore[index]
+        sorted_path = tmp / f"{name}.sorted.parquet"
         con.execute(
-            f"COPY (SELECT {cols} FROM ({grouped}) ORDER BY {key_order}) TO {_q(str(part))} "
-            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+            f"COPY (SELECT {cols} FROM ({union}) ORDER BY {', '.join(order)}) "
+            f"TO {_q(str(sorted_path))} (FORMAT parquet, ROW_GROUP_SIZE {_BATCH})"
         )
-        rows_out = pq.ParquetFile(part).metadata.num_rows
+        drop: set[str] = set()
+        if name == "posts":
+            drop = _superseded_edits(con, union)
+        part = tmp / f"{name}.merged.parquet"
+        rows_in, rows_out = _coalesce(name, sorted_path, part, drop)
+        sorted_path.unlink()
         part.replace(final)
-        stats[name] = {"rows_in": int(rows_in), "rows_out": int(rows_out)}
+        stats[name] = {"rows_in": rows_in, "rows_out": rows_out}
+        if drop:
+            stats[name]["superseded_edit_versions"] = len(drop)
     con.close()
     return stats
 
 
-def _collapse_edits_sql(grouped: str) -> str:
-    """Keep the latest version of each X edit chain; a lone first version
-    keeps ``edit_of_id`` null (it is not an edit of anything in the store)."""
-    return f"""
-        SELECT * EXCLUDE (_r) REPLACE (
-            CASE WHEN edit_of_id = post_id THEN NULL ELSE edit_of_id END AS edit_of_id)
-        FROM (
-            SELECT *, row_number() OVER (
-                PARTITION BY platform, coalesce(edit_of_id, post_id)
-                ORDER BY length(post_id) DESC, post_id DESC) AS _r
-            FROM ({grouped})
-        ) WHERE platform <> 'x' OR _r = 1
-    """
+def _superseded_edits(con: Any, union: str) -> set[str]:
+    """X post ids that are older versions of an edit chain whose latest version
+    (the largest snowflake) is in the data."""
+    rows = con.execute(
+        f"SELECT DISTINCT post_id, edit_of_id FROM ({union}) "
+        "WHERE platform = 'x' AND edit_of_id IS NOT NULL"
+    ).fetchall()
+    chains: dict[str, set[str]] = {}
+    for post_id, edit_of in rows:
+        chains.setdefault(edit_of, {edit_of}).add(post_id)
+    drop: set[str] = set()
+    for members in chains.values():
+        latest = max(members, key=lambda i: (len(i), i))
+        drop |= members - {latest}
+    return drop
+
+
+def _key_change(t: pa.Table, keys: tuple[str, ...]) -> np.ndarray:
+    """Boolean per row: does row i start a new key (null equals null)?"""
+    import pyarrow.compute as pc
+
+    n = t.num_rows
+    new = np.zeros(n, dtype=bool)
+    if n == 0:
+        return new
+    new[0] = True
+    for k in keys:
+        col = t.column(k)
+        a, b = col.slice(1), col.slice(0, n - 1)
+        ne = pc.not_equal(a, b)
+        both_null = pc.and_(pc.is_null(a), pc.is_null(b))
+        diff = pc.if_else(both_null, False, pc.fill_null(ne, True))
+        new[1:] |= np.asarray(diff.to_numpy(zero_copy_only=False), dtype=bool)
+    return new
+
+
+def _coalesce_table(name: str, t: pa.Table, drop: set[str]) -> pa.Table:
+    """Merge runs of equal keys in a key-sorted table: per column the last
+    non-null value of the run (the best observation, given the sort order)."""
+    import pyarrow.compute as pc
+
+    t = t.combine_chunks()
+    n = t.num_rows
+    starts = np.flatnonzero(_key_change(t, KEYS[name]))
+    idx = np.arange(n)
+    out = []
+    keys = KEYS[name]
+    for f in SCHEMAS[name]:
+        col = t.column(f.name)
+        if f.name in keys:
+            out.append(col.take(pa.array(starts)))
+            continue
+        valid = np.asarray(col.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        if name == "posts" and f.name == "deleted":
+            vals = np.asarray(col.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+            anyv = np.maximum.reduceat(valid.astype(np.int8), starts) > 0
+            anyt = np.maximum.reduceat(vals.astype(np.int8), starts) > 0
+            out.append(pa.array(anyt, mask=~anyv, type=f.type))
+            continue
+        if name == "follows" and f.name == "created_at":
+            big = np.iinfo(np.int64).max  # the earliest known follow time
+            ints = pc.cast(col, pa.int64()).fill_null(big).to_numpy()
+            best = np.minimum.reduceat(ints, starts)
+            out.append(pa.array(best, mask=best == big, type=pa.int64()).cast(f.type))
+            continue
+        last = np.maximum.reduceat(np.where(valid, idx, -1), starts)
+        out.append(col.take(pa.array(last, mask=last < 0, type=pa.int64())))
+    merged = pa.Table.from_arrays(out, schema=SCHEMAS[name])
+    if name == "posts":
+        pid = merged.column("post_id")
+        if drop:
+            gone = pc.and_(
+                pc.equal(merged.column("platform"), "x"),
+                pc.is_in(pid, value_set=pa.array(sorted(drop), pa.string())),
+            )
+            merged = merged.filter(pc.invert(gone))
+            pid = merged.column("post_id")
+        edit = merged.column("edit_of_id")
+        same = pc.fill_null(pc.equal(edit, pid), False)
+        if pc.any(same).as_py():  # a first version kept alone is not an edit
+            i = merged.schema.get_field_index("edit_of_id")
+            merged = merged.set_column(
+                i, "edit_of_id", pc.if_else(same, pa.scalar(None, pa.string()), edit)
+            )
+    return merged
+
+
+def _coalesce(name: str, src: Path, dst: Path, drop: set[str]) -> tuple[int, int]:
+    """Stream the sorted parts ``src`` into ``dst``, one merged batch at a time;
+    a run of equal keys cut by a batch boundary is carried to the next batch."""
+    pf = pq.ParquetFile(src)
+    rows_in = pf.metadata.num_rows
+    rows_out = 0
+    carry: pa.Table | None = None
+    with pq.ParquetWriter(dst, SCHEMAS[name], compression="zstd") as w:
+        for batch in pf.iter_batches(batch_size=_BATCH):
+            t = pa.Table.from_batches([batch]).cast(SCHEMAS[name])
+            if carry is not None:
+                t = pa.concat_tables([carry, t])
+            starts = np.flatnonzero(_key_change(t, KEYS[name]))
+            cut = int(starts[-1])
+            carry = t.slice(cut)
+            if cut:
+                m = _coalesce_table(name, t.slice(0, cut), drop)
+                rows_out += m.num_rows
+                w.write_table(m)
+        if carry is not None and carry.num_rows:
+            m = _coalesce_table(name, carry, drop)
+            rows_out += m.num_rows
+            w.write_table(m)
+    return rows_in, rows_out
 
 
 def _referenced_accounts_sql(out: Path) -> str | None:
@@ -296,7 +388,7 @@ def _referenced_accounts_sql(out: Path) -> str | None:
             cols.append(f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}")
     return (
         f"SELECT {', '.join(cols)}, CAST(-1 AS BIGINT) AS {_ORD} "
-        f"FROM (SELECT DISTINCT platform, account_id FROM ({' UNION ALL '.join(selects)}))"
+        f"FROM ({' UNION ALL '.join(selects)})"
     )
 
 
