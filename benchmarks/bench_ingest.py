@@ -104,7 +104,8 @@ def main() -> None:
         dt_read = time.perf_counter() - t0
         rss_read = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
-            f"read:   {dt_read:.1f}s  {tweets / dt_read:,.0f} tweets/s  "
+            f"read:   {dt_read:.1f}s  {tweets / dt_read:,.0f} tweets/s (in data; "
+            f"{rep.rows['posts'] / dt_read:,.0f} post rows/s incl. expansions)  "
             f"{nbytes / 2**20 / dt_read:.0f} MB/s  {rows:,} canonical rows  "
             f"peak RSS {rss_read:.0f} MB"
         )

@@ -245,3 +245,20 @@ def test_vectorised_coalesce_matches_reference(rows: list[tuple[str, ...]]) -> N
     table = pa.Table.from_pylist(dicts, schema=SCHEMAS["interactions"])
     got = _coalesce_table("interactions", table, set()).to_pylist()
     assert got == _reference_coalesce(dicts)
+
+
+def test_cli_focal_and_format_options(shared_data: Path, tmp_path: Path) -> None:
+    ids = shared_data / "twitter-v1-python-twitter/get_friend_ids_0.json"
+    n = len(json.loads(ids.read_text())["ids"])
+    res = CliRunner().invoke(
+        main,
+        ["ingest", str(ids), "--out", str(tmp_path / "s"), "--format", "x-v1", "--focal", "12"],
+    )
+    assert res.exit_code == 0, res.output
+    f = open_store(tmp_path / "s").table("follows")
+    assert f.num_rows == n
+    assert set(f.column("follower_id").to_pylist()) == {"12"}  # "friend" in the file name
+    res = CliRunner().invoke(
+        main, ["ingest", str(ids), "--out", str(tmp_path / "t"), "--format", "nope"]
+    )
+    assert res.exit_code != 0 and "known formats" in res.output

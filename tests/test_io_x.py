@@ -11,6 +11,8 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mutuals.errors import DataFormatError, UnknownFormatError
 from mutuals.io.readers import detect, formats, read
@@ -502,3 +504,61 @@ def test_fast_twarc2_path_matches_reference_dict_path(
         handled += fast["posts"].num_rows
     assert handled > 5000
     assert sum(taken) >= 30  # the fast path did read most pages (some fall back)
+
+
+_ids = st.integers(10**17, 10**17 + 50).map(str)
+_words = st.sampled_from(["hi", "&amp;", "&lt;3", "#Tag", "@u1", "https://t.co/a", "x"])
+
+
+@st.composite
+def _tweets(draw: st.DrawFn) -> dict[str, Any]:
+    text = " ".join(draw(st.lists(_words, max_size=6)))
+    t: dict[str, Any] = {"id": draw(_ids), "text": text}
+    if draw(st.booleans()):
+        t["author_id"] = draw(st.sampled_from(["1", "2", "3"]))
+    refs = draw(st.lists(st.sampled_from(["retweeted", "replied_to", "quoted"]), max_size=2))
+    if refs:
+        t["referenced_tweets"] = [{"type": r, "id": draw(_ids)} for r in refs]
+    t["entities"] = {
+        "hashtags": [{"tag": "Tag"}] if "#Tag" in text else [],
+        "mentions": [{"username": "u1", **({"id": "1"} if draw(st.booleans()) else {})}]
+        if "@u1" in text
+        else [],
+        "urls": [{"url": "https://t.co/a", "expanded_url": "https://e.org/a"}]
+        if "t.co" in text
+        else [],
+    }
+    if draw(st.booleans()):
+        t["edit_history_tweet_ids"] = draw(st.lists(_ids, min_size=1, max_size=3))
+    if draw(st.booleans()):
+        t["public_metrics"] = {"like_count": draw(st.integers(0, 5)), "retweet_count": 1}
+    return t
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(_tweets(), min_size=1, max_size=6),
+    st.lists(_tweets(), max_size=4),
+    st.lists(st.sampled_from(["1", "2", "9"]), max_size=3),
+)
+def test_property_fast_path_equals_dict_path(
+    data: list[dict[str, Any]], included: list[dict[str, Any]], users: list[str]
+) -> None:
+    import tempfile
+
+    page = {
+        "data": data,
+        "includes": {
+            "tweets": included,
+            "users": [{"id": u, "username": f"u{u}", "name": "n"} for u in users],
+        },
+        "errors": [{"resource_type": "tweet", "resource_id": data[0]["id"], "title": "T"}],
+    }
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "p.jsonl"
+        p.write_text(json.dumps(page) + "\n")
+        fast, rep_fast = read_all(p)
+        slow, rep_slow = read_all(p, fast=False)
+    for name in SCHEMAS:
+        assert fast[name].equals(slow[name]), name
+    assert rep_fast.to_dict() == rep_slow.to_dict()

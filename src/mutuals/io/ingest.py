@@ -98,7 +98,7 @@ def ingest(
     list of ReadReport
         One per input, in order; also written to ``out/store.json``.
     """
-    from mutuals.io.readers import detect, read
+    from mutuals.io.readers import detect, get_reader, read
     from mutuals.io.readers.graph import iter_networkx
 
     inputs = list(inputs)
@@ -109,6 +109,8 @@ def ingest(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError(f"store {str(out)!r} exists and is not a folder")
+    if format is not None:
+        get_reader(format)  # an unknown name fails here, listing the known ones
     formats: dict[int, str | None] = {}
     for i, inp in enumerate(inputs, 1):
         if isinstance(inp, str | Path):
