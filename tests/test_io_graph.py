@@ -138,3 +138,17 @@ def test_from_networkx_undirected_reads_both_ways() -> None:
     assert rep.noted["undirected graph: each edge read as a mutual follow"] == 1
     with pytest.raises(InputError):
         from_networkx([(1, 2)])
+
+
+def test_labelled_edges_json(shared_data: Path) -> None:
+    import json
+
+    path = shared_data / "graph-twitter-follower-egos-anwar2021/hersheycareers.json"
+    doc = json.loads(path.read_text())
+    assert detect(path) == "labelled-edges-json"
+    t, rep = read_all(path)
+    assert edges(t["follows"]) == [(str(a), str(b)) for a, b in doc["edges"]]
+    got = {r["account_id"]: r["community"] for r in t["accounts"].to_pylist()}
+    assert got == doc["labels"]
+    assert set(got.values()) == {"m", "f"}
+    assert rep.n_skipped == 0

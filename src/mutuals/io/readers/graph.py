@@ -31,6 +31,7 @@ __all__ = [
     "read_csv_edges",
     "read_gexf",
     "read_graphml",
+    "read_labelled_edges_json",
     "read_parquet_edges",
     "read_snap",
 ]
@@ -291,6 +292,73 @@ def read_parquet_edges(
     em = Emitter(report, chunk_rows)
     for batch in pf.iter_batches(batch_size=chunk_rows, columns=[fcol, tcol]):
         _edge_batch(batch, fcol, tcol, platform, "parquet-edges", report, em)
+        yield from em.ready()
+    yield from em.close()
+
+
+# --------------------------------------------------------------------------- labelled JSON
+
+
+def _sniff_labelled(s: Sniff) -> bool:
+    r = s.first_record
+    return isinstance(r, dict) and isinstance(r.get("edges"), list) and "labels" in r
+
+
+@register(
+    "labelled-edges-json",
+    sniff=_sniff_labelled,
+    description='JSON {"labels": {node: label}, "edges": [[follower, friend], ...]}',
+    priority=60,
+)
+def read_labelled_edges_json(
+    src: Source, report: ReadReport, chunk_rows: int, *, platform: str = "graph", **_: Any
+) -> _Chunks:
+    """Read a labelled follow graph stored as one JSON document (e.g. the
+    anonymised follower graphs of Anwar et al. 2021): each label becomes
+    ``accounts.community``; each edge ``[a, b]`` is read as *a follows b*."""
+    from mutuals.io.readers._common import iter_json_records
+
+    em = Emitter(report, chunk_rows)
+    for where, doc in iter_json_records(src, report):
+        if not isinstance(doc, dict) or not isinstance(doc.get("edges"), list):
+            report.skip("not a {labels, edges} document", where=where, record=repr(doc)[:2000])
+            continue
+        labels = doc.get("labels") if isinstance(doc.get("labels"), dict) else {}
+        for node, label in labels.items():
+            em.add(
+                "accounts",
+                (
+                    platform,
+                    str(node),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None if label is None else str(label),
+                    None,
+                    None,
+                    "labelled-edges-json",
+                ),
+            )
+        yield from em.ready()
+        fol: list[str] = []
+        fri: list[str] = []
+        for i, e in enumerate(doc["edges"]):
+            if isinstance(e, list | tuple) and len(e) == 2 and None not in e:
+                fol.append(str(e[0]))
+                fri.append(str(e[1]))
+            else:
+                report.skip(
+                    "edge that is not a [follower, friend] pair",
+                    where=f"edges[{i}]",
+                    record=repr(e),
+                )
+        em.add_table("follows", _follows_table(fol, fri, platform, "labelled-edges-json"))
         yield from em.ready()
     yield from em.close()
 
