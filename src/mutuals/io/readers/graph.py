@@ -323,7 +323,7 @@ def read_labelled_edges_json(
         if not isinstance(doc, dict) or not isinstance(doc.get("edges"), list):
             report.skip("not a {labels, edges} document", where=where, record=repr(doc)[:2000])
             continue
-        labels = doc.get("labels") if isinstance(doc.get("labels"), dict) else {}
+        labels: dict[str, Any] = doc["labels"] if isinstance(doc.get("labels"), dict) else {}
         for node, label in labels.items():
             em.add(
                 "accounts",
