@@ -1044,11 +1044,23 @@ def _read(
         from mutuals.io.readers._x_fast import handle_page
 
         def handler(line: bytes) -> bool:
-            return handle_page(line, ctx, _special_endpoint)
+            try:
+                return handle_page(line, ctx, _special_endpoint)
+            except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+                return False  # let the dict path read it and count what it cannot
 
     for where, rec in iter_json_records(src, report, handler):
         if rec is not HANDLED:
-            _dispatch(rec, ctx, where, options)
+            try:
+                _dispatch(rec, ctx, where, options)
+            except (AttributeError, TypeError, KeyError, IndexError, ValueError) as e:
+                # a field of an unexpected type deep in a record: count the record as
+                # skipped (rows already taken from it are kept) instead of crashing
+                report.skip(
+                    f"unexpected structure in record ({e.__class__.__name__})",
+                    where=where,
+                    record=_short(rec),
+                )
         yield from em.ready()
     yield from em.close()
 
