@@ -433,8 +433,10 @@ def test_forced_format_on_missing_file_is_typed(tmp_path: Path) -> None:
 
     with pytest.raises(InputError):
         list(read(tmp_path / "nope.jsonl"))
-    with pytest.raises(InputError):
+    with pytest.raises(DataFormatError):  # a folder is not a twarc2 file
         list(read(tmp_path, format="twarc2"))
+    with pytest.raises(UnknownFormatError, match="folder"):
+        detect(tmp_path)
     assert issubclass(UnknownFormatError, DataFormatError)
 
 

@@ -76,8 +76,9 @@ def ingest(
     Parameters
     ----------
     inputs : iterable of path or networkx graph
-        Files in any registered format (detected per file unless ``format`` is
-        given) and/or in-memory NetworkX graphs.
+        Files (or folders, for readers of folders) in any registered format,
+        detected per input unless ``format`` is given, and/or in-memory
+        NetworkX graphs.
     out : path
         Store folder (created if absent).
     format : str, optional
@@ -114,8 +115,8 @@ def ingest(
     formats: dict[int, str | None] = {}
     for i, inp in enumerate(inputs, 1):
         if isinstance(inp, str | Path):
-            if not Path(inp).is_file():
-                raise InputError(f"input {str(inp)!r} is not a file")
+            if not Path(inp).exists():
+                raise InputError(f"input {str(inp)!r} does not exist")
             # detect every format before reading anything: a bad input fails fast
             formats[i] = format or detect(inp)
     out.mkdir(parents=True, exist_ok=True)

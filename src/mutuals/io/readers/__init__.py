@@ -29,6 +29,8 @@ Write a module ``mutuals/io/readers/<name>.py``, list it in :data:`MODULES`
 
 ``sniff`` gets a :class:`Sniff` of the input (decompressed first bytes, first JSON
 record if any, file name); readers are tried in ``priority`` order (lower first).
+An input may be a folder (``Sniff.is_dir``, empty ``head``), e.g. an unpacked
+archive; a reader that accepts folders checks ``s.is_dir`` in its sniffer.
 Options not meant for a reader are ignored by it (accept ``**options``).
 """
 
@@ -148,6 +150,11 @@ def detect(path: str | Path) -> str:
                 return spec.name
         except Exception:  # a sniffer must never decide by crashing
             continue
+    if sn.is_dir:
+        raise UnknownFormatError(
+            f"{src.name}: a folder no reader recognised (tried {', '.join(tried)}); "
+            "pass the files in it instead"
+        )
     head = sn.head[:80].decode("utf-8", "replace").replace("\n", "\\n")
     raise UnknownFormatError(
         f"{src.name}: format not recognised; tried {', '.join(tried)}. "
@@ -189,8 +196,6 @@ def read(
     src = Source(path)
     if not src.path.exists():
         raise InputError(f"{src.name}: no such file")
-    if src.path.is_dir():
-        raise InputError(f"{src.name} is a folder; pass the files in it")
     rep = report if report is not None else ReadReport(src.name)
     name = format or detect(src.path)
     rep.format = name

@@ -192,6 +192,8 @@ class Sniff:
         complete document; first element of a top-level array), else ``None``.
     empty : bool
         The input holds nothing but whitespace.
+    is_dir : bool
+        The input is a folder (``head`` is empty; readers of folders look inside).
     """
 
     path: Path
@@ -200,6 +202,7 @@ class Sniff:
     first_record: Any = None
     empty: bool = False
     lines: list[bytes] = field(default_factory=list)
+    is_dir: bool = False
 
     @property
     def text(self) -> str:
@@ -208,6 +211,8 @@ class Sniff:
 
 def sniff_source(src: Source) -> Sniff:
     """Read the head of ``src`` and parse its first JSON record, if any."""
+    if src.path.is_dir():
+        return Sniff(src.path, src.path.name.lower(), b"", is_dir=True)
     head = src.head()
     name = src.path.name.lower()
     if name.endswith(".gz"):
