@@ -440,6 +440,21 @@ def test_forced_format_on_missing_file_is_typed(tmp_path: Path) -> None:
     assert issubclass(UnknownFormatError, DataFormatError)
 
 
+def test_values_of_the_wrong_type_become_counted_nulls(tmp_path: Path) -> None:
+    p = tmp_path / "types.jsonl"
+    p.write_text(
+        '{"data": [{"id": "5", "username": 7, "name": ["x"]}]}\n'
+        '{"data": [{"id": "6", "author_id": "1", "text": "hi", "lang": 3, "created_at": "?"}]}\n'
+    )
+    t, rep = read_all(p)
+    assert t["accounts"].column("account_id").to_pylist() == ["5"]
+    assert t["accounts"].column("handle").to_pylist() == [None]
+    assert t["posts"].column("lang").to_pylist() == [None]
+    assert rep.noted["accounts.handle: value of the wrong type (set to null)"] == 1
+    assert rep.noted["posts.lang: value of the wrong type (set to null)"] == 1
+    assert rep.noted["unparseable timestamp (set to null)"] == 1
+
+
 def test_duplicate_tweets_in_a_page_yield_one_row(tmp_path: Path) -> None:
     tw = {"id": "5", "author_id": "2", "text": "dup"}
     p = tmp_path / "dup.jsonl"
@@ -611,6 +626,14 @@ _json = st.recursive(
                     "body",
                     "method",
                     "status",
+                    "name",
+                    "lang",
+                    "description",
+                    "created_at",
+                    "verified",
+                    "display_text_range",
+                    "in_reply_to_user_id",
+                    "conversation_id",
                 ]
             ),
             inner,
@@ -621,8 +644,45 @@ _json = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(_json, min_size=1, max_size=4))
+_keys = st.sampled_from(
+    [
+        "id",
+        "id_str",
+        "text",
+        "author_id",
+        "username",
+        "name",
+        "lang",
+        "created_at",
+        "user",
+        "verified",
+        "entities",
+        "referenced_tweets",
+        "public_metrics",
+        "display_text_range",
+        "edit_history_tweet_ids",
+        "conversation_id",
+        "in_reply_to_user_id",
+        "attachments",
+    ]
+)
+_objects = st.dictionaries(_keys, _json_leaf | st.lists(_json_leaf, max_size=2), max_size=8)
+_pages = st.one_of(
+    st.fixed_dictionaries({"data": st.lists(_objects, max_size=3)}),
+    st.fixed_dictionaries(
+        {
+            "data": st.lists(_objects, max_size=2),
+            "includes": st.fixed_dictionaries(
+                {"users": st.lists(_objects, max_size=2), "tweets": st.lists(_objects, max_size=2)}
+            ),
+        }
+    ),
+    _objects,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_json, _pages), min_size=1, max_size=4))
 def test_property_arbitrary_json_never_crashes(records: list[Any]) -> None:
     """Any JSON lines at all: rows or counted skips, never an unhandled exception."""
     import tempfile

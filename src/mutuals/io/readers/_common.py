@@ -449,15 +449,30 @@ class Emitter:
             if i in ts:
                 arrays.append(self._timestamps(cols[i], f.type))
             else:
-                arrays.append(pa.array(cols[i], type=f.type))
+                arrays.append(self._array(table, f, cols[i]))
         self.report.rows[table] += len(rows)
         return pa.Table.from_arrays(arrays, schema=schema)
 
-    def _timestamps(self, values: tuple[Any, ...], typ: pa.DataType) -> pa.Array:
-        strs = pa.array(values, type=pa.string())
+    def _array(self, table: str, f: pa.Field, values: tuple[Any, ...]) -> pa.Array:
         try:
-            return strs.cast(typ)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return pa.array(values, type=f.type)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError):
+            pass
+        # a value of the wrong type somewhere in the input: null it, count it
+        out = []
+        for v in values:
+            try:
+                pa.array([v], type=f.type)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError):
+                self.report.noted[f"{table}.{f.name}: value of the wrong type (set to null)"] += 1
+                v = None
+            out.append(v)
+        return pa.array(out, type=f.type)
+
+    def _timestamps(self, values: tuple[Any, ...], typ: pa.DataType) -> pa.Array:
+        try:
+            return pa.array(values, type=pa.string()).cast(typ)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
             out = []
             for v in values:
                 t = parse_time(v)
@@ -490,7 +505,7 @@ def parse_time(v: Any) -> datetime | None:
     """Parse an ISO-8601 / v1.1 time or epoch seconds to an aware datetime, else None."""
     from datetime import UTC
 
-    if v is None:
+    if v is None or isinstance(v, bool):
         return None
     if isinstance(v, datetime):
         return v if v.tzinfo else v.replace(tzinfo=UTC)
@@ -499,7 +514,9 @@ def parse_time(v: Any) -> datetime | None:
             return datetime.fromtimestamp(float(v), tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None
-    s = v1_time(str(v)) or ""
+    if not isinstance(v, str):
+        return None
+    s = v1_time(v) or ""
     try:
         t = datetime.fromisoformat(s.replace("Z", "+00:00"))
     except ValueError:
