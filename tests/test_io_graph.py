@@ -152,3 +152,14 @@ def test_labelled_edges_json(shared_data: Path) -> None:
     assert got == doc["labels"]
     assert set(got.values()) == {"m", "f"}
     assert rep.n_skipped == 0
+
+
+def test_csv_bad_rows_and_encoding_cost_only_themselves(tmp_path: Path) -> None:
+    p = tmp_path / "e.csv"
+    p.write_bytes(b"follower,friend\n1,2\n3,4,5\n\xff\xfe,6\n7,8\n")
+    t, rep = read_all(p)
+    assert edges(t["follows"]) == [("1", "2"), ("7", "8")]
+    assert rep.skipped["malformed CSV row (wrong number of fields)"] == 1
+    assert rep.skipped["edge with an empty follower or friend id"] == 1
+    assert rep.noted["id that is not valid UTF-8 (edge skipped)"] == 1
+    assert rep.records == 4

@@ -176,6 +176,24 @@ def _pick(names: list[str], wanted: str | None, candidates: tuple[str, ...], wha
     )
 
 
+def _as_utf8(col: Any, report: ReadReport, source: str) -> Any:
+    """Ids as strings; ids that are not valid UTF-8 become null (then skipped)."""
+    try:
+        return col.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    out = []
+    for v in col.to_pylist():
+        if isinstance(v, bytes):
+            try:
+                v = v.decode("utf-8")
+            except UnicodeDecodeError:
+                report.noted["id that is not valid UTF-8 (edge skipped)"] += 1
+                v = None
+        out.append(None if v is None else str(v))
+    return pa.array(out, pa.string())
+
+
 def _edge_batch(
     batch: pa.RecordBatch | pa.Table,
     fcol: str,
@@ -187,8 +205,8 @@ def _edge_batch(
 ) -> None:
     import pyarrow.compute as pc
 
-    f = batch.column(fcol).cast(pa.string())
-    t = batch.column(tcol).cast(pa.string())
+    f = _as_utf8(batch.column(fcol), report, source)
+    t = _as_utf8(batch.column(tcol), report, source)
     report.records += len(f)
     ok = pc.and_(pc.is_valid(f), pc.is_valid(t))
     ok = pc.and_(ok, pc.and_(pc.not_equal(f, ""), pc.not_equal(t, "")))
@@ -238,15 +256,27 @@ def read_csv_edges(
     fcol = _pick(names, follower_col, FOLLOWER_COLUMNS, "follower")
     tcol = _pick(names, friend_col, FRIEND_COLUMNS, "friend")
     em = Emitter(report, chunk_rows)
+    # ids are read as bytes and decoded per batch, so a badly encoded id costs its
+    # edge, not the rest of the file
     opts = pcsv.ConvertOptions(
-        column_types={fcol: pa.string(), tcol: pa.string()}, include_columns=[fcol, tcol]
+        column_types={fcol: pa.binary(), tcol: pa.binary()}, include_columns=[fcol, tcol]
     )
+
+    def bad_row(row: Any) -> str:
+        report.records += 1
+        report.skip(
+            "malformed CSV row (wrong number of fields)",
+            where=f"line {row.number}" if row.number is not None else src.name,
+            record=row.text,
+        )
+        return "skip"
+
     try:
         with src.open() as f:
             reader = pcsv.open_csv(
                 f,
                 read_options=pcsv.ReadOptions(block_size=1 << 22),
-                parse_options=pcsv.ParseOptions(delimiter=delim),
+                parse_options=pcsv.ParseOptions(delimiter=delim, invalid_row_handler=bad_row),
                 convert_options=opts,
             )
             for batch in reader:
