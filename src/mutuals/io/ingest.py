@@ -24,7 +24,10 @@ kept. Every account id that appears in another table gets an ``accounts`` row
 (``source="referenced"`` when nothing else is known about it).
 
 Ingesting the same inputs gives byte-identical Parquet files; ingesting into an
-existing store merges with what is there.
+existing store merges with what is there. The store's files are replaced only
+after every table has been merged, so a failed ingest leaves the store as it was.
+Memory: readers hold at most ``chunk_rows`` rows per table; the merge is an
+external sort in DuckDB (``memory_limit``) followed by a streaming pass.
 """
 
 from __future__ import annotations
@@ -211,17 +214,15 @@ def _merge(tmp: Path, out: Path, *, memory_limit: str, threads: int) -> dict[str
     con.execute(f"SET threads={int(threads)}")
     con.execute("SET preserve_insertion_order=true")
     stats: dict[str, Any] = {}
+    merged: dict[str, Path] = {}
     for name in [n for n in SCHEMAS if n != "accounts"] + ["accounts"]:
         files = sorted((tmp / name).glob("*.parquet")) if (tmp / name).exists() else []
         sources = [f"SELECT * FROM read_parquet({_q(str(f))})" for f in files]
         if name == "accounts":
-            ref = _referenced_accounts_sql(out)
+            ref = _referenced_accounts_sql(merged)
             if ref:
                 sources.append(ref)
-        final = out / f"{name}.parquet"
         if not sources:
-            if final.exists():
-                final.unlink()
             continue
         union = " UNION ALL BY NAME ".join(sources)
         order = [f'"{k}" ASC NULLS FIRST' for k in KEYS[name]]
@@ -240,11 +241,18 @@ def _merge(tmp: Path, out: Path, *, memory_limit: str, threads: int) -> dict[str
         part = tmp / f"{name}.merged.parquet"
         rows_in, rows_out = _coalesce(name, sorted_path, part, drop)
         sorted_path.unlink()
-        part.replace(final)
+        merged[name] = part
         stats[name] = {"rows_in": rows_in, "rows_out": rows_out}
         if drop:
             stats[name]["superseded_edit_versions"] = len(drop)
     con.close()
+    # only now, with every table merged, replace the store's files
+    for name in SCHEMAS:
+        final = out / f"{name}.parquet"
+        if name in merged:
+            merged[name].replace(final)
+        elif final.exists():
+            final.unlink()
     return stats
 
 
@@ -361,7 +369,7 @@ def _coalesce(name: str, src: Path, dst: Path, drop: set[str]) -> tuple[int, int
     return rows_in, rows_out
 
 
-def _referenced_accounts_sql(out: Path) -> str | None:
+def _referenced_accounts_sql(merged: dict[str, Path]) -> str | None:
     refs = {
         "follows": ("follower_id", "friend_id"),
         "posts": ("author_id", "parent_author_id"),
@@ -371,8 +379,8 @@ def _referenced_accounts_sql(out: Path) -> str | None:
     }
     selects = []
     for table, id_cols in refs.items():
-        path = out / f"{table}.parquet"
-        if not path.exists():
+        path = merged.get(table)
+        if path is None:
             continue
         for c in id_cols:
             selects.append(
