@@ -247,6 +247,13 @@ def test_vectorised_coalesce_matches_reference(rows: list[tuple[str, ...]]) -> N
     assert got == _reference_coalesce(dicts)
 
 
+def test_cli_list_formats() -> None:
+    res = CliRunner().invoke(main, ["ingest", "--list-formats"])
+    assert res.exit_code == 0
+    names = [line.split()[0] for line in res.output.splitlines()]
+    assert {"twarc2", "twarc2-flat", "x-v1", "gnip", "snap", "graphml"} <= set(names)
+
+
 def test_cli_focal_and_format_options(shared_data: Path, tmp_path: Path) -> None:
     ids = shared_data / "twitter-v1-python-twitter/get_friend_ids_0.json"
     n = len(json.loads(ids.read_text())["ids"])

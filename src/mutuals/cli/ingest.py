@@ -10,6 +10,16 @@ import click
 __all__ = ["ingest"]
 
 
+def _list_formats(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from mutuals.io.readers import formats
+
+    for name, description in formats().items():
+        click.echo(f"{name:<22} {description}")
+    ctx.exit()
+
+
 @click.command("ingest")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -28,6 +38,14 @@ __all__ = ["ingest"]
     "--format",
     "fmt",
     help="Force a reader instead of detecting each file's format (see --list-formats).",
+)
+@click.option(
+    "--list-formats",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_list_formats,
+    help="List the formats that can be read, then exit.",
 )
 @click.option("--platform", help="Platform label for graph inputs (default: graph).")
 @click.option("--focal", "focal_id", help="Focal account id of v1.1 follower/friend id pages.")
