@@ -184,6 +184,7 @@ def test_follow_pages_from_recorded_responses(shared_data: Path) -> None:
     path = shared_data / "twitter-v2-v1-tweepy-cassettes/decoded/responses.jsonl"
     t, rep = read_all(path)
     expected_followers, expected_following, retweeters, members = set(), set(), set(), set()
+    memberships = set()
     for line in path.open():
         r = json.loads(line)
         if r["method"] != "GET" or not isinstance(r["body"], dict):
@@ -197,6 +198,8 @@ def test_follow_pages_from_recorded_responses(shared_data: Path) -> None:
             retweeters |= {u["id"] for u in data}
         if "/2/lists/84839422/members" in r["uri"]:
             members |= {u["id"] for u in data}
+        if "/2/users/783214/list_memberships" in r["uri"]:
+            memberships |= {x["id"] for x in data}
     follows = {(r["follower_id"], r["friend_id"]) for r in t["follows"].to_pylist()}
     assert {(u, "783214") for u in expected_followers} <= follows
     assert {("783214", u) for u in expected_following} <= follows
@@ -211,6 +214,10 @@ def test_follow_pages_from_recorded_responses(shared_data: Path) -> None:
         r["account_id"] for r in t["list_members"].to_pylist() if r["list_id"] == "84839422"
     }
     assert got_members == members
+    got_lists = {
+        r["list_id"] for r in t["list_members"].to_pylist() if r["account_id"] == "783214"
+    }
+    assert memberships and got_lists == memberships
     assert rep.skipped["API response that is not a successful GET"] > 0
 
 

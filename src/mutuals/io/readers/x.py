@@ -419,6 +419,8 @@ def _v2_item(
                 src,
             ),
         )
+        if rel == "list_memberships" and focal:  # the focal account is in each list
+            add("list_members", (_PLATFORM, str(item["id"]), focal, None, src))
         return
     if "action" in item and "id" in item:
         ctx.report.skip("compliance event (not canonical data)", where=where)
