@@ -214,9 +214,7 @@ def test_follow_pages_from_recorded_responses(shared_data: Path) -> None:
         r["account_id"] for r in t["list_members"].to_pylist() if r["list_id"] == "84839422"
     }
     assert got_members == members
-    got_lists = {
-        r["list_id"] for r in t["list_members"].to_pylist() if r["account_id"] == "783214"
-    }
+    got_lists = {r["list_id"] for r in t["list_members"].to_pylist() if r["account_id"] == "783214"}
     assert memberships and got_lists == memberships
     assert rep.skipped["API response that is not a successful GET"] > 0
 
