@@ -26,6 +26,10 @@ class ReadReport:
         Rows emitted per canonical table.
     skipped : Counter
         Records skipped, per reason ("malformed JSON", "missing author", ...).
+    noted : Counter
+        Things kept or normalised that a reader wants to report without dropping
+        anything (referenced tweets the API reported unavailable, mentions without
+        an account id, undirected edges read both ways, ...).
     rejects : TextIO, optional
         Where rejected records are written as JSON lines ``{"reason", "where", "record"}``.
     """
@@ -35,6 +39,7 @@ class ReadReport:
     records: int = 0
     rows: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    noted: Counter[str] = field(default_factory=Counter)
     rejects: TextIO | None = field(default=None, repr=False)
 
     def skip(self, reason: str, *, where: str = "", record: Any = None) -> None:
@@ -56,6 +61,7 @@ class ReadReport:
         self.records += other.records
         self.rows.update(other.rows)
         self.skipped.update(other.skipped)
+        self.noted.update(other.noted)
 
     def summary(self) -> str:
         """One human-readable paragraph."""
@@ -63,7 +69,10 @@ class ReadReport:
         lines = [f"{self.source} [{self.format}]: {self.records} records read; kept {kept}"]
         if self.skipped:
             lines.append(f"  skipped {self.n_skipped}:")
-            lines.extend(f"    {n:>8}  {r}" for r, n in self.skipped.most_common())
+            lines.extend(f"    {n:>8}  {r}" for r, n in sorted(self.skipped.items()))
+        if self.noted:
+            lines.append("  noted:")
+            lines.extend(f"    {n:>8}  {r}" for r, n in sorted(self.noted.items()))
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -71,6 +80,7 @@ class ReadReport:
             "source": self.source,
             "format": self.format,
             "records": self.records,
-            "rows": dict(self.rows),
-            "skipped": dict(self.skipped),
+            "rows": dict(sorted(self.rows.items())),
+            "skipped": dict(sorted(self.skipped.items())),
+            "noted": dict(sorted(self.noted.items())),
         }

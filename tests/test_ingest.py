@@ -1,0 +1,271 @@
+"""`ingest` and `mutuals ingest`: idempotence, merging without duplicates,
+edit chains, referenced accounts, rejects, typed errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mutuals.cli.main import main
+from mutuals.errors import InputError, UnknownFormatError
+from mutuals.io.ingest import KEYS, ingest
+from mutuals.io.schema import SCHEMAS
+from mutuals.io.store import open_store
+
+V2 = [
+    "twarc-csv-testdata/withheld.jsonl",
+    "twarc-csv-testdata/flat.jsonl",
+    "twarc-csv-testdata/noflat.jsonl",
+    "twarc2-docnow-plugins/twarc-network_tweets.jsonl",
+]
+
+
+def _bytes(store: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(store.glob("*.parquet"))}
+
+
+def _assert_unique_keys(store: Path) -> None:
+    con = open_store(store).connect()
+    for name, keys in KEYS.items():
+        cols = ", ".join(keys)
+        n, d = con.execute(f"SELECT count(*), count(DISTINCT ({cols})) FROM {name}").fetchone()  # type: ignore[misc]
+        assert n == d, name
+
+
+def test_ingest_is_deterministic_and_idempotent(shared_data: Path, tmp_path: Path) -> None:
+    inputs = [shared_data / r for r in V2]
+    ingest(inputs, tmp_path / "a")
+    ingest(inputs, tmp_path / "b")
+    a = _bytes(tmp_path / "a")
+    assert set(a) == {f"{n}.parquet" for n in ("accounts", "posts", "interactions")}
+    assert a == _bytes(tmp_path / "b")
+    ingest(inputs, tmp_path / "a")  # again into the same store: nothing changes
+    assert _bytes(tmp_path / "a") == a
+    meta = open_store(tmp_path / "a").metadata
+    assert [d["source"] for d in meta["inputs"]] == sorted(str(p) for p in inputs)
+    _assert_unique_keys(tmp_path / "a")
+
+
+def test_merging_inputs_one_by_one_equals_all_at_once(shared_data: Path, tmp_path: Path) -> None:
+    inputs = [shared_data / r for r in V2]
+    ingest(inputs, tmp_path / "all")
+    for p in inputs:
+        ingest([p], tmp_path / "each")
+    s_all, s_each = open_store(tmp_path / "all"), open_store(tmp_path / "each")
+    for name in SCHEMAS:
+        assert s_all.table(name).equals(s_each.table(name)), name
+    _assert_unique_keys(tmp_path / "each")
+    # the overlapping flat/noflat pair: every tweet is in the store once
+    ids = {json.loads(x)["id"] for x in (shared_data / V2[1]).open()}
+    posts = s_all.table("posts", ["post_id"]).column("post_id").to_pylist()
+    assert len(posts) == len(set(posts)) and ids <= set(posts)
+
+
+def test_edit_chain_keeps_latest_version(shared_data: Path, tmp_path: Path) -> None:
+    d = shared_data / "twarc-csv-testdata"
+    ingest([d / "edited_before.jsonl", d / "edited_after.jsonl"], tmp_path / "s")
+    posts = {r["post_id"]: r for r in open_store(tmp_path / "s").table("posts").to_pylist()}
+    first, latest = "1576994746135764992", "1576994789110992896"
+    assert first not in posts
+    p = posts[latest]
+    assert p["edit_of_id"] == first
+    assert p["edited_at"] == datetime(2022, 10, 3, 17, 57, 11, tzinfo=UTC)
+    assert p["text_raw"] == "hey :) https://t.co/rnwEIoNuqd"
+    # both versions are in each file's includes: either file alone gives the same
+    ingest([d / "edited_before.jsonl"], tmp_path / "before")
+    before = {r["post_id"]: r for r in open_store(tmp_path / "before").table("posts").to_pylist()}
+    assert first not in before and before[latest]["edit_of_id"] == first
+    # a first version whose later version is not in the data is kept, as itself
+    page = json.loads((d / "edited_before.jsonl").read_text())
+    page["includes"]["tweets"] = []
+    lone = tmp_path / "lone.jsonl"
+    lone.write_text(json.dumps(page) + "\n")
+    ingest([lone], tmp_path / "lone")
+    (p,) = open_store(tmp_path / "lone").table("posts").to_pylist()
+    assert p["post_id"] == first and p["edit_of_id"] is None
+
+
+def test_every_referenced_account_has_a_row(shared_data: Path, tmp_path: Path) -> None:
+    ego = shared_data / "graph-snap-ego-twitter/sample_egos/31464977.edges"
+    ingest([ego, shared_data / "twarc-csv-testdata/withheld.jsonl"], tmp_path / "s")
+    con = open_store(tmp_path / "s").connect()
+    missing = con.execute(
+        """SELECT count(*) FROM (
+             SELECT platform, follower_id AS id FROM follows UNION
+             SELECT platform, friend_id FROM follows UNION
+             SELECT platform, author_id FROM posts WHERE author_id IS NOT NULL UNION
+             SELECT platform, source_id FROM interactions UNION
+             SELECT platform, target_id FROM interactions WHERE target_id IS NOT NULL
+           ) r ANTI JOIN accounts a ON a.platform = r.platform AND a.account_id = r.id"""
+    ).fetchone()[0]  # type: ignore[index]
+    assert missing == 0
+    n_ref = con.execute("SELECT count(*) FROM accounts WHERE source = 'referenced'").fetchone()[0]  # type: ignore[index]
+    assert n_ref > 0  # SNAP nodes have no profile
+    # accounts with profiles keep them (not overwritten by the referenced stub)
+    n_x = con.execute(
+        "SELECT count(*) FROM accounts WHERE platform = 'x' AND handle IS NOT NULL"
+    ).fetchone()[0]  # type: ignore[index]
+    assert n_x > 500
+
+
+def test_rejects_file_and_report(tmp_path: Path) -> None:
+    p = tmp_path / "in.jsonl"
+    p.write_text('{"data": [{"id": "1", "author_id": "2", "text": "a"}]}\n{"data": [\n')
+    rej = tmp_path / "rej.jsonl"
+    (rep,) = ingest([p], tmp_path / "s", rejects=rej)
+    assert rep.skipped["malformed JSON"] == 1
+    (line,) = rej.read_text().splitlines()
+    assert json.loads(line)["reason"] == "malformed JSON"
+    meta = open_store(tmp_path / "s").metadata
+    assert meta["inputs"][0]["skipped"] == {"malformed JSON": 1}
+    assert meta["tables"]["posts"] == 1
+
+
+def test_unknown_format_fails_before_anything_is_written(tmp_path: Path) -> None:
+    good = tmp_path / "g.txt"
+    good.write_text("1 2\n")
+    bad = tmp_path / "b.bin"
+    bad.write_bytes(b"\x00\x01\x02 binary junk")
+    with pytest.raises(UnknownFormatError, match="tried"):
+        ingest([good, bad], tmp_path / "s")
+    assert not list((tmp_path / "s").glob("*.parquet"))
+    with pytest.raises(InputError):
+        ingest([tmp_path / "missing.jsonl"], tmp_path / "s")
+    with pytest.raises(InputError):
+        ingest([], tmp_path / "s")
+
+
+def test_networkx_input(tmp_path: Path) -> None:
+    g = nx.DiGraph([("a", "b"), ("b", "a"), ("a", "c")])
+    ingest([g], tmp_path / "s", platform="sim")
+    f = open_store(tmp_path / "s").table("follows")
+    assert f.column("follower_id").to_pylist() == ["a", "a", "b"]
+    assert set(f.column("platform").to_pylist()) == {"sim"}
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=60),
+    st.integers(0, 60),
+)
+def test_property_edges_merge_as_a_set(
+    tmp_path_factory: pytest.TempPathFactory, pairs: list[tuple[int, int]], cut: int
+) -> None:
+    tmp = tmp_path_factory.mktemp("prop")
+    a, b = tmp / "a.txt", tmp / "b.txt"
+    a.write_text("".join(f"{x} {y}\n" for x, y in pairs[:cut]) or "# empty\n")
+    b.write_text("".join(f"{x} {y}\n" for x, y in pairs[cut:]) or "# empty\n")
+    ingest([a, b], tmp / "once", format="snap")
+    ingest([b], tmp / "twice", format="snap")
+    ingest([a], tmp / "twice", format="snap")
+    want = sorted({(str(x), str(y)) for x, y in pairs})
+    for s in ("once", "twice"):
+        f = open_store(tmp / s).table("follows")
+        got = list(
+            zip(f.column("follower_id").to_pylist(), f.column("friend_id").to_pylist(), strict=True)
+        )
+        assert got == sorted(want)
+    assert _bytes(tmp / "once")["follows.parquet"] == _bytes(tmp / "twice")["follows.parquet"]
+
+
+def test_cli_ingest(shared_data: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    src = shared_data / "twarc-csv-testdata/streaming_output_with_error.jsonl"
+    res = runner.invoke(
+        main, ["ingest", str(src), "--out", str(tmp_path / "s"), "--rejects", str(tmp_path / "r")]
+    )
+    assert res.exit_code == 0, res.output
+    assert "[twarc2]: 8 records read" in res.output
+    assert "malformed JSON" in res.output
+    assert (tmp_path / "r").read_text().count("\n") == 1
+    bad = tmp_path / "x.bin"
+    bad.write_bytes(b"\x00\x00")
+    res = runner.invoke(main, ["ingest", str(bad), "--out", str(tmp_path / "s")])
+    assert res.exit_code != 0 and "tried" in res.output and "Traceback" not in res.output
+
+
+def _reference_coalesce(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Obviously-correct twin of ingest._coalesce_table for interactions rows
+    (already sorted by key then priority): last non-null value per column."""
+    out: dict[tuple[object, ...], dict[str, object]] = {}
+    for r in rows:
+        k = tuple(r[c] for c in KEYS["interactions"])
+        cur = out.setdefault(k, dict(r))
+        for c, v in r.items():
+            if v is not None:
+                cur[c] = v
+    return list(out.values())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["repost", "reply", "mention"]),
+            st.sampled_from(["1", "2"]),
+            st.sampled_from(["a", "b", None]),
+            st.sampled_from(["p", None]),
+            st.sampled_from(["s1", "s2", None]),
+        ),
+        max_size=40,
+    )
+)
+def test_vectorised_coalesce_matches_reference(rows: list[tuple[str, ...]]) -> None:
+    import pyarrow as pa
+
+    from mutuals.io.ingest import _coalesce_table
+
+    dicts = [
+        {
+            "platform": "x",
+            "kind": k,
+            "source_id": s,
+            "target_id": t,
+            "post_id": p,
+            "target_post_id": None,
+            "created_at": None,
+            "source": src,
+        }
+        for k, s, t, p, src in rows
+    ]
+
+    def key(d: dict[str, object]) -> tuple[object, ...]:
+        return tuple((v is not None, v) for v in (d[c] for c in KEYS["interactions"]))
+
+    dicts.sort(key=key)  # stable: input order within a key, as the merge sorts
+    table = pa.Table.from_pylist(dicts, schema=SCHEMAS["interactions"])
+    got = _coalesce_table("interactions", table, set()).to_pylist()
+    assert got == _reference_coalesce(dicts)
+
+
+def test_cli_list_formats() -> None:
+    res = CliRunner().invoke(main, ["ingest", "--list-formats"])
+    assert res.exit_code == 0
+    names = [line.split()[0] for line in res.output.splitlines()]
+    assert {"twarc2", "twarc2-flat", "x-v1", "gnip", "snap", "graphml"} <= set(names)
+
+
+def test_cli_focal_and_format_options(shared_data: Path, tmp_path: Path) -> None:
+    ids = shared_data / "twitter-v1-python-twitter/get_friend_ids_0.json"
+    n = len(json.loads(ids.read_text())["ids"])
+    res = CliRunner().invoke(
+        main,
+        ["ingest", str(ids), "--out", str(tmp_path / "s"), "--format", "x-v1", "--focal", "12"],
+    )
+    assert res.exit_code == 0, res.output
+    f = open_store(tmp_path / "s").table("follows")
+    assert f.num_rows == n
+    assert set(f.column("follower_id").to_pylist()) == {"12"}  # "friend" in the file name
+    res = CliRunner().invoke(
+        main, ["ingest", str(ids), "--out", str(tmp_path / "t"), "--format", "nope"]
+    )
+    assert res.exit_code != 0 and "known formats" in res.output
