@@ -12,7 +12,7 @@ import numpy as np
 
 from mutuals.errors import InputError
 
-__all__ = ["SeedLike", "check_random_state", "spawn", "seed_entropy"]
+__all__ = ["SeedLike", "check_random_state", "seed_entropy", "spawn"]
 
 SeedLike = int | np.random.SeedSequence | np.random.Generator | None
 

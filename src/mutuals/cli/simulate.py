@@ -192,10 +192,9 @@ def _simulate(
     if threads is not None:
         import numba
 
-        if not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
-            raise click.BadParameter(
-                f"must be in [1, {numba.config.NUMBA_NUM_THREADS}]", param_hint="--threads"
-            )
+        most = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+        if not 1 <= threads <= most:
+            raise click.BadParameter(f"must be in [1, {most}]", param_hint="--threads")
         numba.set_num_threads(threads)
     run_seed = seed_entropy(seed if seed is not None else sc.seed)
     out = out or Path("runs") / f"{sc.name}-{run_seed}"

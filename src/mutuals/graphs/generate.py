@@ -178,8 +178,8 @@ def generate_follow_graph(
     x = spec.reciprocity / (2 - spec.reciprocity)  # share of edges that get a back-edge
     base_mean = spec.mean_follows / (1 + x)
     s = spec.out_sigma
-    deg = rng.lognormal(np.log(base_mean) - s * s / 2, s, n)
-    deg = np.clip(np.rint(deg), 1, min(n - 1, 50 * spec.mean_follows)).astype(np.int64)
+    draw = rng.lognormal(np.log(base_mean) - s * s / 2, s, n)
+    deg = np.clip(np.rint(draw), 1, min(n - 1, 50 * spec.mean_follows)).astype(np.int64)
 
     # In-attractiveness: Pareto with tail exponent in_exponent, capped so that no
     # account expects more followers than half its community holds.

@@ -45,7 +45,9 @@ INTERACTION_KINDS = ("repost", "reply", "quote", "mention", "like")
 
 ACCOUNTS = pa.schema(
     [
-        pa.field("platform", pa.string(), nullable=False),  # "x", "bluesky", "mastodon", "sim", "graph"
+        pa.field(
+            "platform", pa.string(), nullable=False
+        ),  # "x", "bluesky", "mastodon", "sim", "graph"
         pa.field("account_id", pa.string(), nullable=False),
         pa.field("handle", pa.string()),  # screen name / handle / acct, without "@"
         pa.field("display_name", pa.string()),
@@ -88,7 +90,9 @@ POSTS = pa.schema(
         pa.field("author_id", pa.string()),
         pa.field("created_at", _TS),
         pa.field("kind", pa.string(), nullable=False),  # one of POST_KINDS
-        pa.field("text", pa.string()),  # readable: links expanded, entities unescaped, HTML stripped
+        pa.field(
+            "text", pa.string()
+        ),  # readable: links expanded, entities unescaped, HTML stripped
         pa.field("text_raw", pa.string()),  # as the platform delivered it
         pa.field("display_start", pa.int32()),  # X display_text_range (code points); null = 0
         pa.field("lang", pa.string()),

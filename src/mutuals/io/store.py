@@ -63,9 +63,7 @@ class Store:
         for name in SCHEMAS:
             path = self.table_path(name)
             if path.exists():
-                con.execute(
-                    f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_sql_str(path)}')"
-                )
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_sql_str(path)}')")
             else:
                 con.register(name, SCHEMAS[name].empty_table())
         return con

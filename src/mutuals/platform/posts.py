@@ -63,7 +63,7 @@ class PostTable:
             return
         cap = max(need, int(self.capacity * 1.5))
         for k, (dtype, fill) in _COLUMNS.items():
-            new = np.full(cap, fill, dtype)
+            new: NDArray = np.full(cap, fill, dtype)
             new[: self.n] = self.cols[k][: self.n]
             self.cols[k] = new
 

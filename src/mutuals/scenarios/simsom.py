@@ -266,7 +266,7 @@ def build_network(params: SimSoMParams, rng_: np.random.Generator) -> SimSoMNetw
     )
     if graph.n_accounts != n:
         raise InputError("internal: network size mismatch")  # pragma: no cover
-    report = dict(graph.build_report)
+    report: dict[str, int | float] = dict(graph.build_report)
     report.update(
         {
             "humans": nh,
