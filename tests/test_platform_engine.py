@@ -1,9 +1,6 @@
 """The platform engine: kernels against their reference twins, invariants, determinism."""
 
 import copy
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -19,6 +16,7 @@ from mutuals.engine.reference import (
 from mutuals.errors import InputError
 from mutuals.kernels import platform as kp
 from mutuals.scenarios.platform import PlatformParams
+from threads import digests_by_thread_count
 
 SMALL = {"accounts": 300, "mean_follows": 12, "ticks_per_day": 8}
 
@@ -242,25 +240,11 @@ def test_trending_velocity_hand_computed():
     assert [(r["topic"], r["recent"], r["velocity"]) for r in tick4] == [(0, 0, 0), (1, 0, -5)]
 
 
-_SCRIPT = """
-import hashlib
-from mutuals.engine.platform import Simulation
-from mutuals.scenarios.platform import PlatformParams
-r = Simulation(PlatformParams(accounts=3000, mean_follows=30, days=0.5, ranking="ranked"), seed=12).run()
-h = hashlib.sha256()
-for name, t in sorted(r.tables.items()):
-    for c in t.columns:
-        h.update(c.to_string().encode())
-print(h.hexdigest())
-"""
-
-
 def test_same_tables_whatever_the_thread_count():
-    digests = set()
-    for threads in ("1", "2"):
-        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
-        out = subprocess.run(
-            [sys.executable, "-c", _SCRIPT], env=env, capture_output=True, text=True, check=True
-        )
-        digests.add(out.stdout.strip())
-    assert len(digests) == 1
+    setup = (
+        "from mutuals.engine.platform import Simulation\n"
+        "from mutuals.scenarios.platform import PlatformParams\n"
+        "p = PlatformParams(accounts=3000, mean_follows=30, days=0.5, ranking='ranked')\n"
+        "tables = Simulation(p, seed=12).run().tables\n"
+    )
+    assert len(digests_by_thread_count(setup)) == 1

@@ -1,9 +1,6 @@
 """SimSoM: kernels against their reference twins, and the model's behaviour."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -20,6 +17,7 @@ from mutuals.engine.simsom import SimSoMState, run_simsom, step
 from mutuals.errors import ConfigError
 from mutuals.kernels import feeds as kf
 from mutuals.scenarios.simsom import SimSoMParams, build_network, draw_appeal, draw_quality
+from threads import digests_by_thread_count
 
 feed_entry = st.integers(0, 9)
 
@@ -170,28 +168,15 @@ def test_same_seed_same_run_and_other_seed_differs():
     assert not a.messages.equals(c.messages)
 
 
-_SCRIPT = """
-import hashlib, sys
-from mutuals.engine.simsom import run_simsom
-from mutuals.scenarios.simsom import SimSoMParams
-r = run_simsom(SimSoMParams(n_humans=3000, mean_follows=20, max_steps=15, burn_in=2, window=2), seed=11)
-h = hashlib.sha256()
-for t in (r.timeline, r.messages):
-    for c in t.columns:
-        h.update(c.to_numpy().tobytes())
-print(h.hexdigest())
-"""
-
-
 def test_same_result_whatever_the_thread_count():
-    digests = set()
-    for threads in ("1", "2"):
-        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
-        out = subprocess.run(
-            [sys.executable, "-c", _SCRIPT], env=env, capture_output=True, text=True, check=True
-        )
-        digests.add(out.stdout.strip())
-    assert len(digests) == 1, digests
+    setup = (
+        "from mutuals.engine.simsom import run_simsom\n"
+        "from mutuals.scenarios.simsom import SimSoMParams\n"
+        "p = SimSoMParams(n_humans=3000, mean_follows=20, max_steps=15, burn_in=2, window=2)\n"
+        "r = run_simsom(p, seed=11)\n"
+        "tables = {'timeline': r.timeline, 'messages': r.messages}\n"
+    )
+    assert len(digests_by_thread_count(setup)) == 1
 
 
 @pytest.mark.parametrize(

@@ -112,37 +112,25 @@ def simulate(
       mutuals simulate my-campaign.toml --set ranking='"ranked"'
     """
     try:
-        _simulate(
-            scenario,
-            accounts,
-            days,
-            steps,
-            seed,
-            sets,
-            out,
-            graph_path,
-            store,
-            threads,
-            progress,
-            show_params,
-        )
+        _simulate(**click.get_current_context().params)
     except MutualsError as e:
         raise click.ClickException(str(e)) from None
 
 
 def _simulate(
-    scenario,
-    accounts,
-    days,
-    steps,
-    seed,
-    sets,
-    out,
-    graph_path,
-    store,
-    threads,
-    progress,
-    show_params,
+    *,
+    scenario: str,
+    accounts: int | None,
+    days: float | None,
+    steps: int | None,
+    seed: int | None,
+    sets: tuple[str, ...],
+    out: Path | None,
+    graph_path: Path | None,
+    store: Path | None,
+    threads: int | None,
+    progress: bool,
+    show_params: bool,
 ) -> None:
     from mutuals._random import seed_entropy
     from mutuals.scenarios.load import load_scenario
@@ -251,20 +239,7 @@ def _run_platform(params, seed: int, progress: bool, manifest: dict[str, Any], l
             f"generating {params.accounts:,} accounts, ~{params.mean_follows:g} follows each ...",
             err=True,
         )
-        sim = Simulation(params, seed=seed)
-    else:
-        from mutuals.graphs.generate import PopulationSpec, generate_population
-
-        rng = np.random.default_rng(seed)
-        pop = generate_population(
-            PopulationSpec(
-                n_accounts=params.accounts, communities=params.communities, positions=params.positions,
-                mean_activity=params.mean_activity, activity_sigma=params.activity_sigma,
-                attention=params.attention, follow_budget=params.follow_budget,
-            ),
-            seed=rng,
-        )  # fmt: skip
-        sim = Simulation(params, seed=rng, accounts=pop, graph=loaded.graph)
+    sim = Simulation(params, seed=seed, graph=None if loaded is None else loaded.graph)
     gen = time.perf_counter() - t0
     with _bar(params.ticks, progress, "simulating") as bar:
         last = [0]

@@ -27,8 +27,6 @@ from numpy.typing import ArrayLike, NDArray
 from mutuals._random import SeedLike, check_random_state
 from mutuals.errors import InputError
 from mutuals.graphs.generate import (
-    GraphSpec,
-    PopulationSpec,
     generate_follow_graph,
     generate_population,
 )
@@ -100,31 +98,9 @@ class Simulation:
         self.rng = check_random_state(seed)
         t0 = _time.perf_counter()
         if accounts is None:
-            accounts = generate_population(
-                PopulationSpec(
-                    n_accounts=p.accounts,
-                    communities=p.communities,
-                    positions=p.positions,
-                    mean_activity=p.mean_activity,
-                    activity_sigma=p.activity_sigma,
-                    attention=p.attention,
-                    follow_budget=p.follow_budget,
-                ),
-                seed=self.rng,
-            )
+            accounts = generate_population(p.population_spec(), seed=self.rng)
         if graph is None:
-            graph = generate_follow_graph(
-                accounts,
-                GraphSpec(
-                    mean_follows=p.mean_follows,
-                    out_sigma=p.out_sigma,
-                    in_exponent=p.in_exponent,
-                    homophily=p.homophily,
-                    reciprocity=p.reciprocity,
-                    triadic=p.triadic,
-                ),
-                seed=self.rng,
-            )
+            graph = generate_follow_graph(accounts, p.graph_spec(), seed=self.rng)
         if graph.n_accounts != accounts.n:
             raise InputError(
                 f"graph has {graph.n_accounts} accounts but the population has {accounts.n}"

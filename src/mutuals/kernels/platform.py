@@ -30,47 +30,25 @@ def _score(reader, root, age, interest, topic, appeal, heat, heat_weight, half_l
 @nb.njit(cache=True)
 def _read_feed(r, ring_item, ring_time, head, count, k, ranked, now, interest, topic, appeal,
                heat, heat_weight, half_life, root, out):  # fmt: skip
-    """Fill ``out`` with up to ``k`` distinct roots read by ``r``; returns how many."""
+    """Fill ``out`` with up to ``k`` items of feed ``r`` with distinct roots:
+    newest first, or (ranked) by predicted engagement, ties newest first.
+    Returns how many."""
     F = ring_item.shape[1]
     n = count[r]
-    got = 0
-    if not ranked:
+    order = np.arange(n)  # position j = j-th newest entry
+    if ranked:
+        scores = np.empty(n)
         for j in range(n):
             slot = (head[r] - 1 - j) % F
             p = ring_item[r, slot]
-            rt = root[p]
-            dup = False
-            for q in range(got):
-                if root[out[q]] == rt:
-                    dup = True
-                    break
-            if dup:
-                continue
-            out[got] = p
-            got += 1
-            if got == k:
-                break
-        return got
-    # ranked: selection of the k best distinct roots by predicted engagement
-    scores = np.empty(n)
-    for j in range(n):
-        slot = (head[r] - 1 - j) % F
-        p = ring_item[r, slot]
-        scores[j] = _score(
-            r,
-            root[p],
-            now - ring_time[r, slot],
-            interest,
-            topic,
-            appeal,
-            heat,
-            heat_weight,
-            half_life,
-        )
-    order = np.argsort(-scores, kind="mergesort")
+            age = now - ring_time[r, slot]
+            scores[j] = _score(
+                r, root[p], age, interest, topic, appeal, heat, heat_weight, half_life
+            )
+        order = np.argsort(-scores, kind="mergesort")
+    got = 0
     for jj in range(n):
-        j = order[jj]
-        p = ring_item[r, (head[r] - 1 - j) % F]
+        p = ring_item[r, (head[r] - 1 - order[jj]) % F]
         rt = root[p]
         dup = False
         for q in range(got):

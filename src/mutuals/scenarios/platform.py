@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mutuals.errors import ConfigError
+from mutuals.graphs.generate import GraphSpec, PopulationSpec
 from mutuals.scenarios.params import choice, rng, validate
 
 __all__ = ["PlatformParams"]
@@ -104,6 +105,29 @@ class PlatformParams:
             raise ConfigError("at least one engagement weight must be > 0", key="w_like")
         if self.mean_follows >= self.accounts:
             raise ConfigError(f"must be below accounts ({self.accounts})", key="mean_follows")
+
+    def population_spec(self) -> PopulationSpec:
+        """The population part of these parameters."""
+        return PopulationSpec(
+            n_accounts=self.accounts,
+            communities=self.communities,
+            positions=self.positions,
+            mean_activity=self.mean_activity,
+            activity_sigma=self.activity_sigma,
+            attention=self.attention,
+            follow_budget=self.follow_budget,
+        )
+
+    def graph_spec(self) -> GraphSpec:
+        """The follow-graph part of these parameters."""
+        return GraphSpec(
+            mean_follows=self.mean_follows,
+            out_sigma=self.out_sigma,
+            in_exponent=self.in_exponent,
+            homophily=self.homophily,
+            reciprocity=self.reciprocity,
+            triadic=self.triadic,
+        )
 
     @property
     def ticks(self) -> int:
