@@ -164,3 +164,33 @@ def test_simulate_on_a_real_graph(runner, tmp_path, shared_data):
         manifest["params"]["accounts"]
         == pq.read_table(tmp_path / "g" / "accounts.parquet").num_rows
     )
+
+
+def test_thread_count_does_not_change_the_tables(runner, tmp_path):
+    import numba
+
+    most = numba.config.NUMBA_NUM_THREADS
+    try:
+        for threads in ("1", str(most)):
+            args = [
+                "simulate",
+                "ranked",
+                "--accounts",
+                "800",
+                "--days",
+                "0.25",
+                "--seed",
+                "3",
+                "--threads",
+                threads,
+                "--out",
+                str(tmp_path / threads),
+                "--no-progress",
+            ]
+            assert runner.invoke(main, args).exit_code == 0
+    finally:
+        numba.set_num_threads(most)
+    for table in ("steps", "posts", "accounts", "exposures", "trending"):
+        assert (tmp_path / "1" / f"{table}.parquet").read_bytes() == (
+            tmp_path / str(most) / f"{table}.parquet"
+        ).read_bytes()

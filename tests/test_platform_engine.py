@@ -29,7 +29,7 @@ def _state(sim: Simulation) -> dict:
         ring_item=sim.ring_item, ring_time=sim.ring_time, head=sim.head, count=sim.count,
         interest=sim.interest, topic_pref=sim.topic_pref, heat_mean=sim.heat_mean,
         recent=sim.recent, recent_head=sim.recent_head, exposures=sim.exposures,
-        list_ptr=sim.list_ptr, list_members=sim.list_members, list_of=sim.list_of,
+        list_ptr=sim.list_ptr, list_members=sim.list_members, sub_ptr=sim.sub_ptr, sub_lists=sim.sub_lists,
         community=sim.accounts.community, attention=sim.accounts.attention, is_bot=sim.accounts.is_bot,
         n_posts=sim.posts.n, ranked=p.ranking == "ranked",
     )  # fmt: skip
@@ -52,7 +52,7 @@ def _kernel(s: dict, sessions, u, now):
         s["p_post"], s["w_like"], s["w_repost"], s["w_reply"], s["w_quote"], s["engage_scale"], s["heat_weight"],
         s["half_life"], s["interest_lr"], s["quality_lambda"], s["appeal_exponent"], s["heat_mean"], s["heat_spread"],
         s["follow_on_engage"], s["exposures"], fs, fd,
-        s["list_ptr"], s["list_members"], s["list_of"], s["recent"], s["recent_head"], s["list_read_prob"],
+        s["list_ptr"], s["list_members"], s["sub_ptr"], s["sub_lists"], s["recent"], s["recent_head"], s["list_read_prob"],
     )  # fmt: skip
     return out, list(zip(fs[: out[1]].tolist(), fd[: out[1]].tolist(), strict=True))
 
@@ -80,6 +80,7 @@ def _kernel(s: dict, sessions, u, now):
 def test_sessions_match_reference(extra):
     sim = Simulation(PlatformParams(**SMALL, **extra), seed=3)
     sim.add_list(members=np.arange(0, 300, 7), subscribers=np.arange(0, 300, 2))
+    sim.add_list(members=np.arange(1, 300, 11), subscribers=np.arange(0, 300, 3))
     for _ in range(6):  # build up feeds, posts and interests
         sim.step()
     sim.posts.reserve(5000)
@@ -208,14 +209,26 @@ def test_budget_is_enforced_in_order():
         sim.follow([0], [300])
 
 
-def test_lists_feed_their_subscribers():
-    p = PlatformParams(**SMALL, list_read_prob=1.0, days=1)
-    sim = Simulation(p, seed=2)
-    members = np.array([5, 6, 7])
-    sim.add_list(members=members, subscribers=[0])
-    sim.run()
-    exposures_before = sim.exposures.sum()
-    assert exposures_before > 0
+@pytest.mark.parametrize(("u_list", "which"), [(0.1, 0), (0.9, 1)])
+def test_a_list_session_reads_the_newest_posts_of_the_chosen_list(u_list, which):
+    sim = Simulation(PlatformParams(**SMALL, list_read_prob=1.0, p_post=1.0), seed=2)
+    lists = [np.array([5, 6, 7]), np.array([20, 21])]
+    for members in lists:
+        sim.add_list(members=members, subscribers=[0, 3])
+    for _ in range(4):
+        sim.step()
+    s = _state(sim)
+    members = lists[which]
+    recent = np.concatenate([s["recent"][m][s["recent"][m] >= 0] for m in members])
+    expected = np.sort(recent)[::-1][: int(s["attention"][0])]
+    assert expected.size > 0
+    before = s["views"].copy()
+    u = np.ones((1, kp.U_ITEMS + int(s["attention"].max())))  # read only: no post, no engagement
+    u[0, kp.U_LIST] = u_list
+    _kernel(s, np.array([0], np.int32), u, sim.tick)
+    want = np.zeros_like(before)
+    np.add.at(want, s["root"][expected], 1)
+    assert np.array_equal(s["views"] - before, want)
     with pytest.raises(InputError):
         sim.add_list(members=[], subscribers=[1])
 

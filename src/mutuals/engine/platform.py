@@ -137,7 +137,8 @@ class Simulation:
         # lists: CSR of members; each account reads at most one list
         self.list_ptr = np.zeros(1, np.int64)
         self.list_members = np.zeros(0, np.int32)
-        self.list_of = np.full(n, -1, np.int32)
+        self.sub_ptr = np.zeros(n + 1, np.int64)  # CSR: account -> lists it reads
+        self.sub_lists = np.zeros(0, np.int32)
         self.tick = 0
         self.counters: dict[str, int] = {
             "sessions": 0,
@@ -156,8 +157,12 @@ class Simulation:
 
     # -- interventions ---------------------------------------------------------
     def add_list(self, members: ArrayLike, subscribers: ArrayLike) -> int:
-        """Create a list of ``members``; ``subscribers`` read it with probability
-        ``list_read_prob`` per session. Returns the list's index."""
+        """Create a list of ``members`` that ``subscribers`` read.
+
+        In a session, an account with lists reads one of them (each equally
+        likely) instead of its home feed with probability ``list_read_prob``:
+        the newest posts of the list's members. Returns the list's index.
+        """
         n = self.accounts.n
         m = np.unique(np.asarray(members, dtype=np.int64))
         s = np.unique(np.asarray(subscribers, dtype=np.int64))
@@ -169,7 +174,15 @@ class Simulation:
         idx = self.list_ptr.size - 1
         self.list_members = np.concatenate([self.list_members, m.astype(np.int32)])
         self.list_ptr = np.append(self.list_ptr, self.list_members.size)
-        self.list_of[s] = idx
+        counts = np.diff(self.sub_ptr)
+        owner = np.repeat(np.arange(n), counts)
+        owner = np.concatenate([owner, s])
+        lists = np.concatenate([self.sub_lists, np.full(s.size, idx, np.int32)])
+        order = np.argsort(owner, kind="stable")
+        self.sub_lists = lists[order]
+        self.sub_ptr = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=n))]).astype(
+            np.int64
+        )
         return idx
 
     def follow(self, follower: ArrayLike, friend: ArrayLike) -> NDArray[np.bool_]:
@@ -243,7 +256,7 @@ class Simulation:
             p.half_life, p.interest_lr, p.quality_lambda, p.appeal_exponent, self.heat_mean,
             p.heat_spread, p.follow_on_engage,
             self.exposures, follow_src, follow_dst,
-            self.list_ptr, self.list_members, self.list_of, self.recent, self.recent_head,
+            self.list_ptr, self.list_members, self.sub_ptr, self.sub_lists, self.recent, self.recent_head,
             p.list_read_prob,
         )  # fmt: skip
         posts.n = int(n_posts)

@@ -187,8 +187,10 @@ def reference_sessions(
 
     for i, a in enumerate(sessions.tolist()):
         k = int(s["attention"][a])
-        lst = int(s["list_of"][a])
-        if lst >= 0 and u[i, U_LIST] < s["list_read_prob"]:
+        subs = s["sub_lists"][s["sub_ptr"][a] : s["sub_ptr"][a + 1]].tolist()
+        if subs and u[i, U_LIST] < s["list_read_prob"]:
+            share = float(u[i, U_LIST]) / s["list_read_prob"]  # in [0, 1): which list
+            lst = subs[min(int(share * len(subs)), len(subs) - 1)]
             cand = []
             for m in s["list_members"][s["list_ptr"][lst] : s["list_ptr"][lst + 1]].tolist():
                 h = int(s["recent_head"][m])

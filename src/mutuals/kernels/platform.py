@@ -74,7 +74,7 @@ def run_sessions(
     p_post, w_like, w_repost, w_reply, w_quote, engage_scale, heat_weight, half_life,
     interest_lr, quality_lambda, appeal_exponent, heat_mean, heat_spread, follow_on_engage,
     exposures, follow_src, follow_dst,
-    list_ptr, list_members, list_of, recent, recent_head, list_read_prob,
+    list_ptr, list_members, sub_ptr, sub_lists, recent, recent_head, list_read_prob,
 ):  # fmt: skip  # pragma: no cover - jitted
     """Run the tick's sessions in order; append new rows to the post columns.
 
@@ -95,10 +95,13 @@ def run_sessions(
     for s in range(sessions.shape[0]):
         a = sessions[s]
         k = attention[a]
-        # list reading replaces the home feed for this session
-        lst = list_of[a]
+        # list reading replaces the home feed for this session; the same
+        # uniform picks which of the account's lists (evenly)
+        n_sub = sub_ptr[a + 1] - sub_ptr[a]
         got = 0
-        if lst >= 0 and u[s, U_LIST] < list_read_prob:
+        if n_sub > 0 and u[s, U_LIST] < list_read_prob:
+            pick = int(u[s, U_LIST] / list_read_prob * n_sub)
+            lst = sub_lists[sub_ptr[a] + min(pick, n_sub - 1)]
             # newest posts by the list's members, from each member's recent ring
             cand = 0
             for m_i in range(list_ptr[lst], list_ptr[lst + 1]):
