@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "analyze": ("mutuals.cli.analyze", "analyze", "Measure graph, reach, isolation and hashtags."),
     "simulate": ("mutuals.cli.simulate", "simulate", "Run a scenario on the simulated platform."),
     "ingest": ("mutuals.cli.ingest", "ingest", "Read data files into a canonical store."),
+    "plot": ("mutuals.cli.plot", "plot", "Draw the figures of a simulation run."),
     "unroll": ("mutuals.cli.unroll", "unroll", "Unroll a thread into one readable page."),
 }
 

@@ -1,0 +1,180 @@
+"""Figures of a simulation run, drawn from its tables.
+
+Compute and plot are kept apart: every function here takes tables a run
+already wrote (see :func:`mutuals.io.runs.read_run`) and returns a
+:class:`matplotlib.figure.Figure` built with the object-oriented API, so the
+library never touches pyplot's global state. :func:`plot_run` writes them all.
+matplotlib is an optional dependency (``pip install 'mutuals[plot]'``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mutuals.errors import InputError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "exposure_figure",
+    "followers_figure",
+    "plot_run",
+    "reach_figure",
+    "simsom_figure",
+    "steps_figure",
+]
+
+
+def _figure(ncols: int = 1, width: float = 6.0) -> tuple[Figure, Any]:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise InputError("plots need matplotlib: pip install 'mutuals[plot]'") from e
+    fig = Figure(figsize=(width * ncols, 4.0), layout="constrained")
+    axes = fig.subplots(1, ncols)
+    return fig, axes
+
+
+def _col(t: pa.Table, name: str) -> np.ndarray:
+    if name not in t.column_names:
+        raise InputError(f"table lacks column {name!r}; columns: {t.column_names}")
+    return t.column(name).to_numpy(zero_copy_only=False)
+
+
+def steps_figure(steps: pa.Table) -> Figure:
+    """Feed quality and topic/source repetition over simulated days."""
+    if steps.num_rows == 0:
+        raise InputError("the steps table is empty")
+    fig, (a, b) = _figure(2)
+    day = _col(steps, "day")
+    a.plot(day, _col(steps, "feed_quality"), color="tab:green")
+    a.set(xlabel="day", ylabel="mean feed quality", title="Feed quality")
+    b.plot(day, _col(steps, "topic_repetition"), label="topics")
+    b.plot(day, _col(steps, "source_repetition"), label="sources")
+    b.set(xlabel="day", ylabel="1 - normalised entropy", title="Feed repetition", ylim=(0, 1))
+    b.legend()
+    return fig
+
+
+def followers_figure(accounts: pa.Table) -> Figure:
+    """Complementary CDF of followers at the start and end of the run, by community."""
+    fig, ax = _figure(1)
+    comm = _col(accounts, "community")
+    for i, name in enumerate(sorted(set(comm.tolist()))):
+        sel = comm == name
+        color = f"C{i % 10}"
+        for col, style in (("followers_start", ":"), ("followers", "-")):
+            x = np.sort(_col(accounts, col)[sel])
+            x = x[x > 0]
+            if x.size == 0:
+                continue
+            ccdf = 1.0 - np.arange(x.size) / x.size
+            label = f"{name} ({'start' if col == 'followers_start' else 'end'})"
+            ax.loglog(x, ccdf, style, color=color, label=label)
+    ax.axvline(1000, color="grey", lw=0.8)
+    ax.set(xlabel="followers", ylabel="P(followers >= x)", title="Followers by community")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def exposure_figure(exposures: pa.Table) -> Figure:
+    """Who reads whom: share of each reader community's reads by author community (last tick)."""
+    if exposures.num_rows == 0:
+        raise InputError("the exposures table is empty")
+    last = pc.max(exposures.column("tick")).as_py()
+    t = exposures.filter(pc.equal(exposures.column("tick"), last))
+    names = sorted(
+        set(t.column("author_community").to_pylist())
+        | set(t.column("reader_community").to_pylist())
+    )
+    idx = {n: i for i, n in enumerate(names)}
+    mat = np.zeros((len(names), len(names)))
+    for a, r, n in zip(
+        t.column("author_community").to_pylist(),
+        t.column("reader_community").to_pylist(),
+        t.column("exposures").to_pylist(),
+        strict=True,
+    ):
+        mat[idx[r], idx[a]] += n
+    share = mat / np.maximum(mat.sum(1, keepdims=True), 1)
+    fig, ax = _figure(1, width=5.0)
+    im = ax.imshow(share, vmin=0, vmax=1, cmap="viridis")
+    ax.set_xticks(range(len(names)), names, rotation=30)
+    ax.set_yticks(range(len(names)), names)
+    for i in range(len(names)):
+        for j in range(len(names)):
+            ax.text(
+                j,
+                i,
+                f"{share[i, j]:.2f}",
+                ha="center",
+                va="center",
+                color="w" if share[i, j] < 0.6 else "k",
+            )
+    ax.set(xlabel="author community", ylabel="reader community", title="Share of reads")
+    fig.colorbar(im, ax=ax)
+    return fig
+
+
+def reach_figure(posts: pa.Table, accounts: pa.Table) -> Figure:
+    """Reach (feed deliveries) of original posts against the author's followers (claim C1)."""
+    kind = _col(posts, "kind")
+    orig = kind == "post"
+    author = _col(posts, "author")[orig]
+    reach = _col(posts, "deliveries")[orig]
+    followers = _col(accounts, "followers")[author]
+    fig, ax = _figure(1)
+    ax.loglog(followers + 1, reach + 1, ".", alpha=0.2, ms=2)
+    ax.set(
+        xlabel="author followers + 1",
+        ylabel="reach (deliveries) + 1",
+        title="Reach against followers",
+    )
+    return fig
+
+
+def simsom_figure(timeline: pa.Table) -> Figure:
+    """SimSoM: quality per step, smoothed quality, and bot entries in human feeds."""
+    if timeline.num_rows == 0:
+        raise InputError("the timeline table is empty")
+    fig, (a, b) = _figure(2)
+    step = _col(timeline, "step")
+    a.plot(step, _col(timeline, "quality"), lw=0.8, label="Q_t")
+    a.plot(step, _col(timeline, "smoothed_quality"), label="smoothed q")
+    a.set(xlabel="step", ylabel="average quality", title="Quality")
+    a.legend()
+    b.plot(step, _col(timeline, "bot_share_in_human_feeds"), color="tab:red")
+    b.set(xlabel="step", ylabel="share of entries", title="Bot messages in human feeds")
+    return fig
+
+
+def plot_run(tables: Mapping[str, pa.Table], out: str | Path, *, dpi: int = 120) -> list[Path]:
+    """Write every figure the run's tables allow as PNG files into ``out``."""
+    path = Path(out)
+    path.mkdir(parents=True, exist_ok=True)
+    figures: dict[str, Figure] = {}
+    if "timeline" in tables:
+        figures["simsom"] = simsom_figure(tables["timeline"])
+    if "steps" in tables and tables["steps"].num_rows:
+        figures["steps"] = steps_figure(tables["steps"])
+    if "accounts" in tables:
+        figures["followers"] = followers_figure(tables["accounts"])
+    if "exposures" in tables and tables["exposures"].num_rows:
+        figures["exposures"] = exposure_figure(tables["exposures"])
+    if "posts" in tables and "accounts" in tables:
+        figures["reach"] = reach_figure(tables["posts"], tables["accounts"])
+    if not figures:
+        raise InputError(f"nothing to plot: tables {sorted(tables)}")
+    written = []
+    for name, fig in figures.items():
+        p = path / f"{name}.png"
+        fig.savefig(p, dpi=dpi)
+        written.append(p)
+    return written
