@@ -41,6 +41,7 @@ def _state(sim: Simulation) -> dict:
 
 def _kernel(s: dict, sessions, u, now):
     n = sessions.size
+    s.setdefault("session_engaged", np.zeros(n, np.int32))
     kmax = int(s["attention"].max())
     fs = np.empty(n * kmax, np.int64)
     fd = np.empty(n * kmax, np.int64)
@@ -51,7 +52,7 @@ def _kernel(s: dict, sessions, u, now):
         s["views"], s["reposts"], s["replies"], s["quotes"], s["likes"], s["n_posts"],
         s["p_post"], s["w_like"], s["w_repost"], s["w_reply"], s["w_quote"], s["engage_scale"], s["heat_weight"],
         s["half_life"], s["interest_lr"], s["quality_lambda"], s["appeal_exponent"], s["heat_mean"], s["heat_spread"],
-        s["follow_on_engage"], s["exposures"], fs, fd,
+        s["follow_on_engage"], s["exposures"], fs, fd, s["session_engaged"],
         s["list_ptr"], s["list_members"], s["sub_ptr"], s["sub_lists"], s["recent"], s["recent_head"], s["list_read_prob"],
     )  # fmt: skip
     return out, list(zip(fs[: out[1]].tolist(), fd[: out[1]].tolist(), strict=True))
@@ -88,6 +89,8 @@ def test_sessions_match_reference(extra):
     sessions = np.sort(rng.integers(0, 300, 200)).astype(np.int32)
     u = rng.random((sessions.size, kp.U_ITEMS + int(sim.accounts.attention.max())))
     a, b = _state(sim), copy.deepcopy(_state(sim))
+    a["session_engaged"] = np.zeros(sessions.size, np.int32)
+    b["session_engaged"] = np.zeros(sessions.size, np.int32)
     (n_posts, n_follow, _, _), follows = _kernel(a, sessions, u, sim.tick)
     ref = reference_sessions(sessions, u, sim.tick, b)
     assert n_posts == ref["n_posts"] > sim.posts.n
@@ -261,3 +264,28 @@ def test_same_tables_whatever_the_thread_count():
         "tables = Simulation(p, seed=12).run().tables\n"
     )
     assert len(digests_by_thread_count(setup)) == 1
+
+
+def test_bored_accounts_leave_and_start_no_sessions_while_away():
+    p = PlatformParams(**SMALL, days=2, engage_scale=0.0, leave_if_bored=1.0, away_days=100.0)
+    sim = Simulation(p, seed=4)
+    per_day = []
+    for _ in range(2):
+        before = sim.counters["sessions"]
+        for _ in range(p.ticks_per_day):
+            away = sim.away_until > sim.tick
+            sim.step()
+            # an account that was away started no session in that tick
+            assert not np.isin(
+                np.flatnonzero(away),
+                sim.posts.cols["author"][: sim.posts.n][
+                    sim.posts.cols["time"][: sim.posts.n] == sim.tick - 1
+                ],
+            ).any()
+        per_day.append(sim.counters["sessions"] - before)
+    assert sim.counters["departures"] > 0
+    assert per_day[1] < 0.5 * per_day[0]
+    share = sim.result().steps.column("share_away").to_numpy()
+    assert share[-1] > 0.5 and np.all(np.diff(share) >= 0)
+    calm = Simulation(PlatformParams(**SMALL, days=1, engage_scale=0.0), seed=4).run()
+    assert calm.steps.column("share_away").to_numpy().max() == 0.0

@@ -133,6 +133,7 @@ class Simulation:
         self.posts = PostTable(capacity=max(1024, int(n * p.mean_activity * (1 + p.p_post))))
         self.exposures = np.zeros((n_comm, n_comm), np.int64)
         self.follows_today = np.zeros(n, np.int32)
+        self.away_until = np.zeros(n, np.int64)  # tick before which an account starts no session
         self.followers_at_start = graph.followers_count
         # lists: CSR of members; each account reads at most one list
         self.list_ptr = np.zeros(1, np.int64)
@@ -150,6 +151,7 @@ class Simulation:
             "follows_over_budget": 0,
             "follow_backs": 0,
             "unfollows": 0,
+            "departures": 0,
         }
         self._topic_counts: list[NDArray[np.int64]] = []
         self._rows: dict[str, list[float]] = {}
@@ -235,7 +237,8 @@ class Simulation:
         n = acc.n
         if self.tick > 0 and self.tick % p.ticks_per_day == 0:
             self.follows_today[:] = 0
-        counts = rng.poisson(acc.activity.astype(np.float64) / p.ticks_per_day)
+        rate = acc.activity.astype(np.float64) / p.ticks_per_day
+        counts = rng.poisson(np.where(self.away_until > self.tick, 0.0, rate))
         sessions = np.repeat(np.arange(n, dtype=np.int32), counts)
         kmax = int(acc.attention.max())
         u = rng.random((sessions.size, kp.U_ITEMS + kmax))
@@ -244,6 +247,7 @@ class Simulation:
         first = posts.n
         follow_src = np.empty(sessions.size * kmax, np.int64)
         follow_dst = np.empty(sessions.size * kmax, np.int64)
+        engaged = np.zeros(sessions.size, np.int32)
         c = posts.cols
         n_posts, n_follow, n_reads, n_eng = kp.run_sessions(
             sessions, u, self.tick, p.ranking == "ranked",
@@ -255,11 +259,18 @@ class Simulation:
             p.p_post, p.w_like, p.w_repost, p.w_reply, p.w_quote, p.engage_scale, p.heat_weight,
             p.half_life, p.interest_lr, p.quality_lambda, p.appeal_exponent, self.heat_mean,
             p.heat_spread, p.follow_on_engage,
-            self.exposures, follow_src, follow_dst,
+            self.exposures, follow_src, follow_dst, engaged,
             self.list_ptr, self.list_members, self.sub_ptr, self.sub_lists, self.recent, self.recent_head,
             p.list_read_prob,
         )  # fmt: skip
         posts.n = int(n_posts)
+        # tuning out: a session with no engagement may make its account leave for a while
+        if p.leave_if_bored > 0:
+            bored = sessions[(engaged == 0) & (rng.random(sessions.size) < p.leave_if_bored)]
+            bored = np.unique(bored)
+            away = rng.exponential(p.away_days * p.ticks_per_day, bored.size)
+            self.away_until[bored] = self.tick + 1 + np.ceil(away).astype(np.int64)
+            self.counters["departures"] += int(bored.size)
         # unfollows: a share of sessions drops one random friend
         u_unf = rng.random(sessions.size)
         if p.unfollow_rate > 0:
@@ -340,6 +351,7 @@ class Simulation:
             "tau_b": tau,
             "follows": self.counters["follows"],
             "unfollows": self.counters["unfollows"],
+            "share_away": float((self.away_until > self.tick).mean()),
             "median_followers": float(np.median(fc)),
             "share_under_1k": float((fc < 1000).mean()),
         }

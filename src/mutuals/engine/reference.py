@@ -157,6 +157,7 @@ def reference_sessions(
     U_POST, U_TOPIC, U_QUALITY, U_APPEAL, U_HEAT, U_FOLLOW, U_LIST, U_ITEMS = range(8)
     new_rows: list[dict] = []
     follows: list[tuple[int, int]] = []
+    s.setdefault("session_engaged", np.zeros(len(sessions), np.int32))
     n_next = s["n_posts"]
     F = s["ring_item"].shape[1]
     R = s["recent"].shape[1]
@@ -223,6 +224,7 @@ def reference_sessions(
                 )
             if not engaged or s["author"][rt] == a:
                 continue
+            s["session_engaged"][i] += 1
             pos = x / pe * w_total
             if pos < s["w_like"]:
                 s["likes"][rt] += 1

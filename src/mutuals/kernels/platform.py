@@ -73,12 +73,13 @@ def run_sessions(
     views, reposts, replies, quotes, likes, n_posts,
     p_post, w_like, w_repost, w_reply, w_quote, engage_scale, heat_weight, half_life,
     interest_lr, quality_lambda, appeal_exponent, heat_mean, heat_spread, follow_on_engage,
-    exposures, follow_src, follow_dst,
+    exposures, follow_src, follow_dst, session_engaged,
     list_ptr, list_members, sub_ptr, sub_lists, recent, recent_head, list_read_prob,
 ):  # fmt: skip  # pragma: no cover - jitted
     """Run the tick's sessions in order; append new rows to the post columns.
 
-    Returns ``(n_posts, n_follow_requests, n_reads, n_engagements)``. New rows
+    Counts each session's engagements in ``session_engaged`` (zeroed by the
+    caller). Returns ``(n_posts, n_follow_requests, n_reads, n_engagements)``. New rows
     are written from ``n_posts`` on; the caller has reserved room for
     ``len(sessions) * (1 + max attention)`` rows.
     """
@@ -142,6 +143,7 @@ def run_sessions(
             if not engaged or author[rt] == a:
                 continue
             n_eng += 1
+            session_engaged[s] += 1
             x = x / pe * w_total  # position inside the engaged segment
             if x < w_like:
                 likes[rt] += 1

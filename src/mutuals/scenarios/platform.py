@@ -77,6 +77,10 @@ class PlatformParams:
     list_read_prob: float = _f(
         0.0, rng(0, 1, doc="P(a list subscriber reads its list instead of home)")
     )
+    leave_if_bored: float = _f(
+        0.0, rng(0, 1, doc="P(leave for a while after a session with no engagement)")
+    )
+    away_days: float = _f(3.0, rng(0, None, lo_open=True, doc="mean days away after leaving"))
     # time and measures
     days: float = _f(1.0, rng(0, 100_000, lo_open=True, doc="simulated days"))
     ticks_per_day: int = _f(24, rng(1, 1440, integer=True, doc="steps per day"))
