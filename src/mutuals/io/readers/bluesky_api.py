@@ -289,9 +289,20 @@ class _Reader:
         else:
             self.report.skip(f"embedded record view not read: {vt or 'untyped'}", where=where)
 
-    def unavailable(self, node: dict[str, Any], where: str, what: str) -> None:
+    def unavailable(
+        self,
+        node: dict[str, Any],
+        where: str,
+        what: str,
+        place: tuple[str | None, str | None] | None = None,
+    ) -> None:
         """A ``notFoundPost`` / ``blockedPost`` (or quoted ``viewNotFound`` /
-        ``viewBlocked``): a placeholder row keeping the post's place."""
+        ``viewBlocked``): a placeholder row keeping the post's place.
+
+        ``place`` is ``(parent_uri, root_uri)`` where the thread tells them: a
+        reply listed under a post has that post as parent; an ancestor shares
+        its thread's root (and is the root when its AT-URI is the root's).
+        """
         uri = node.get("uri")
         parsed = parse_at_uri(uri)
         reason = "blocked" if node.get("blocked") else "not found"
@@ -300,6 +311,8 @@ class _Reader:
             return
         did, _, rkey = parsed
         assert rkey is not None
+        parent, root = place if place is not None else (None, None)
+        kind = "reply" if parent is not None or (root is not None and root != uri) else "post"
         self.report.noted[f"{what} {reason}: placeholder row (deleted, no text)"] += 1
         self.sink.add(
             "posts",
@@ -307,7 +320,10 @@ class _Reader:
                 "platform": _PLATFORM,
                 "post_id": uri,
                 "author_id": did,
-                "kind": "post",
+                "kind": kind,
+                "parent_id": parent,
+                "parent_author_id": _bsky._uri_did(parent),
+                "root_id": root,
                 "deleted": True,
                 "url": _bsky._web_url(did, rkey),
                 "source": _SOURCE,
@@ -315,7 +331,13 @@ class _Reader:
         )
         self.sink.account({"platform": _PLATFORM, "account_id": did, "source": _SOURCE})
 
-    def any_post(self, node: Any, where: str, what: str = "post") -> None:
+    def any_post(
+        self,
+        node: Any,
+        where: str,
+        what: str = "post",
+        place: tuple[str | None, str | None] | None = None,
+    ) -> None:
         """A post view or an unavailable-post marker (thread nodes, feed reply refs)."""
         self.report.records += 1
         if not isinstance(node, dict):
@@ -324,7 +346,7 @@ class _Reader:
         t = str(node.get("$type", ""))
         marker = t.endswith(("#notFoundPost", "#blockedPost")) or node.get("notFound") is True
         if marker or (node.get("blocked") is True and "record" not in node):
-            self.unavailable(node, where, what)
+            self.unavailable(node, where, what, place)
         elif _is_post_view(node):
             self.post_view(node, where)
         else:
@@ -332,18 +354,26 @@ class _Reader:
 
     def thread(self, th: Any, where: str) -> None:
         """A ``threadViewPost`` tree: the post, its ``parent`` chain, its ``replies``."""
-        stack = [th]
+        Place = tuple[str | None, str | None] | None
+        stack: list[tuple[Any, Place]] = [(th, None)]
         while stack:  # iterative: deep reply trees must not exhaust the call stack
-            node = stack.pop()
-            if isinstance(node, dict) and isinstance(node.get("post"), dict):
-                self.any_post(node["post"], where, "thread post")
-                if node.get("parent") is not None:
-                    stack.append(node["parent"])
-                replies = node.get("replies")
-                if isinstance(replies, list):
-                    stack.extend(reversed(replies))
-            else:
-                self.any_post(node, where, "thread post")
+            node, place = stack.pop()
+            post = node.get("post") if isinstance(node, dict) else None
+            if not isinstance(post, dict):
+                self.any_post(node, where, "thread post", place)
+                continue
+            self.any_post(post, where, "thread post")
+            uri = post.get("uri") if isinstance(post.get("uri"), str) else None
+            rec = post.get("record")
+            reply = rec.get("reply") if isinstance(rec, dict) else None
+            root_ref = reply.get("root") if isinstance(reply, dict) else None
+            root = root_ref.get("uri") if isinstance(root_ref, dict) else uri
+            root = root if isinstance(root, str) else None
+            if node.get("parent") is not None:
+                stack.append((node["parent"], (None, root)))
+            replies = node.get("replies")
+            if isinstance(replies, list):
+                stack.extend((r, (uri, root)) for r in reversed(replies))
 
     def thread_v2(self, items: list[Any], where: str) -> None:
         """``getPostThreadV2``: a flat list of ``{uri, depth, value}`` items."""
