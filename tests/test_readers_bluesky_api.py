@@ -421,6 +421,13 @@ def test_other_responses_jsonl(tmp_path: Path) -> None:
                     "post": _pv(A, "a2", REC["a2"]),
                     "reply": {"root": _pv(A, "a1", REC["a1"]), "parent": _pv(A, "a1", REC["a1"])},
                 },
+                {  # a reply whose parent is gone: the placeholder sits in a1's thread
+                    "post": _pv(A, "a6", _record("late", t, (U["a5"], U["a1"]))),
+                    "reply": {
+                        "root": _pv(A, "a1", REC["a1"]),
+                        "parent": {"$type": "app.bsky.feed.defs#notFoundPost", "uri": U["a5"]},
+                    },
+                },
                 {
                     "post": _pv(B, "bx", _record("bob's", t)),
                     "reason": {
@@ -497,6 +504,9 @@ def test_other_responses_jsonl(tmp_path: Path) -> None:
     assert posts[r1]["kind"] == "repost" and posts[r1]["repost_of_id"] == bx
     assert posts[r1]["author_id"] == A
     assert posts[U["a2"]]["text"].startswith("2/4 read 🦋 https://")
+    gone = posts[U["a5"]]
+    assert gone["deleted"] and (gone["kind"], gone["root_id"]) == ("reply", U["a1"])
+    assert posts[_uri(A, "a6")]["parent_id"] == U["a5"]
     inter = {
         (r["kind"], r["source_id"], r["target_id"], r["post_id"], r["target_post_id"])
         for r in _rows(tables, "interactions")

@@ -399,10 +399,15 @@ class _Reader:
         self.any_post(post, where, "feed post")
         reply = item.get("reply")
         if isinstance(reply, dict):
+            root = reply.get("root")
+            root_uri = root.get("uri") if isinstance(root, dict) else None
+            place = (None, root_uri if isinstance(root_uri, str) else None)
             for key in ("root", "parent"):
                 node = reply.get(key)
+                if key == "parent" and isinstance(node, dict) and node.get("uri") == root_uri:
+                    continue  # a reply to the root: the same post twice
                 if isinstance(node, dict) and node.get("uri") != post.get("uri"):
-                    self.any_post(node, where, f"reply {key}")
+                    self.any_post(node, where, f"reply {key}", place)
         reason = item.get("reason")
         if isinstance(reason, dict):
             self.reason(reason, post, where)
