@@ -495,6 +495,8 @@ def test_other_responses_jsonl(tmp_path: Path) -> None:
         },
         {"$type": "app.bsky.feed.post", "text": "whose?", "createdAt": t},
         {"profiles": [{**_profile(C), "followersCount": 10, "followsCount": 3, "postsCount": 7}]},
+        {"posts": [], "hitsTotal": 0},  # an empty searchPosts page
+        {"suggestions": [_profile(B)]},
     ]
     f = tmp_path / "responses.jsonl"
     f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in responses), "utf-8")
@@ -528,6 +530,11 @@ def test_other_responses_jsonl(tmp_path: Path) -> None:
         == 1
     )
     assert report.noted["feed reason not read: app.bsky.feed.defs#reasonPin"] == 1
+    assert report.noted["empty response page"] == 1
+    empty = tmp_path / "timeline-page-9.json"
+    empty.write_text('{"feed": [], "cursor": "zz"}', "utf-8")
+    assert detect(empty) == "bluesky-api"
+    assert _read(empty)[1].noted["empty response page"] == 1
     carol = [r for r in _rows(tables, "accounts") if r["account_id"] == C and r["followers_count"]]
     assert (carol[0]["followers_count"], carol[0]["following_count"], carol[0]["posts_count"]) == (
         10,

@@ -19,7 +19,7 @@ v2 list form too)                                   into ``parent`` and ``replie
 ``getStarterPack`` / ``getStarterPacks`` /          ``lists`` (kind ``starter_pack``), its list
 ``getActorStarterPacks``                            and the sample of its members
 ``getProfile(s)`` / ``searchActors(Typeahead)`` /   ``accounts``
-``getSuggestions``
+``getSuggestions`` / ``getSuggestedFollowsByActor``
 ``com.atproto.repo.getRecord`` / ``listRecords``    the record, as read from a repository
 ``com.atproto.repo.describeRepo``                   ``accounts`` (DID and handle)
 ==================================================  ==========================================
@@ -76,6 +76,10 @@ _SOURCE = "bluesky-api"
 _POST = "app.bsky.feed.post"
 _REPOST = "app.bsky.feed.repost"
 _STARTER = "app.bsky.graph.starterpack"
+#: Keys of responses listing profile views (searchActors, getProfiles, getSuggestions...).
+_PROFILE_LISTS = ("actors", "profiles", "suggestions")
+#: Keys of paged list responses; a page with an empty list is recognised and read as nothing.
+_PAGES = ("feed", "posts", "lists", "starterPacks", "records", *_PROFILE_LISTS)
 
 
 # ----------------------------------------------------------------------------- detection
@@ -105,11 +109,21 @@ def _list_of(v: Any, test: Any) -> bool:
 def response_kind(r: Any) -> str | None:
     """Which AppView response ``r`` is (see the module docstring), or None.
 
-    Returns one of ``"thread"``, ``"feed"``, ``"posts"``, ``"likes"``,
-    ``"reposted_by"``, ``"follows"``, ``"followers"``, ``"list"``, ``"lists"``,
-    ``"starter_pack"``, ``"starter_packs"``, ``"profiles"``, ``"record"``,
-    ``"records"``, ``"describe_repo"``, ``"profile"``, ``"post_view"``,
-    ``"resolve_handle"``, ``"bare_record"``.
+    Parameters
+    ----------
+    r : Any
+        A parsed JSON value.
+
+    Returns
+    -------
+    str or None
+        One of ``"thread"``, ``"feed"``, ``"posts"``, ``"likes"``,
+        ``"reposted_by"``, ``"follows"``, ``"followers"``, ``"list"``, ``"lists"``,
+        ``"starter_pack"``, ``"starter_packs"``, ``"profiles"``, ``"empty_page"``,
+        ``"record"``, ``"records"``, ``"describe_repo"``, ``"profile"``,
+        ``"post_view"``, ``"resolve_handle"``, ``"bare_record"``; None if ``r`` is
+        not a response this reader knows (Jetstream events included: they
+        belong to the ``bluesky`` reader).
     """
     if not isinstance(r, dict):
         return None
@@ -124,8 +138,6 @@ def response_kind(r: Any) -> str | None:
         return "thread"
     feed = r.get("feed")
     if _list_of(feed, lambda x: isinstance(x, dict) and _is_post_view(x.get("post"))):
-        return "feed"
-    if feed == [] and set(r) <= {"feed", "cursor"}:
         return "feed"
     if _list_of(r.get("posts"), _is_post_view):
         return "posts"
@@ -148,9 +160,12 @@ def response_kind(r: Any) -> str | None:
         return "starter_pack"
     if _list_of(r.get("starterPacks"), lambda x: isinstance(x, dict) and _at(x.get("uri"))):
         return "starter_packs"
-    for key in ("actors", "profiles"):
+    for key in _PROFILE_LISTS:
         if _list_of(r.get(key), _is_profile):
             return "profiles"
+    for key in _PAGES:
+        if r.get(key) == [] and set(r) <= {key, "cursor", "hitsTotal"}:
+            return "empty_page"
     if _list_of(r.get("records"), lambda x: isinstance(x, dict) and _at(x.get("uri"))):
         return "records"
     if _at(r.get("uri")) and isinstance(r.get("value"), dict):
@@ -655,7 +670,7 @@ class _Reader:
                 else:
                     rep.skip("starter pack is not a JSON object", where=where)
         elif kind == "profiles":
-            for p in r.get("actors") or r.get("profiles") or []:
+            for p in next(r[k] for k in _PROFILE_LISTS if isinstance(r.get(k), list)):
                 rep.records += 1
                 if self.profile(p) is None:
                     rep.skip("profile view without a valid DID", where=where)
@@ -682,6 +697,9 @@ class _Reader:
                     rep.skip("record is not a JSON object", where=where)
         elif kind == "record":
             self.record(r, where)
+        elif kind == "empty_page":
+            rep.records -= 1
+            rep.noted["empty response page"] += 1
         elif kind == "resolve_handle":
             rep.skip("resolveHandle response: a DID without the handle it resolves", where=where)
         elif kind == "bare_record":
