@@ -3,26 +3,24 @@
 Input: one JSON response per file, or JSON lines of responses. Recognised
 responses (by their shape; the request is not saved with them):
 
-==================================================  ==========================================
-response                                            rows
-==================================================  ==========================================
-``app.bsky.feed.getPostThread`` (``thread``; the    ``posts`` of every post view, recursing
-v2 list form too)                                   into ``parent`` and ``replies``
-``getAuthorFeed`` / ``getTimeline`` / ``getFeed``   ``posts`` of each post and its reply
-/ ``getActorLikes`` / ``getListFeed`` (``feed``)    root/parent; a ``reasonRepost`` is a repost
-``getPosts`` / ``searchPosts`` / ``getQuotes``      ``posts``
-``getLikes`` (``uri`` + ``likes``)                  ``interactions`` (like)
-``getRepostedBy`` (``uri`` + ``repostedBy``)        ``interactions`` (repost, no repost id)
-``app.bsky.graph.getFollows`` / ``getFollowers``    ``follows`` (subject -> follows,
-/ ``getKnownFollowers``                             followers -> subject)
-``getList`` / ``getLists``                          ``lists`` and ``list_members``
-``getStarterPack`` / ``getStarterPacks`` /          ``lists`` (kind ``starter_pack``), its list
-``getActorStarterPacks``                            and the sample of its members
-``getProfile(s)`` / ``searchActors(Typeahead)`` /   ``accounts``
-``getSuggestions`` / ``getSuggestedFollowsByActor``
-``com.atproto.repo.getRecord`` / ``listRecords``    the record, as read from a repository
-``com.atproto.repo.describeRepo``                   ``accounts`` (DID and handle)
-==================================================  ==========================================
+- ``app.bsky.feed.getPostThread`` (``thread``, also the v2 list form):
+  ``posts`` of every post view, recursing into ``parent`` and ``replies``;
+- ``getAuthorFeed`` / ``getTimeline`` / ``getFeed`` / ``getActorLikes`` /
+  ``getListFeed`` (``feed``): ``posts`` of each post and of its reply root and
+  parent; a ``reasonRepost`` is a repost;
+- ``getPosts`` / ``searchPosts`` / ``getQuotes`` (``posts``): ``posts``;
+- ``getLikes`` (``uri`` + ``likes``): ``interactions`` (like);
+- ``getRepostedBy`` (``uri`` + ``repostedBy``): ``interactions`` (repost);
+- ``app.bsky.graph.getFollows`` / ``getFollowers`` / ``getKnownFollowers``:
+  ``follows`` (subject -> each follow; each follower -> subject);
+- ``getList`` / ``getLists``: ``lists`` and ``list_members``;
+- ``getStarterPack`` / ``getStarterPacks`` / ``getActorStarterPacks``: ``lists``
+  (kind ``starter_pack``), its list and the sample of its members it carries;
+- ``getProfile(s)`` / ``searchActors(Typeahead)`` / ``getSuggestions`` /
+  ``getSuggestedFollowsByActor``: ``accounts``;
+- ``com.atproto.repo.getRecord`` / ``listRecords``: the record, read as from a
+  repository (the AT-URI names its author);
+- ``com.atproto.repo.describeRepo``: ``accounts`` (DID and handle).
 
 Every profile view met (authors, followers, list creators) gives an
 ``accounts`` row with its handle, display name, description, creation time and
@@ -40,14 +38,19 @@ view adds ``like_count``, ``repost_count``, ``reply_count`` and
 Not mappable, and so counted (``skipped`` or ``noted``) rather than read:
 
 - ``notFoundPost`` / ``blockedPost`` (and unavailable quoted posts) give a
-  placeholder ``posts`` row (``deleted`` true, no text) that keeps their place in
-  a thread; their content is not in the response.
+  placeholder ``posts`` row (``deleted`` true: unavailable, no text) that keeps
+  its place in a thread (parent and root where the thread tells them); their
+  content is not in the response. A blocked post is unavailable to the viewer,
+  not necessarily deleted.
 - A repost seen only as a ``reasonRepost`` without its ``uri`` (older AppView
   versions), and every ``getRepostedBy`` entry, give a ``repost`` interaction
   without the repost's own id: the same repost read from a repository has that
   id, so the two do not merge into one row.
 - Follow and list-item times are not in the views (``created_at`` / ``added_at``
-  null); list and profile ``indexedAt`` is the AppView's indexing time, not kept.
+  null); list and profile ``indexedAt`` is the AppView's indexing time, not kept;
+  the request time is not saved, so profile counts have no ``observed_at``.
+- Viewer state (``viewer.following``, mutes, blocks), labels, feed generators
+  and threadgates are not canonical data and are ignored.
 - A record without its AT-URI (a bare ``app.bsky.feed.post`` or ``like`` value)
   names no author and is skipped; ``resolveHandle`` (a DID without the handle
   asked for) is skipped; a ``getRecord`` whose ``$type`` contradicts its
