@@ -648,7 +648,10 @@ def test_mastodon_edit_history_versions(masto, tmp_path: Path, shared_data: Path
     lines = [json.loads(x) for x in src.read_text("utf-8").split("\n") if x.strip()]
     hist = next(x for x in lines if x["uri"].endswith("/110446183735368325/history"))
     bare = tmp_path / "history.json"  # a history saved without the request: no status id
-    bare.write_text(json.dumps(hist["body"]), "utf-8")
+    bare.write_text(json.dumps(hist["body"], indent=2), "utf-8")
+    from mutuals.io.readers import detect
+
+    assert detect(bare) == "mastodon"
     t, report = _read(mastodon.read_mastodon, bare)
     assert report.records == 2 and report.skipped[mastodon.HISTORY_SKIP] == 2
     assert "posts" not in t
