@@ -217,7 +217,8 @@ def test_mastodon_status_fields(masto) -> None:
 
 def test_mastodon_counts_everything(masto) -> None:
     _, report = masto
-    assert report.skipped["status edit history (the status holds the latest version)"] == 2
+    # two /history responses of two versions each: every version counted and skipped
+    assert report.skipped[mastodon.HISTORY_SKIP] == 4
     # instance, trends, polls... are API entities outside the canonical tables: counted
     assert report.skipped["not a Mastodon status, account or context"] > 0
 
@@ -633,3 +634,27 @@ def test_xarchive_deleted_tweets(tmp_path: Path) -> None:
     row = tables["posts"].to_pylist()[0]
     assert row["post_id"] == "5" and row["deleted"] is True
     assert report.n_skipped == 0
+
+
+def test_mastodon_edit_history_versions(masto, tmp_path: Path, shared_data: Path) -> None:
+    """Edit history: the status row keeps the latest version (text, first created_at,
+    last edited_at); versions are skipped with a reason and their account is read."""
+    tables, _ = masto
+    posts = _by_id(tables["posts"])
+    s = posts["110446223051565765"]  # history: versions at 12:06:50 and 12:09:44
+    assert s["created_at"].isoformat() == "2023-05-28T12:06:50+00:00"
+    assert s["edited_at"].isoformat() == "2023-05-28T12:09:44+00:00"
+    src = shared_data / "mastodon-mastodonpy-entity-cassettes" / "decoded" / "responses.jsonl"
+    lines = [json.loads(x) for x in src.read_text("utf-8").split("\n") if x.strip()]
+    hist = next(x for x in lines if x["uri"].endswith("/110446183735368325/history"))
+    bare = tmp_path / "history.json"  # a history saved without the request: no status id
+    bare.write_text(json.dumps(hist["body"], indent=2), "utf-8")
+    from mutuals.io.readers import detect
+
+    assert detect(bare) == "mastodon"
+    t, report = _read(mastodon.read_mastodon, bare)
+    assert report.records == 2 and report.skipped[mastodon.HISTORY_SKIP] == 2
+    assert "posts" not in t
+    acc = t["accounts"].to_pylist()
+    assert {a["account_id"] for a in acc} == {"43"}
+    assert acc[0]["handle"] == "halcy" and acc[0]["followers_count"] == 126

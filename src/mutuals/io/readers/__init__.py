@@ -66,6 +66,7 @@ MODULES: list[str] = [
     "mutuals.io.readers.x",
     "mutuals.io.readers.graph",
     "mutuals.io.readers.social",  # X archive, Bluesky, Mastodon
+    "mutuals.io.readers.bluesky_api",  # saved Bluesky AppView responses
 ]
 
 #: A reader: ``(source, report, chunk_rows, **options) -> iterator of (table, chunk)``.

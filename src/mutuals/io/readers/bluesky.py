@@ -336,7 +336,15 @@ def _record(
     sink: RowSink,
     report: ReadReport,
     where: str,
+    *,
+    source: str = _SOURCE,
+    extra: dict[str, Any] | None = None,
 ) -> None:
+    """Rows of one repository record ``at://did/coll/rkey`` (shared with the API reader).
+
+    ``source`` fills the ``source`` column; ``extra`` adds columns to a post's row
+    (the counts an AppView post view reports).
+    """
     if not isinstance(coll, str) or not is_record_key(rkey):
         report.skip("invalid collection or record key", where=where, record=f"{coll}/{rkey}")
         return
@@ -356,7 +364,7 @@ def _record(
                     "deleted": True,
                     "edited_at": at,
                     "url": _web_url(did, rkey),
-                    "source": _SOURCE,
+                    "source": source,
                 },
             )
         else:
@@ -367,7 +375,7 @@ def _record(
         return
     created = parse_iso(rec.get("createdAt")) or at
     if coll == "app.bsky.feed.post":
-        _post(did, rkey, uri, op, rec, created, at, sink, report, where)
+        _post(did, rkey, uri, op, rec, created, at, sink, report, where, source, extra)
     elif coll in ("app.bsky.feed.repost", "app.bsky.feed.like"):
         subj = rec.get("subject") or {}
         target = subj.get("uri") if isinstance(subj, dict) else None
@@ -388,7 +396,7 @@ def _record(
                     "created_at": created,
                     "kind": "repost",
                     "repost_of_id": target,
-                    "source": _SOURCE,
+                    "source": source,
                 },
             )
         sink.add(
@@ -401,11 +409,11 @@ def _record(
                 "post_id": uri if kind == "repost" else None,
                 "target_post_id": target,
                 "created_at": created,
-                "source": _SOURCE,
+                "source": source,
             },
         )
-        sink.account({"platform": _PLATFORM, "account_id": did, "source": _SOURCE})
-        sink.account({"platform": _PLATFORM, "account_id": tdid, "source": _SOURCE})
+        sink.account({"platform": _PLATFORM, "account_id": did, "source": source})
+        sink.account({"platform": _PLATFORM, "account_id": tdid, "source": source})
     elif coll == "app.bsky.graph.follow":
         subj = rec.get("subject")
         if not is_did(subj):
@@ -418,11 +426,11 @@ def _record(
                 "follower_id": did,
                 "friend_id": subj,
                 "created_at": created,
-                "source": _SOURCE,
+                "source": source,
             },
         )
-        sink.account({"platform": _PLATFORM, "account_id": did, "source": _SOURCE})
-        sink.account({"platform": _PLATFORM, "account_id": subj, "source": _SOURCE})
+        sink.account({"platform": _PLATFORM, "account_id": did, "source": source})
+        sink.account({"platform": _PLATFORM, "account_id": subj, "source": source})
     elif coll in ("app.bsky.graph.list", "app.bsky.graph.starterpack"):
         purpose = str(rec.get("purpose") or "")
         kind = (
@@ -440,7 +448,7 @@ def _record(
                 "description": rec.get("description"),
                 "kind": kind,
                 "created_at": created,
-                "source": _SOURCE,
+                "source": source,
             },
         )
     elif coll == "app.bsky.graph.listitem":
@@ -455,7 +463,7 @@ def _record(
                 "list_id": lst,
                 "account_id": subj,
                 "added_at": created,
-                "source": _SOURCE,
+                "source": source,
             },
         )
     elif coll == "app.bsky.actor.profile":
@@ -467,7 +475,7 @@ def _record(
                 "description": rec.get("description"),
                 "created_at": parse_iso(rec.get("createdAt")),
                 "observed_at": at,
-                "source": _SOURCE,
+                "source": source,
             },
             full=True,
         )
@@ -490,6 +498,8 @@ def _post(
     sink: RowSink,
     report: ReadReport,
     where: str,
+    source: str = _SOURCE,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     raw = rec.get("text")
     if not isinstance(raw, str):
@@ -544,16 +554,17 @@ def _post(
             "media": media,
             "edited_at": at if op == "update" else None,
             "url": _web_url(did, rkey),
-            "source": _SOURCE,
+            "source": source,
+            **(extra or {}),
         },
     )
-    sink.account({"platform": _PLATFORM, "account_id": did, "source": _SOURCE})
+    sink.account({"platform": _PLATFORM, "account_id": did, "source": source})
     base = {
         "platform": _PLATFORM,
         "source_id": did,
         "post_id": uri,
         "created_at": created,
-        "source": _SOURCE,
+        "source": source,
     }
     if parent:
         sink.add(
@@ -567,4 +578,4 @@ def _post(
         )
     for m in mentions:
         sink.add("interactions", {**base, "kind": "mention", "target_id": m})
-        sink.account({"platform": _PLATFORM, "account_id": m, "source": _SOURCE})
+        sink.account({"platform": _PLATFORM, "account_id": m, "source": source})

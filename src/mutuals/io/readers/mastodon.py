@@ -12,7 +12,9 @@ blank line, ``<br>`` as a line break, links replaced by their full ``href``
 (Mastodon shortens the visible part), mentions and hashtags kept as written,
 the quote fallback (``RE: <link>``) removed when the quote itself is attached.
 Reblogs are ``repost`` rows and the reblogged status is read too; an attached
-quote is read too. Statuses carry their latest edit (``edited_at``).
+quote is read too. Statuses carry their latest edit (``edited_at``). Edit
+history (``/api/v1/statuses/:id/history``, StatusEdit versions) is counted and
+skipped, its accounts read: see :func:`_history` for why nothing else maps.
 
 A Context response names its focal status only in the request URL. When the
 focal status is not in the data, a placeholder row (``deleted`` true, no text)
@@ -35,7 +37,7 @@ from mutuals.errors import DataFormatError
 from mutuals.io.readers._rows import RowSink, http_url, parse_iso
 from mutuals.io.readreport import ReadReport
 
-__all__ = ["html_to_text", "read_mastodon", "sniff"]
+__all__ = ["HISTORY_SKIP", "html_to_text", "read_mastodon", "sniff"]
 
 _PLATFORM = "mastodon"
 _SOURCE = "mastodon"
@@ -236,8 +238,7 @@ def _dispatch(value: Any, where: str, st: _State, focal: str | None) -> None:
         uri = str(value.get("uri") or value.get("url") or "")
         m = _CONTEXT_URI.search(uri)
         if "/history" in uri:
-            st.report.records += 1
-            st.report.skip("status edit history (the status holds the latest version)", where=where)
+            _history(value["body"], where, st)
             return
         _dispatch(value["body"], where, st, m.group(1) if m else None)
         return
@@ -246,6 +247,10 @@ def _dispatch(value: Any, where: str, st: _State, focal: str | None) -> None:
         return
     if "content" in value and isinstance(value.get("account"), dict) and "id" in value:
         _status(value, where, st, root=None)
+        return
+    if "content" in value and isinstance(value.get("account"), dict) and "created_at" in value:
+        st.report.records -= 1  # a StatusEdit (no id): one version of an edited status
+        _history([value], where, st)
         return
     if "acct" in value and "username" in value and "id" in value:
         _account(value, st.sink, full=True)
@@ -256,6 +261,34 @@ def _dispatch(value: Any, where: str, st: _State, focal: str | None) -> None:
             _dispatch(value.get(key) or [], where, st, None)
         return
     st.report.skip("not a Mastodon status, account or context", where=where)
+
+
+#: Why status edit versions (``/api/v1/statuses/:id/history``) are not posts rows.
+HISTORY_SKIP = (
+    "status edit version (posts hold the latest version, which the status itself carries; "
+    "versions share the status id, so earlier ones have no key of their own)"
+)
+
+
+def _history(body: Any, where: str, st: _State) -> None:
+    """A status's edit history: a list of StatusEdit versions, oldest first.
+
+    Each version is counted and skipped (:data:`HISTORY_SKIP`): the canonical
+    ``posts`` table keeps one row per post id with its latest version, and the
+    Status entity already holds everything the history adds that fits there
+    (the latest text, ``created_at`` of the first version, ``edited_at`` of the
+    last). A row made from the history alone would lack the reply / quote
+    structure (``in_reply_to_id`` is not in a version) and, merged with the
+    status, could overwrite its ``kind``. Earlier versions would need ids of
+    their own (as X edits have) to become rows with ``edit_of_id``; Mastodon
+    gives none, and invented ids would count each edit as another post. The
+    versions' ``account`` (a full Account) is read.
+    """
+    for v in body if isinstance(body, list) else [body]:
+        st.report.records += 1
+        if isinstance(v, dict) and isinstance(v.get("account"), dict):
+            _account(v["account"], st.sink, full=True)
+        st.report.skip(HISTORY_SKIP, where=where)
 
 
 def _context(value: dict[str, Any], where: str, st: _State, focal: str | None) -> None:
