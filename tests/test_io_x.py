@@ -149,9 +149,7 @@ def test_text_is_expanded_and_unescaped(shared_data: Path) -> None:
     post = rows_by(t["posts"], "post_id")["1374396022735085570"]
     assert post["author_id"] == "16560657"
     assert post["text_raw"].endswith("&amp; more! https://t.co/bAa4p0Plfp")
-    assert post["text"].endswith(
-        "& more! https://twitter.com/BET/status/1374396022735085570/video/1"
-    )
+    assert post["text"].endswith("& more!")  # the video's link is cut: it is in media
     assert post["hashtags"] == ["naacpimageawards"]
     assert post["root_id"] == "1374396022735085570"
     assert post["parent_author_id"] == "1051966461575614465"
@@ -703,3 +701,33 @@ def test_property_arbitrary_json_never_crashes(records: list[Any]) -> None:
             # every record is counted (a line holding an array counts its elements)
             want = sum(len(r) if isinstance(r, list) else 1 for r in records)
             assert rep.records == want
+
+
+# --------------------------------------------------------------------------- media links
+
+
+def test_v1_media_link_is_removed_from_text(shared_data: Path) -> None:
+    """A photo's t.co link is cut from ``text`` (the photo goes to ``media``), as X shows it."""
+    t, _ = read_all(shared_data / "twitter-v1-python-twitter/get_user_timeline.json")
+    post = rows_by(t["posts"], "post_id")["670676153867198464"]
+    assert post["text"] == "Longtime Android user using a Kindle Fire for the first time."
+    assert "https://t.co/" in post["text_raw"]
+    assert [m["type"] for m in post["media"]] == ["animated_gif"]
+
+
+def test_v2_media_link_is_removed_from_text(shared_data: Path) -> None:
+    t, _ = read_all(shared_data / "twarc2-docnow-plugins/twarc-hashtags_tweets1.jsonl")
+    post = rows_by(t["posts"], "post_id")["1374396022735085570"]
+    assert post["text"].endswith("& more!")
+    assert "/video/1" not in post["text"]
+    t, _ = read_all(shared_data / "twarc2-docnow-plugins/twarc-edits_tweets.jsonl")
+    for p in t["posts"].to_pylist():
+        if p["text"] is not None:
+            assert "/photo/" not in p["text"] and "/video/" not in p["text"], p["post_id"]
+
+
+def test_gnip_media_link_is_removed_from_text(shared_data: Path) -> None:
+    t, _ = read_all(shared_data / "twitter-v1-gnip-tweet_parser/activity_streams_examples.json")
+    post = rows_by(t["posts"], "post_id")["867834809732677634"]
+    assert post["text"] == "K) Let's try just one photo! 🐰"
+    assert len(post["media"]) == 1

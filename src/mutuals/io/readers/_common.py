@@ -42,6 +42,9 @@ except ImportError:  # pragma: no cover - orjson is a dependency
     _loads = json.loads
     _JSONError = (ValueError,)
 
+#: How X displays the link of a tweet's attached media (photo, video, GIF).
+MEDIA_DISPLAY = ("pic.twitter.com/", "pic.x.com/")
+
 #: Yielded by :func:`iter_json_records` for a line its ``fast`` handler consumed.
 HANDLED = object()
 

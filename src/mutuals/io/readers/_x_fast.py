@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from mutuals.io.readers._common import snowflake_time
+from mutuals.io.readers._common import MEDIA_DISPLAY, snowflake_time
 
 __all__ = ["handle_page"]
 
@@ -38,6 +38,7 @@ class _Url(msgspec.Struct):
     expanded_url: str | None = None
     unwound_url: str | None = None
     media_key: str | None = None
+    display_url: str | None = None
 
 
 class _Entities(msgspec.Struct):
@@ -262,13 +263,22 @@ def _tweet(
     mentions: list[str] = []
     mention_ids: list[str] = []
     if ents is not None:
+        cut = False
         for u in ents.urls:
             exp = u.unwound_url or u.expanded_url
-            if exp is not None:
+            if u.media_key is not None or (
+                u.display_url is not None and u.display_url.startswith(MEDIA_DISPLAY)
+            ):  # a media link: cut (the media are in `media`)
+                if text is not None and u.url:
+                    text = text.replace(u.url, "")
+                    cut = True
+            elif exp is not None:
                 if text is not None and u.url:
                     text = text.replace(u.url, exp)
-                if u.media_key is None and exp.startswith(("http://", "https://")):
+                if exp.startswith(("http://", "https://")):
                     urls.append(exp)
+        if cut and text is not None:
+            text = text.rstrip()
         hashtags = [h.tag.lower() for h in ents.hashtags if h.tag is not None]
         for m in ents.mentions:
             mid = m.id or None

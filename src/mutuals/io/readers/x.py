@@ -47,6 +47,7 @@ import pyarrow as pa
 from mutuals.io.readers import Sniff, Source, register
 from mutuals.io.readers._common import (
     HANDLED,
+    MEDIA_DISPLAY,
     Emitter,
     iter_json_records,
     snowflake_time,
@@ -204,16 +205,23 @@ def _v2_tweet(t: Any, ctx: _Ctx) -> str | None:
         ents = {}
     text = raw if isinstance(raw, str) else None
     urls: list[str] = []
+    cut = False
     for u in ents.get("urls") or ():
         short = u.get("url")
         exp = u.get("unwound_url") or u.get("expanded_url")
-        if isinstance(exp, str):
+        disp = u.get("display_url")
+        if "media_key" in u or (isinstance(disp, str) and disp.startswith(MEDIA_DISPLAY)):
+            # a media link: the media are in `media`; cut it, as X displays the tweet
+            if text is not None and isinstance(short, str) and short:
+                text = text.replace(short, "")
+                cut = True
+        elif isinstance(exp, str):
             if text is not None and isinstance(short, str) and short:
                 text = text.replace(short, exp)
-            if "media_key" not in u and exp.startswith(("http://", "https://")):
+            if exp.startswith(("http://", "https://")):
                 urls.append(exp)
     if text is not None:
-        text = _unescape(text)
+        text = _unescape(text.rstrip() if cut else text)
     hashtags = [
         h["tag"].lower() for h in ents.get("hashtags") or () if isinstance(h.get("tag"), str)
     ]
@@ -487,6 +495,34 @@ def _v2_flat(t: dict[str, Any], ctx: _Ctx) -> None:
 # --------------------------------------------------------------------------- v1.1
 
 
+def _v1_links(raw: Any, ents: Any) -> tuple[str | None, list[str]]:
+    """Readable text and expanded http(s) links of a v1.1 / GNIP tweet.
+
+    Shortened links are replaced by their expanded form; media links are cut
+    (the media are in ``posts.media``), as X displays the tweet; entities unescaped.
+    """
+    text = raw if isinstance(raw, str) else None
+    urls: list[str] = []
+    cut = False
+    if not isinstance(ents, dict):
+        ents = {}
+    for u in ents.get("urls") or ():
+        short, exp = u.get("url"), u.get("expanded_url")
+        if isinstance(exp, str):
+            if text is not None and isinstance(short, str) and short:
+                text = text.replace(short, exp)
+            if exp.startswith(("http://", "https://")):
+                urls.append(exp)
+    for m in ents.get("media") or ():
+        short = m.get("url")
+        if text is not None and isinstance(short, str) and short:
+            text = text.replace(short, "")
+            cut = True
+    if text is not None:
+        text = _unescape(text.rstrip() if cut else text)
+    return text, urls
+
+
 def _v1_user(u: Any, ctx: _Ctx, observed: str | None) -> str | None:
     if not isinstance(u, dict):
         return None
@@ -559,18 +595,7 @@ def _v1_tweet(s: Any, ctx: _Ctx, where: str, nested: bool = False) -> str | None
     raw = src_obj.get("full_text") or src_obj.get("text") or s.get("full_text") or s.get("text")
     ents = src_obj.get("entities") or s.get("entities") or {}
     xents = src_obj.get("extended_entities") or s.get("extended_entities") or {}
-    text = raw if isinstance(raw, str) else None
-    urls: list[str] = []
-    for u in list(ents.get("urls") or ()) + list(ents.get("media") or ()):
-        short, exp = u.get("url"), u.get("expanded_url")
-        if isinstance(exp, str):
-            if text is not None and isinstance(short, str) and short:
-                text = text.replace(short, exp)
-            is_media = "media_url_https" in u or "media_url" in u
-            if not is_media and exp.startswith(("http://", "https://")):
-                urls.append(exp)
-    if text is not None:
-        text = _unescape(text)
+    text, urls = _v1_links(raw, ents)
     hashtags = [
         h["text"].lower() for h in ents.get("hashtags") or () if isinstance(h.get("text"), str)
     ]
@@ -847,17 +872,7 @@ def _gnip(a: Any, ctx: _Ctx, where: str) -> str | None:
     raw = (long or {}).get("body") or a.get("body")
     ents = (long or {}).get("twitter_entities") or a.get("twitter_entities") or {}
     xents = (long or {}).get("twitter_extended_entities") or a.get("twitter_extended_entities")
-    text = raw if isinstance(raw, str) else None
-    urls: list[str] = []
-    for u in list(ents.get("urls") or ()) + list(ents.get("media") or ()):
-        short, exp = u.get("url"), u.get("expanded_url")
-        if isinstance(exp, str):
-            if text is not None and isinstance(short, str) and short:
-                text = text.replace(short, exp)
-            if "media_url_https" not in u and exp.startswith(("http://", "https://")):
-                urls.append(exp)
-    if text is not None:
-        text = _unescape(text)
+    text, urls = _v1_links(raw, ents)
     hashtags = [
         h["text"].lower() for h in ents.get("hashtags") or () if isinstance(h.get("text"), str)
     ]
