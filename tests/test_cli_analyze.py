@@ -176,3 +176,25 @@ def test_interactions_only_store(tmp_path):
     # no follows and no accounts: follower counts are unknown, never made up
     assert s["reach"]["posts_author_followers_unknown"] == 3
     assert s["reach"]["reach_vs_followers"]["n"] == 0
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "bluesky-jetstream-corpus/expected_v1.jsonl",
+        "twitter-v1-python-twitter/get_user_timeline.json",
+        "twarc-csv-testdata/withheld.jsonl",
+    ],
+)
+def test_analyze_tiny_real_stores_leak_no_warnings(shared_data, tmp_path, rel):
+    """Measures on tiny stores (undefined correlations) print n/a, not numpy warnings."""
+    import warnings
+
+    from mutuals.io.ingest import ingest
+
+    ingest([shared_data / rel], tmp_path / "s")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = CliRunner().invoke(main, ["analyze", str(tmp_path / "s")])
+    assert res.exit_code == 0, res.output
+    assert res.exception is None
