@@ -198,3 +198,16 @@ def test_analyze_tiny_real_stores_leak_no_warnings(shared_data, tmp_path, rel):
         res = CliRunner().invoke(main, ["analyze", str(tmp_path / "s")])
     assert res.exit_code == 0, res.output
     assert res.exception is None
+
+
+def test_analyze_refuses_a_folder_that_is_not_a_store(tmp_path):
+    """A folder with no store.json and no table files is a user error, not an empty store;
+    nothing is written into it."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "cat.jpg").write_bytes(b"\xff\xd8")
+    res = CliRunner().invoke(main, ["analyze", str(folder)])
+    assert res.exit_code == 1
+    assert "is not a mutuals store" in res.output and "mutuals ingest" in res.output
+    assert "Traceback" not in res.output
+    assert sorted(p.name for p in folder.iterdir()) == ["cat.jpg"]

@@ -41,7 +41,7 @@ def _registry() -> Callable[..., Iterator[tuple[str, Any]]] | None:
 def load_posts(path: str | Path) -> tuple[Any, Any, list[Any]]:
     """``(posts, accounts, reports)`` of a store folder or a raw input file.
 
-    A folder holding ``*.parquet`` tables or ``store.json`` is a canonical store.
+    A folder holding canonical table files or ``store.json`` is a canonical store.
     Otherwise the X archive, Bluesky and Mastodon readers are tried, then the
     reader registry (:func:`mutuals.io.readers.read_any` / ``read``), which
     brings the X API v2/v1.1/GNIP formats.
@@ -50,10 +50,10 @@ def load_posts(path: str | Path) -> tuple[Any, Any, list[Any]]:
 
     from mutuals.io.readreport import ReadReport
     from mutuals.io.schema import empty_table
-    from mutuals.io.store import open_store
+    from mutuals.io.store import is_store, open_store
 
     p = Path(path)
-    if p.is_dir() and (any(p.glob("*.parquet")) or (p / "store.json").exists()):
+    if is_store(p):
         store = open_store(p)
         return store.table("posts"), store.table("accounts"), []
     report = ReadReport(str(p))
