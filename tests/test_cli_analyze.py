@@ -211,3 +211,22 @@ def test_analyze_refuses_a_folder_that_is_not_a_store(tmp_path):
     assert "is not a mutuals store" in res.output and "mutuals ingest" in res.output
     assert "Traceback" not in res.output
     assert sorted(p.name for p in folder.iterdir()) == ["cat.jpg"]
+
+
+def test_hashtag_not_in_the_store_is_a_clear_error(store, tmp_path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        main, ["analyze", str(store), "--hashtag", "#nosuchtag", "--out", str(out)]
+    )
+    assert res.exit_code == 1
+    line = res.output.strip()
+    assert line.startswith("Error: ") and "\n" not in line
+    assert "#nosuchtag" in line and "#vote" in line  # names what is there to choose from
+    assert not out.exists()
+    with pytest.raises(InputError, match="no post uses"):
+        analyze_tables({"posts": _tables()["posts"]}, hashtag="nosuchtag")
+    with pytest.raises(InputError, match="no hashtags"):
+        analyze_tables({}, hashtag="vote")
+    # matching is case- and '#'-insensitive
+    res = CliRunner().invoke(main, ["analyze", str(store), "--hashtag", "#VOTE", "--out", str(out)])
+    assert res.exit_code == 0 and "#vote adopters 3" in res.output

@@ -126,6 +126,8 @@ def analyze_tables(
         t["posts"],
         t["interactions"],
     )
+    if hashtag is not None:
+        _check_hashtag(posts, hashtag)
     timings: dict[str, float] = {}
     out: dict[str, pa.Table] = {}
     summary: dict[str, Any] = {
@@ -339,6 +341,19 @@ def analyze_tables(
     summary["hashtags"] = hs
     summary["timings"] = {k: round(v, 4) for k, v in timings.items()}
     return Analysis(_clean(summary), out, timings)
+
+
+def _check_hashtag(posts: pa.Table, hashtag: str) -> None:
+    """Fail up front, naming the hashtags there are, when no post uses ``hashtag``."""
+    from mutuals.metrics import hashtags as mh
+
+    tag = mh._norm(hashtag)
+    uses = mh.hashtag_uses(posts)
+    if uses.num_rows == 0:
+        raise InputError(f"--hashtag #{tag}: the store has no hashtags (no post carries one)")
+    if not pc.any(pc.equal(uses["hashtag"], tag)).as_py():
+        best = ", ".join(f"#{r['hashtag']}" for r in mh.top_hashtags(uses, 5).to_pylist())
+        raise InputError(f"--hashtag #{tag}: no post uses it; the most used are {best}")
 
 
 def analyze_store(store: str | Path | Store, **options: Any) -> Analysis:
