@@ -633,3 +633,53 @@ def test_xarchive_deleted_tweets(tmp_path: Path) -> None:
     row = tables["posts"].to_pylist()[0]
     assert row["post_id"] == "5" and row["deleted"] is True
     assert report.n_skipped == 0
+
+
+@pytest.mark.parametrize(
+    ("rel", "fmt"),
+    [
+        ("bluesky-jetstream-corpus/expected_v1.jsonl", "bluesky"),
+        ("mastodon-mastodonpy-entity-cassettes/decoded/responses.jsonl", "mastodon"),
+    ],
+)
+def test_gzipped_social_inputs_read_like_plain_ones(
+    shared_data: Path, tmp_path: Path, rel: str, fmt: str
+) -> None:
+    """Like every other reader, Jetstream and Mastodon JSON are read through gzip."""
+    import gzip
+
+    from mutuals.io.readers import detect, read
+
+    src = shared_data / rel
+    gz = tmp_path / (src.name + ".gz")
+    gz.write_bytes(gzip.compress(src.read_bytes()))
+    assert detect(gz) == fmt
+
+    def posts(path: Path) -> tuple[list[str], ReadReport]:
+        rep = ReadReport(str(path))
+        ids = [
+            i for n, t in read(path, report=rep) if n == "posts" for i in t["post_id"].to_pylist()
+        ]
+        return sorted(ids), rep
+
+    (a, ra), (b, rb) = posts(src), posts(gz)
+    assert a and a == b
+    assert (ra.records, dict(ra.skipped), dict(ra.rows)) == (
+        rb.records,
+        dict(rb.skipped),
+        dict(rb.rows),
+    )
+
+
+def test_truncated_gzip_jetstream_keeps_what_was_read(shared_data: Path, tmp_path: Path) -> None:
+    import gzip
+
+    from mutuals.io.readers import read
+
+    data = gzip.compress((shared_data / "bluesky-jetstream-corpus/expected_v1.jsonl").read_bytes())
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    rep = ReadReport(str(cut))
+    rows = sum(t.num_rows for _, t in read(cut, report=rep))
+    assert rows > 0
+    assert any("truncated" in k for k in rep.skipped)
