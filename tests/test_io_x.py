@@ -385,13 +385,15 @@ def test_bad_lines_are_counted_and_rejected(tmp_path: Path) -> None:
     with rejects.open("w") as f:
         rep.rejects = f
         tables = {n: c for n, c in read(p, report=rep)}
-    assert tables["posts"].column("post_id").to_pylist() == ["1"]
+    # the Latin-1 line is kept, re-decoded, and the re-decoding counted
+    assert tables["posts"].column("post_id").to_pylist() == ["1", "3"]
+    assert tables["posts"].column("text").to_pylist()[1] == "café"
     assert rep.skipped["malformed JSON"] == 1
-    assert rep.skipped["invalid UTF-8 (wrong encoding?)"] == 1
+    assert rep.noted["line not valid UTF-8: decoded as Windows-1252/Latin-1"] == 1
     assert rep.skipped["not an X/Twitter record"] == 2  # the two numbers of [1, 2]
     assert rep.records == 5
     lines = [json.loads(x) for x in rejects.read_text().splitlines()]
-    assert len(lines) == rep.n_skipped == 4
+    assert len(lines) == rep.n_skipped == 3
     assert "malformed JSON" in {x["reason"] for x in lines}
 
 
@@ -731,3 +733,64 @@ def test_gnip_media_link_is_removed_from_text(shared_data: Path) -> None:
     post = rows_by(t["posts"], "post_id")["867834809732677634"]
     assert post["text"] == "K) Let's try just one photo! 🐰"
     assert len(post["media"]) == 1
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+def test_truncated_gzip_of_one_long_line_is_a_clear_error(tmp_path: Path) -> None:
+    """Cut inside the first (only) page: nothing is readable; a one-line error says so
+    (it used to escape as EOFError, which click printed as a bare "Aborted!")."""
+    from click.testing import CliRunner
+
+    from mutuals.cli.main import main
+
+    tweets = [{"id": str(i), "author_id": "2", "text": "t" * 200} for i in range(1, 3000)]
+    blob = gzip.compress((_page(tweets, []) + "\n").encode())
+    p = tmp_path / "cut.jsonl.gz"
+    p.write_bytes(blob[: len(blob) // 3])
+    with pytest.raises(DataFormatError, match="truncated"):
+        detect(p)
+    res = CliRunner().invoke(main, ["ingest", str(p), "--out", str(tmp_path / "s")])
+    assert res.exit_code == 1
+    assert res.output.startswith("Error: ") and "truncated" in res.output
+    assert "Aborted" not in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_latin1_lines_are_decoded_and_noted(tmp_path: Path) -> None:
+    """A file saved as Latin-1 / Windows-1252 instead of UTF-8: detected, every record
+    kept (decoded as cp1252), and the re-decoding counted, not silent."""
+    p = tmp_path / "latin1.jsonl"
+    pages = [
+        _page(
+            [{"id": "1", "author_id": "2", "text": "café “naïve”"}],
+            [{"id": "2", "username": "jürgen"}],
+        ),
+        _page([{"id": "3", "author_id": "2", "text": "plain"}], []),
+    ]
+    text = "\n".join(json.dumps(json.loads(x), ensure_ascii=False) for x in pages)
+    p.write_bytes(text.encode("cp1252") + b"\n")
+    assert detect(p) == "twarc2"
+    t, rep = read_all(p)
+    assert rows_by(t["posts"], "post_id")["1"]["text"] == "café “naïve”"
+    assert rows_by(t["accounts"], "account_id")["2"]["handle"] == "jürgen"
+    assert rep.n_skipped == 0 and rep.records == 2
+    assert sum(v for k, v in rep.noted.items() if "not valid UTF-8" in k) == 1
+
+
+def test_huge_first_line_does_not_hide_the_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first line longer than the sniffing limit: the next line decides the format and
+    the long line is still read."""
+    from mutuals.io.readers import _common
+
+    monkeypatch.setattr(_common, "SNIFF_DOCUMENT_BYTES", 1 << 17)
+    p = tmp_path / "huge.jsonl"
+    big = _page([{"id": "1", "author_id": "2", "text": "x" * (1 << 18)}], [])
+    p.write_text(big + "\n" + _page([{"id": "3", "author_id": "2", "text": "small"}], []) + "\n")
+    assert detect(p) == "twarc2"
+    t, rep = read_all(p)
+    texts = rows_by(t["posts"], "post_id")
+    assert len(texts["1"]["text"]) == 1 << 18 and texts["3"]["text"] == "small"
+    assert rep.records == 2 and rep.n_skipped == 0

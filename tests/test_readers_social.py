@@ -683,3 +683,39 @@ def test_truncated_gzip_jetstream_keeps_what_was_read(shared_data: Path, tmp_pat
     rows = sum(t.num_rows for _, t in read(cut, report=rep))
     assert rows > 0
     assert any("truncated" in k for k in rep.skipped)
+
+
+def test_latin1_jetstream_and_mastodon_lines_are_kept_and_noted(tmp_path: Path) -> None:
+    from mutuals.io.readers._common import NOT_UTF8
+
+    ev = {
+        "did": "did:plc:aaaa",
+        "time_us": 1783175888090631,
+        "kind": "commit",
+        "commit": {
+            "rev": "3mptbypcq372f",
+            "operation": "create",
+            "collection": "app.bsky.feed.post",
+            "rkey": "3mptbyoeyc22k",
+            "record": {
+                "$type": "app.bsky.feed.post",
+                "createdAt": "2026-07-04T14:38:06Z",
+                "text": "café",
+            },
+        },
+    }
+    g = tmp_path / "js.jsonl"
+    g.write_bytes(json.dumps(ev, ensure_ascii=False).encode("latin-1") + b"\n")
+    t, report = _read(bluesky.read_bluesky, g)
+    assert t["posts"]["text"].to_pylist() == ["café"]
+    assert report.noted[NOT_UTF8] == 1 and report.n_skipped == 0
+    st1 = {"id": "1", "content": "<p>naïve</p>", "account": {"id": "9", "acct": "a", "username": "a"},
+           "in_reply_to_id": None, "in_reply_to_account_id": None, "created_at": "2023-01-01T00:00:00Z"}  # fmt: skip
+    st2 = {**st1, "id": "2", "content": "<p>plain</p>"}
+    m = tmp_path / "m.jsonl"
+    m.write_bytes(
+        b"\n".join(json.dumps(s, ensure_ascii=False).encode("latin-1") for s in (st1, st2)) + b"\n"
+    )
+    t, report = _read(mastodon.read_mastodon, m)
+    assert sorted(t["posts"]["text"].to_pylist()) == ["naïve", "plain"]
+    assert report.noted[NOT_UTF8] == 1 and report.n_skipped == 0

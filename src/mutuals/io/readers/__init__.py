@@ -154,6 +154,11 @@ def detect(path: str | Path) -> str:
             "pass the files in it instead"
         )
     head = sn.head[:80].decode("utf-8", "replace").replace("\n", "\\n")
+    if sn.problem:  # e.g. a gzip cut inside its first record: say that first
+        raise UnknownFormatError(
+            f"{src.name}: nothing readable: {sn.problem}, inside the first record "
+            f"(the file starts with {head!r}); re-download or re-compress it"
+        )
     raise UnknownFormatError(
         f"{src.name}: format not recognised; tried {', '.join(tried)}. "
         f"The file starts with {head!r}. Pass --format NAME if you know the format."

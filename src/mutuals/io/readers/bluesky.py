@@ -37,7 +37,7 @@ from typing import Any
 import pyarrow as pa
 
 from mutuals.errors import DataFormatError
-from mutuals.io.readers._common import Source, iter_lines
+from mutuals.io.readers._common import NOT_UTF8, Source, decode_legacy, iter_lines
 from mutuals.io.readers._rows import RowSink, http_url, parse_iso
 from mutuals.io.readers.atproto import (
     CID,
@@ -116,14 +116,19 @@ def _read_jetstream(p: Path, report: ReadReport) -> Iterator[tuple[str, pa.Table
         where = f"{p}:{i}"
         try:
             line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            report.skip("line is not UTF-8", where=where, record=repr(raw[:200]))
-            continue
-        try:
-            ev = json.loads(line)
-        except json.JSONDecodeError:
-            report.skip("malformed JSON line", where=where, record=line[:200])
-            continue
+        except UnicodeDecodeError:  # a file re-saved in a legacy encoding: keep it, counted
+            try:
+                ev = json.loads(decode_legacy(raw))
+            except json.JSONDecodeError:
+                report.skip("line is not UTF-8", where=where, record=repr(raw[:200]))
+                continue
+            report.noted[NOT_UTF8] += 1
+        else:
+            try:
+                ev = json.loads(line)
+            except json.JSONDecodeError:
+                report.skip("malformed JSON line", where=where, record=line[:200])
+                continue
         if not isinstance(ev, dict):
             report.skip("event is not a JSON object", where=where)
             continue

@@ -33,7 +33,7 @@ from typing import Any
 import pyarrow as pa
 
 from mutuals.errors import DataFormatError
-from mutuals.io.readers._common import Source, iter_lines
+from mutuals.io.readers._common import NOT_UTF8, Source, decode_legacy, iter_lines
 from mutuals.io.readers._rows import RowSink, http_url, parse_iso
 from mutuals.io.readreport import ReadReport
 
@@ -151,8 +151,11 @@ def _is_json_lines(path: Path) -> bool:
     if not first or not rest:
         return False
     try:
-        json.loads(first.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        try:
+            json.loads(first.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            json.loads(decode_legacy(first))
+    except json.JSONDecodeError:
         return False
     return True
 
@@ -162,8 +165,12 @@ def _values(path: Path, report: ReadReport) -> Iterator[tuple[str, Any]]:
         # lines of the (decompressed) file; a truncated gzip ends them, counted
         for i, raw in iter_lines(Source(path), report):
             try:
-                value = json.loads(raw.decode("utf-8-sig" if i == 1 else "utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
+                try:
+                    value = json.loads(raw.decode("utf-8-sig" if i == 1 else "utf-8"))
+                except UnicodeDecodeError:  # a file re-saved in a legacy encoding: keep it
+                    value = json.loads(decode_legacy(raw))
+                    report.noted[NOT_UTF8] += 1
+            except json.JSONDecodeError:
                 report.records += 1
                 report.skip("malformed JSON line", where=f"{path}:{i}", record=repr(raw[:200]))
                 continue
