@@ -794,3 +794,14 @@ def test_huge_first_line_does_not_hide_the_format(
     texts = rows_by(t["posts"], "post_id")
     assert len(texts["1"]["text"]) == 1 << 18 and texts["3"]["text"] == "small"
     assert rep.records == 2 and rep.n_skipped == 0
+
+
+def test_zip_that_is_not_an_archive_says_so(tmp_path: Path) -> None:
+    import zipfile
+
+    z = tmp_path / "tweets.zip"
+    with zipfile.ZipFile(z, "w") as f:
+        f.writestr("tweets.jsonl", _page([{"id": "1", "author_id": "2", "text": "t"}], []))
+    with pytest.raises(UnknownFormatError, match=r"zip file.*unzip it") as e:
+        detect(z)
+    assert "\\x03" not in str(e.value)  # no binary noise in the message

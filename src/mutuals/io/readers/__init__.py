@@ -153,6 +153,11 @@ def detect(path: str | Path) -> str:
             f"{src.name}: a folder no reader recognised (tried {', '.join(tried)}); "
             "pass the files in it instead"
         )
+    if sn.head.startswith(b"PK\x03\x04"):
+        raise UnknownFormatError(
+            f"{src.name}: a zip file that is not a personal X archive (the only zip read; "
+            f"tried {', '.join(tried)}); unzip it and pass the files in it"
+        )
     head = sn.head[:80].decode("utf-8", "replace").replace("\n", "\\n")
     if sn.problem:  # e.g. a gzip cut inside its first record: say that first
         raise UnknownFormatError(
