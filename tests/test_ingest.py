@@ -184,7 +184,8 @@ def test_cli_ingest(shared_data: Path, tmp_path: Path) -> None:
         main, ["ingest", str(src), "--out", str(tmp_path / "s"), "--rejects", str(tmp_path / "r")]
     )
     assert res.exit_code == 0, res.output
-    assert "[twarc2]: 8 records read" in res.output
+    # 7 pages holding 22 tweets and users (counted by hand from the file) + 1 malformed line
+    assert "[twarc2]: 23 records read = 22 kept + 1 skipped; rows: " in res.output
     assert "malformed JSON" in res.output
     assert (tmp_path / "r").read_text().count("\n") == 1
     bad = tmp_path / "x.bin"

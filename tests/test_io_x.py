@@ -257,7 +257,8 @@ def test_v1_id_pages_need_and_use_a_focal_account(shared_data: Path) -> None:
     path = shared_data / "twitter-v1-python-twitter/get_follower_ids_0.json"
     ids = json.loads(path.read_text())["ids"]
     t, rep = read_all(path)
-    assert t["follows"].num_rows == 0 and rep.n_skipped == 1  # counted, not silent
+    # each id is a record, counted skipped, not silent
+    assert t["follows"].num_rows == 0 and rep.n_skipped == rep.records == len(ids)
     t, rep = read_all(path, focal_id="42")
     assert t["follows"].num_rows == len(ids) == 5000
     assert set(t["follows"].column("friend_id").to_pylist()) == {"42"}
@@ -413,8 +414,9 @@ def test_truncated_gzip_keeps_what_was_read(tmp_path: Path) -> None:
     n = t["posts"].num_rows
     assert 0 < n < 2000
     assert rep.skipped["truncated compressed input (rest of file lost)"] == 1
-    # a partial last line, if any, is counted as malformed: nothing vanishes silently
-    assert rep.records == n + rep.skipped["malformed JSON"]
+    # a partial last line, if any, is counted as malformed, the lost rest as one record:
+    # nothing vanishes silently, and the records add up
+    assert rep.records == n + rep.skipped["malformed JSON"] + 1 == n + rep.n_skipped
 
 
 def test_empty_file_reports_empty(tmp_path: Path) -> None:
@@ -700,9 +702,31 @@ def test_property_arbitrary_json_never_crashes(records: list[Any]) -> None:
                 _, rep = read_all(p, format=fmt)
             except DataFormatError:
                 continue
-            # every record is counted (a line holding an array counts its elements)
-            want = sum(len(r) if isinstance(r, list) else 1 for r in records)
+            # every record is counted (a line holding an array counts its elements, a page
+            # the items it holds), and each record is kept or skipped: no more skips
+            flat = [e for r in records for e in (r if isinstance(r, list) else [r])]
+            want = sum(_units(r) for r in flat)
             assert rep.records == want
+            assert rep.n_skipped <= rep.records
+
+
+def _units(r: Any) -> int:
+    """Records one JSON value counts as, computed independently of the reader."""
+    from mutuals.io.readers.x import _shape
+
+    shape = _shape(r)
+    if shape == "twarc2" and ("data" in r or "errors" in r):
+        d = r.get("data")
+        n = len(d) if isinstance(d, list) else 1 if isinstance(d, dict) else 0
+        inc = r.get("includes") if isinstance(r.get("includes"), dict) else {}
+        n += sum(len(inc[k]) for k in ("users", "tweets") if isinstance(inc.get(k), list))
+        n += len(r["errors"]) if isinstance(r.get("errors"), list) else 0
+        return max(1, n)
+    if shape == "x-v1" and not (("id_str" in r or "id" in r) and ("text" in r or "full_text" in r)):
+        for k in ("statuses", "ids", "lists", "users"):
+            if isinstance(r.get(k), list):
+                return max(1, len(r[k]))
+    return 1
 
 
 # --------------------------------------------------------------------------- media links
@@ -774,7 +798,7 @@ def test_latin1_lines_are_decoded_and_noted(tmp_path: Path) -> None:
     t, rep = read_all(p)
     assert rows_by(t["posts"], "post_id")["1"]["text"] == "café “naïve”"
     assert rows_by(t["accounts"], "account_id")["2"]["handle"] == "jürgen"
-    assert rep.n_skipped == 0 and rep.records == 2
+    assert rep.n_skipped == 0 and rep.records == 3  # two tweets and a user
     assert sum(v for k, v in rep.noted.items() if "not valid UTF-8" in k) == 1
 
 
@@ -805,3 +829,77 @@ def test_zip_that_is_not_an_archive_says_so(tmp_path: Path) -> None:
     with pytest.raises(UnknownFormatError, match=r"zip file.*unzip it") as e:
         detect(z)
     assert "\\x03" not in str(e.value)  # no binary noise in the message
+
+
+def _v1_body_units(b: Any) -> int:
+    if isinstance(b, list):
+        return max(1, sum(_v1_body_units(e) for e in b))
+    return _units(b) if isinstance(b, dict) else 1
+
+
+def _independent_records(path: Path) -> int:
+    """Records of an X sample by a separate JSON pass (documents and JSON lines)."""
+    text = path.read_text()
+    try:
+        values = [json.loads(text)]
+    except json.JSONDecodeError:
+        values = []
+        for line in text.splitlines():
+            if line.strip():
+                try:
+                    values.append(json.loads(line))
+                except json.JSONDecodeError:
+                    values.append(None)  # a malformed line: one record (skipped)
+    n = 0
+    for v in values:
+        for r in v if isinstance(v, list) else [v]:
+            if isinstance(r, dict) and "uri" in r and "body" in r:
+                b, uri = r["body"], r["uri"]
+                ok = (
+                    str(r.get("method", "GET")).upper() == "GET"
+                    and 200
+                    <= (
+                        r["status"]["code"]
+                        if isinstance(r.get("status"), dict)
+                        else r.get("status")
+                    )
+                    < 300
+                )
+                if ok and b and "/2/" in uri and isinstance(b, dict):
+                    n += _units(b) if ("data" in b or "errors" in b) else 1
+                elif ok and b and "/1.1/" in uri:
+                    n += _v1_body_units(b)
+                else:
+                    n += 1
+            else:
+                n += _units(r)
+    return n
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "twarc-csv-testdata/counts.jsonl",
+        "twarc-csv-testdata/withheld.jsonl",
+        "twarc-csv-testdata/users.jsonl",
+        "twarc-csv-testdata/flat.jsonl",
+        "twarc-csv-testdata/streaming_output_with_error.jsonl",
+        "twarc-csv-testdata/tweets_compliance.jsonl",
+        "twarc2-docnow-plugins/twarc-edits_tweets.jsonl",
+        "twarc2-docnow-plugins/flatten-tweet_response.json",
+        "twarc2-blm-twarc2sql/search_example.jsonl",
+        "twitter-v1-python-twitter/get_user_timeline.json",
+        "twitter-v1-python-twitter/get_search.json",
+        "twitter-v1-python-twitter/get_follower_ids_0.json",
+        "twitter-v1-python-twitter/get_friends_0.json",
+        "twitter-v1-gnip-tweet_parser/activity_streams_examples.json",
+        "twitter-v2-v1-tweepy-cassettes/decoded/responses.jsonl",
+    ],
+)
+def test_summary_adds_up_against_an_independent_count(shared_data: Path, rel: str) -> None:
+    """records read (counted by a separate JSON pass) = records kept + records skipped:
+    a page counts as the tweets, users and errors it holds, not as one record."""
+    path = shared_data / rel
+    _, rep = read_all(path)
+    assert rep.records == _independent_records(path)
+    assert 0 <= rep.n_skipped <= rep.records

@@ -334,11 +334,14 @@ def iter_lines(src: Source, report: ReadReport) -> Iterator[tuple[int, bytes]]:
                 n += 1
                 if line.strip():
                     yield n, line
-    except EOFError:
+    except EOFError:  # the lost rest of the file counts as one (skipped) record
+        report.records += 1
         report.skip("truncated compressed input (rest of file lost)", where=f"after line {n}")
     except (gzip.BadGzipFile, zlib.error) as e:
+        report.records += 1
         report.skip(f"corrupt compressed input ({e})", where=f"after line {n}")
     except UnicodeError as e:
+        report.records += 1
         report.skip(f"undecodable text ({e.__class__.__name__})", where=f"after line {n}")
 
 

@@ -146,6 +146,12 @@ def handle_page(line: bytes, ctx: Any, special_path: Any) -> bool:
     for t in data:
         if t.username is not None or (t.text is None and t.author_id is None):
             return False  # users, lists...: the dict path knows those endpoints
+    inc = page.includes
+    n = len(data) + len(page.errors) + (len(inc.users) + len(inc.tweets) if inc else 0)
+    if n == 0:
+        return False  # a page without data: the dict path counts the skip
+    # a page counts as the records it holds (as x.page_units); the caller counted 1
+    ctx.report.records += n - 1
     ctx.reset(page.twarc.retrieved_at if page.twarc is not None else None)
     em = ctx.em
     src = ctx.source
@@ -154,7 +160,6 @@ def handle_page(line: bytes, ctx: Any, special_path: Any) -> bool:
     by_name = ctx.by_name
     authors: dict[str, str | None] = {}
     media: dict[str, _Media] = {}
-    inc = page.includes
     inc_tweets: list[_Tweet] = []
     if inc is not None:
         for m in inc.media:

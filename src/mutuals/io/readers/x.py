@@ -338,27 +338,56 @@ def _v2_page(page: dict[str, Any], url: str | None, ctx: _Ctx, where: str) -> No
     for m in inc.get("media") or ():
         if isinstance(m, dict) and m.get("media_key"):
             ctx.media[m["media_key"]] = m
-    for u in inc.get("users") or ():
-        _v2_user(u, ctx)
-    inc_tweets = [t for t in inc.get("tweets") or () if isinstance(t, dict) and t.get("id")]
-    for t in inc_tweets:
-        ctx.tweets[str(t["id"])] = t
     data = page.get("data")
     items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
+    # a page counts as the records it holds, each kept or skipped (the caller counted 1)
+    ctx.report.records += page_units(page) - 1
+    for u in _list(inc.get("users")):
+        if not isinstance(u, dict):
+            ctx.report.skip("user is not an object", where=where, record=_short(u))
+        else:
+            _v2_user(u, ctx)
+    inc_tweets = []
+    for t in _list(inc.get("tweets")):
+        if isinstance(t, dict) and t.get("id"):
+            inc_tweets.append(t)
+            ctx.tweets[str(t["id"])] = t
+        else:
+            ctx.report.skip("included tweet without id", where=where, record=_short(t))
     for t in items:
         if isinstance(t, dict) and t.get("id") and ("text" in t or "author_id" in t):
             ctx.tweets.setdefault(str(t["id"]), t)
     path = urlparse(url).path.rstrip("/") if isinstance(url, str) else ""
     m = _V2_PATH.search(path)
     res, focal, rel = (m.group(1), m.group(2), m.group(3)) if m else (None, None, None)
-    if data is None and not page.get("errors") and not inc:
+    if _page_items(page) == 0:
         ctx.report.skip("page without data", where=where, record=_short(page))
     for item in items:
         _v2_item(item, res, focal, rel, path, ctx, where)
     for t in inc_tweets:
         _v2_tweet(t, ctx)
-    for e in page.get("errors") or ():
-        _v2_error(e, ctx)
+    for e in _list(page.get("errors")):
+        _v2_error(e, ctx, where)
+
+
+def _list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else []
+
+
+def _page_items(page: dict[str, Any]) -> int:
+    data = page.get("data")
+    n = len(data) if isinstance(data, list) else 1 if isinstance(data, dict) else 0
+    inc = page.get("includes")
+    if isinstance(inc, dict):
+        n += len(_list(inc.get("users"))) + len(_list(inc.get("tweets")))
+    return n + len(_list(page.get("errors")))
+
+
+def page_units(page: dict[str, Any]) -> int:
+    """Records a v2 page counts as: its ``data`` items, included users and tweets and
+    ``errors`` entries (each kept, skipped or, for errors, noted); a page holding none
+    is one record (skipped)."""
+    return max(1, _page_items(page))
 
 
 def _v2_item(
@@ -436,8 +465,9 @@ def _v2_item(
     ctx.report.skip("unsupported v2 object", where=where, record=_short(item))
 
 
-def _v2_error(e: Any, ctx: _Ctx) -> None:
+def _v2_error(e: Any, ctx: _Ctx, where: str = "") -> None:
     if not isinstance(e, dict):
+        ctx.report.skip("error entry is not an object", where=where, record=_short(e))
         return
     rtype = e.get("resource_type")
     title = e.get("title") or "error"
@@ -687,6 +717,8 @@ def _v1_object(
     """Dispatch a v1.1 response body: status(es), users page, ids page."""
     options = options or {}
     if isinstance(obj, list):
+        if not obj:
+            ctx.report.skip("empty page (no records in it)", where=where)
         for i, o in enumerate(obj):
             _v1_object(o, ctx, f"{where}[{i}]", uri, options)
         return
@@ -695,6 +727,9 @@ def _v1_object(
         return
     if ("id_str" in obj or "id" in obj) and ("text" in obj or "full_text" in obj):
         _v1_tweet(obj, ctx, where)
+        return
+    if v1_units(obj) == 0:
+        ctx.report.skip("empty page (no records in it)", where=where, record=_short(obj))
         return
     if isinstance(obj.get("statuses"), list):
         for i, s in enumerate(obj["statuses"]):
@@ -711,14 +746,16 @@ def _v1_object(
                         "interactions",
                         (_PLATFORM, "repost", rid, None, None, target_post, None, ctx.source),
                     )
+                else:
+                    ctx.report.skip("retweeter id that is not a number or string", where=where)
             return
         if focal is None or relation not in ("followers", "friends"):
-            ctx.report.skip(
+            reason = (
                 "follower/friend id page without focal account or relation "
-                "(pass focal_id= and relation=followers|friends)",
-                where=where,
-                record=_short(obj),
+                "(pass focal_id= and relation=followers|friends)"
             )
+            ctx.report.skip(reason, where=where, record=_short(obj))
+            ctx.report.skipped[reason] += len(ids) - 1  # each id is a record
             return
         for j in ids:
             if j is None:
@@ -735,6 +772,9 @@ def _v1_object(
     if isinstance(obj.get("users"), list) or "screen_name" in obj:
         users = obj["users"] if isinstance(obj.get("users"), list) else [obj]
         for u in users:
+            if not isinstance(u, dict):
+                ctx.report.skip("user is not an object", where=where, record=_short(u))
+                continue
             uid = _v1_user(u, ctx, None)
             if uid is None:
                 continue
@@ -749,6 +789,20 @@ def _v1_object(
                 ctx.em.add("list_members", (_PLATFORM, list_id, uid, None, ctx.source))
         return
     ctx.report.skip("unsupported v1.1 object", where=where, record=_short(obj))
+
+
+def v1_units(obj: Any) -> int:
+    """Records a v1.1 body counts as: the statuses, ids, users or lists of a page, the
+    elements of an array (each counted the same way); anything else is one record."""
+    if isinstance(obj, list):
+        return sum(max(1, v1_units(o)) for o in obj)
+    if isinstance(obj, dict):
+        if ("id_str" in obj or "id" in obj) and ("text" in obj or "full_text" in obj):
+            return 1
+        for key in ("statuses", "ids", "lists", "users"):
+            if isinstance(obj.get(key), list):
+                return len(obj[key])
+    return 1
 
 
 def _v1_list(lst: Any, ctx: _Ctx, where: str) -> None:
@@ -993,6 +1047,7 @@ def _dispatch(rec: Any, ctx: _Ctx, where: str, options: dict[str, Any]) -> None:
         _v2_flat(rec, ctx)
     elif shape == "x-v1":
         ctx.reset(None)
+        ctx.report.records += max(1, v1_units(rec)) - 1  # the caller counted 1
         _v1_object(rec, ctx, where, None, options)
     elif shape == "gnip":
         ctx.reset(None)
@@ -1019,6 +1074,7 @@ def _response(rec: dict[str, Any], ctx: _Ctx, where: str, options: dict[str, Any
         _v2_page(body, uri, ctx, where)
     elif "/1.1/" in uri:
         ctx.reset(None)
+        ctx.report.records += max(1, v1_units(body)) - 1  # the caller counted 1
         _v1_object(body, ctx, where, uri, options)
     else:
         ctx.report.skip("API response from an unknown endpoint", where=where)
