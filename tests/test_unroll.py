@@ -223,12 +223,17 @@ def test_metadata_and_json() -> None:
     th = unroll_post(table(rows), "1")
     d = json.loads(to_json([th]))["threads"][0]
     assert d["n_posts"] == 2
+    # no post reported a quote count: unknown (null), not 0
     assert d["engagement"] == {
         "like_count": 5,
         "repost_count": 1,
         "reply_count": 4,
-        "quote_count": 0,
+        "quote_count": None,
     }
+    assert "**Engagement:** 5 likes, 1 reposts, 4 replies\n" in to_markdown([th])
+    assert "<dd>5 likes, 1 reposts, 4 replies</dd>" in to_html([th])
+    none = unroll_post(table([P("1", "a", 0), P("2", "a", 1, parent="1", parent_author="a")]), "1")
+    assert "Engagement:** not reported" in to_markdown([none])
     assert d["first_time"].startswith("2024-01-01T00:00") and d["last_time"].startswith(
         "2024-01-01T00:05"
     )

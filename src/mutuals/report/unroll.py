@@ -155,12 +155,13 @@ class Thread:
         return out
 
     @property
-    def engagement(self) -> dict[str, int]:
-        """Engagement counts summed over the thread's posts (branches not included)."""
-        total = {k: 0 for k in _ENGAGEMENT}
+    def engagement(self) -> dict[str, int | None]:
+        """Engagement counts summed over the thread's posts (branches not included);
+        ``None`` for a count no post of the thread reported (unknown, not 0)."""
+        total: dict[str, int | None] = {k: None for k in _ENGAGEMENT}
         for p in self.real_posts:
             for k, v in p.engagement.items():
-                total[k] += v
+                total[k] = (total[k] or 0) + v
         return total
 
     def to_dict(self) -> dict[str, Any]:

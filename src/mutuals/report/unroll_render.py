@@ -63,13 +63,14 @@ def _stats(th: Thread) -> list[tuple[str, str]]:
         rows.append(("Markers", ", ".join(f"{n} {k}" for k, n in sorted(th.markers.items()))))
     if th.branches:
         rows.append(("Side branches", str(len(th.branches))))
-    rows.append(
-        (
-            "Engagement",
-            f"{eng['like_count']} likes, {eng['repost_count']} reposts, "
-            f"{eng['reply_count']} replies, {eng['quote_count']} quotes",
-        )
-    )
+    names = {
+        "like_count": "likes",
+        "repost_count": "reposts",
+        "reply_count": "replies",
+        "quote_count": "quotes",
+    }
+    known = [f"{eng[k]} {name}" for k, name in names.items() if eng.get(k) is not None]
+    rows.append(("Engagement", ", ".join(known) or "not reported"))
     return rows
 
 
