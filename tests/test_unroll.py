@@ -465,3 +465,38 @@ def test_index_matches_reference(rows: list[dict], min_posts: int) -> None:
         th.posts[0].post_id: _shape_of(th) for th in unroll_all(table(rows), min_posts=min_posts)
     }
     assert got == _reference(rows, min_posts)
+
+
+def test_cli_output_errors_are_one_line(tmp_path: Path) -> None:
+    """Writing to a missing folder or to a suffix that names no format: a one-line error."""
+    write_store(
+        tmp_path / "s",
+        {"posts": table([P("1", "a", 0), P("2", "a", 1, parent="1", parent_author="a")])},
+    )
+    runner = CliRunner()
+    res = runner.invoke(
+        main, ["unroll", str(tmp_path / "s"), "--all", "-o", str(tmp_path / "no" / "t.html")]
+    )
+    assert res.exit_code == 1 and isinstance(res.exception, SystemExit)
+    assert res.output.startswith("Error: ") and "Traceback" not in res.output
+    assert str(tmp_path / "no") in res.output
+    res = runner.invoke(
+        main, ["unroll", str(tmp_path / "s"), "--all", "-o", str(tmp_path / "t.pdf")]
+    )
+    assert res.exit_code == 2 and "'.pdf'" in res.output and "--format" in res.output
+    assert not (tmp_path / "t.pdf").exists()
+    res = runner.invoke(
+        main,
+        ["unroll", str(tmp_path / "s"), "--all", "-o", str(tmp_path / "t.pdf"), "--format", "md"],
+    )
+    assert res.exit_code == 0 and (tmp_path / "t.pdf").read_text().startswith("# Thread")
+
+
+def test_cli_all_without_threads_says_so(tmp_path: Path) -> None:
+    write_store(
+        tmp_path / "s",
+        {"posts": table([P("1", "a", 0), P("2", "b", 1, parent="1", parent_author="a")])},
+    )
+    res = CliRunner().invoke(main, ["unroll", str(tmp_path / "s"), "--all"])
+    assert res.exit_code == 0
+    assert "no thread" in res.stderr and "--min-posts" in res.stderr

@@ -144,7 +144,14 @@ def unroll(
         raise click.UsageError("give exactly one of --post ID or --all")
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
-        fmt = {"htm": "html", "html": "html", "json": "json"}.get(suffix, "markdown")
+        by_suffix = {"": "markdown", "md": "md", "markdown": "markdown", "txt": "markdown"}
+        by_suffix.update(htm="html", html="html", json="json")
+        if suffix not in by_suffix:
+            raise click.UsageError(
+                f"cannot tell the output format from '.{suffix}': use a .md, .html or .json "
+                "file name, or --format"
+            )
+        fmt = by_suffix[suffix]
     try:
         posts, accounts, reports = load_posts(source)
         for r in reports:
@@ -158,8 +165,17 @@ def unroll(
         text = render(threads, _FORMATS[fmt])
     except MutualsError as e:
         raise click.ClickException(str(e)) from e
+    if not threads:
+        click.echo(
+            f"no thread of >= {min_posts} posts by one author in {source} "
+            "(lower --min-posts, or pick one with --post)",
+            err=True,
+        )
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from e
         click.echo(f"wrote {len(threads)} thread(s) to {output}", err=True)
