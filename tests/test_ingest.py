@@ -326,3 +326,28 @@ def test_bluesky_delete_after_create_merges_to_one_deleted_row(tmp_path: Path) -
             ("at://did:plc:aaaa/app.bsky.feed.post/3mptbyoeyc22k", "hello world", True)
         ], name
     assert _bytes(tmp_path / "together") == _bytes(tmp_path / "two runs")
+
+
+def test_unwritable_out_and_rejects_are_one_line_errors(shared_data: Path, tmp_path: Path) -> None:
+    src = str(shared_data / "twitter-v1-twitter-to-sqlite/tweets.json")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    ingest([src], tmp_path / "good")
+    runner = CliRunner()
+    for args in (
+        ["ingest", src, "--out", str(blocker / "store")],
+        [
+            "ingest",
+            src,
+            "--out",
+            str(tmp_path / "s"),
+            "--rejects",
+            str(tmp_path / "no" / "r.jsonl"),
+        ],
+        ["analyze", str(tmp_path / "good"), "--out", str(blocker / "a")],
+    ):
+        res = runner.invoke(main, args)
+        assert res.exit_code == 1, args
+        assert isinstance(res.exception, SystemExit), (args, res.exception)
+        assert res.output.startswith("Error: ") and "cannot" in res.output, res.output
+    assert not (tmp_path / "s").exists()  # nothing half-made

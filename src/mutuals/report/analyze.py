@@ -381,7 +381,12 @@ def write_analysis(analysis: Analysis, out: str | Path) -> list[Path]:
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"output {str(folder)!r} exists and is not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(
+            f"cannot create the output folder {str(folder)!r}: {e.strerror or e}"
+        ) from e
     written = []
     for name, table in analysis.tables.items():
         path = folder / f"{name}.parquet"
