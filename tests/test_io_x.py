@@ -903,3 +903,41 @@ def test_summary_adds_up_against_an_independent_count(shared_data: Path, rel: st
     _, rep = read_all(path)
     assert rep.records == _independent_records(path)
     assert 0 <= rep.n_skipped <= rep.records
+
+
+def test_leading_auto_mentions_are_cut_by_display_range(shared_data: Path, tmp_path: Path) -> None:
+    """X puts the reply's auto-mentions before ``display_text_range``; readable text starts
+    after them (the mentions stay in ``mentions``, the raw text in ``text_raw``)."""
+    t, _ = read_all(shared_data / "twitter-v1-twitter-to-sqlite/tweets.json")
+    raw = json.loads((shared_data / "twitter-v1-twitter-to-sqlite/tweets.json").read_text())[1]
+    p = rows_by(t["posts"], "post_id")[raw["id_str"]]
+    assert p["text"].startswith("The @inaturalist API is amazingly powerful")
+    assert p["text_raw"].startswith("@scientiffic @Wikipedia @unsplash @cagarrity The")
+    assert len(p["mentions"]) >= 4
+    page = _page(
+        [
+            {
+                "id": "2",
+                "author_id": "7",
+                "text": "@alice @bob second &amp; more",
+                "display_text_range": [12, 29],
+            },
+            {"id": "3", "author_id": "7", "text": "@alice 🎉 third", "display_text_range": [7, 14]},
+            {
+                "id": "4",
+                "author_id": "7",
+                "text": "Not a mention, kept whole",
+                "display_text_range": [4, 25],
+            },
+        ],
+        [{"id": "7", "username": "me", "name": "Me"}],
+    )
+    t, _ = read_all(shared_data / "twitter-v1-gnip-tweet_parser/activity_streams_examples.json")
+    gnip = [r["text"] for r in t["posts"].to_pylist() if "Here goes nothing" in (r["text"] or "")]
+    assert gnip and all(x.startswith("L) Here goes nothing") for x in gnip)
+    f = tmp_path / "replies.jsonl"
+    f.write_text(page + "\n")
+    for fast in (True, False):
+        t, _ = read_all(f, fast=fast)
+        texts = {r["post_id"]: r["text"] for r in t["posts"].to_pylist()}
+        assert texts == {"2": "second & more", "3": "🎉 third", "4": "Not a mention, kept whole"}

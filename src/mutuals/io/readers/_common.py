@@ -8,6 +8,7 @@ import codecs
 import gzip
 import io
 import itertools
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ __all__ = [
     "Emitter",
     "Sniff",
     "Source",
+    "cut_reply_mentions",
     "decode_legacy",
     "iter_json_records",
     "iter_lines",
@@ -403,6 +405,23 @@ def _try(b: bytes) -> Any:
         return _loads(b)
     except _JSONError:
         return None
+
+
+_LEADING_MENTIONS = re.compile(r"(?:\s*@\w{1,50})+\s*")
+
+
+def cut_reply_mentions(text: str | None, dtr: Any) -> str | None:
+    """``text`` without the reply's leading auto-mentions, which X's
+    ``display_text_range`` (code points) starts after; unchanged unless the cut
+    part is only @handles."""
+    if text is None or not isinstance(dtr, list) or not dtr:
+        return text
+    start = dtr[0]
+    if not isinstance(start, int) or isinstance(start, bool) or start <= 0:
+        return text
+    if start <= len(text) and _LEADING_MENTIONS.fullmatch(text[:start]):
+        return text[start:].lstrip()
+    return text
 
 
 #: ``report.noted`` key of records re-decoded because they were not UTF-8.

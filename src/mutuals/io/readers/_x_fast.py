@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from mutuals.io.readers._common import MEDIA_DISPLAY, snowflake_time
+from mutuals.io.readers._common import MEDIA_DISPLAY, cut_reply_mentions, snowflake_time
 
 __all__ = ["handle_page"]
 
@@ -298,6 +298,7 @@ def _tweet(
                     noted[_NO_HANDLE] += 1
     if text is not None and "&" in text:
         text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = cut_reply_mentions(text, t.display_text_range)
     media = []
     if t.attachments is not None:
         for k in t.attachments.media_keys:

@@ -49,6 +49,7 @@ from mutuals.io.readers._common import (
     HANDLED,
     MEDIA_DISPLAY,
     Emitter,
+    cut_reply_mentions,
     iter_json_records,
     snowflake_time,
     v1_time,
@@ -222,6 +223,7 @@ def _v2_tweet(t: Any, ctx: _Ctx) -> str | None:
                 urls.append(exp)
     if text is not None:
         text = _unescape(text.rstrip() if cut else text)
+    text = cut_reply_mentions(text, t.get("display_text_range"))
     hashtags = [
         h["tag"].lower() for h in ents.get("hashtags") or () if isinstance(h.get("tag"), str)
     ]
@@ -648,6 +650,7 @@ def _v1_tweet(s: Any, ctx: _Ctx, where: str, nested: bool = False) -> str | None
         if isinstance(m, dict)
     ]
     dtr = src_obj.get("display_text_range") or s.get("display_text_range")
+    text = cut_reply_mentions(text, dtr)
     qp = s.get("quoted_status_permalink")
     quote_url = None
     if quote and not isinstance(qt, dict):
@@ -927,6 +930,9 @@ def _gnip(a: Any, ctx: _Ctx, where: str) -> str | None:
     ents = (long or {}).get("twitter_entities") or a.get("twitter_entities") or {}
     xents = (long or {}).get("twitter_extended_entities") or a.get("twitter_extended_entities")
     text, urls = _v1_links(raw, ents)
+    text = cut_reply_mentions(
+        text, (long or {}).get("display_text_range") or a.get("display_text_range")
+    )
     hashtags = [
         h["text"].lower() for h in ents.get("hashtags") or () if isinstance(h.get("text"), str)
     ]
