@@ -15,7 +15,9 @@ Mapping (v2; v1.1 and GNIP analogously)
   (``quote_id``); precedence repost > reply > quote. ``conversation_id`` ->
   ``root_id``.
 * ``text``: ``note_tweet.text`` for long posts; t.co links replaced by their
-  expanded URL and ``&amp; &lt; &gt;`` unescaped; ``text_raw`` keeps the original.
+  expanded URL, media links cut (the media are in ``media``), the reply's leading
+  auto-mentions cut (``display_text_range``) and ``&amp; &lt; &gt;`` unescaped,
+  as X displays the tweet; ``text_raw`` keeps the original.
   Hashtags lower-cased; mentions are account ids where known, else handles.
 * Edited tweets: ``edit_history_tweet_ids`` longer than one -> ``edit_of_id`` =
   first id, ``edited_at`` = this version's time and ``created_at`` = the first
