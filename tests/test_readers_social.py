@@ -719,3 +719,19 @@ def test_latin1_jetstream_and_mastodon_lines_are_kept_and_noted(tmp_path: Path) 
     t, report = _read(mastodon.read_mastodon, m)
     assert sorted(t["posts"]["text"].to_pylist()) == ["naïve", "plain"]
     assert report.noted[NOT_UTF8] == 1 and report.n_skipped == 0
+
+
+@pytest.mark.parametrize(
+    "folder", ["twitter-archive-folddb-fixture", "twitter-archive-twitter-to-sqlite"]
+)
+def test_archive_parts_not_read_are_counted_records(shared_data: Path, folder: str) -> None:
+    """A data type the reader does not read is a skipped record, so the summary adds up."""
+    for f in sorted((shared_data / folder).glob("*.js")):
+        if f.name == "manifest.js":  # not a data file
+            continue
+        report = ReadReport(str(f))
+        for _ in xarchive.read_xarchive(f, report):
+            pass
+        assert report.n_skipped <= report.records, f.name
+    _, report = _read(xarchive.read_xarchive, shared_data / folder)
+    assert 0 < report.n_skipped <= report.records
