@@ -185,6 +185,11 @@ def test_text_cleanup_counters_and_paragraph_merging() -> None:
     assert strip_counter("(2/10) Hello") == "Hello"
     assert strip_counter("Hello 3/n") == "Hello"
     assert strip_counter("[4/5] Hello world 4/5") == "Hello world"
+    # a thread emoji stuck to the counter goes with it (real: twarc2-blm-twarc2sql sample)
+    assert strip_counter("🧵1/4 Solidarity with Lydia Dosu!") == "Solidarity with Lydia Dosu!"
+    assert strip_counter("🧵 2/4 More") == "More"
+    assert strip_counter("Read this 🧵 3/4") == "Read this"
+    assert strip_counter("🧵 A thread without counters") == "🧵 A thread without counters"
     rows = [
         P("1", "a", 0, text="1/ The start of a sentence that"),
         P(

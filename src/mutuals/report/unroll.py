@@ -79,9 +79,11 @@ _ENGAGEMENT = ("like_count", "repost_count", "reply_count", "quote_count")
 
 # "1/", "1/8", "(2/10)", "[3/n]", "4/n:", "5 / 12" at the start; the same at the end.
 _COUNTER = r"[(\[]?\d{1,3}\s?/\s?(?:\d{1,3}|n|N)?[)\]]?[.:]?"
-_LEAD = re.compile(rf"^\s*{_COUNTER}(?:\s+|$)")
-_TRAIL = re.compile(rf"\s+{_COUNTER}\s*$")
-_TRAIL_STRICT = re.compile(r"\s+[(\[]?\d{1,3}\s?/\s?(?:\d{1,3}|n|N)[)\]]?\s*$")
+# a thread emoji ("🧵", U+1F9F5) stuck to a counter goes with it
+_SPOOL = "(?:\U0001f9f5\ufe0f?\\s*)?"
+_LEAD = re.compile(rf"^\s*{_SPOOL}{_COUNTER}(?:\s+|$)")
+_TRAIL = re.compile(rf"\s+{_SPOOL}{_COUNTER}\s*$")
+_TRAIL_STRICT = re.compile(rf"\s+{_SPOOL}[(\[]?\d{{1,3}}\s?/\s?(?:\d{{1,3}}|n|N)[)\]]?\s*$")
 
 
 @dataclass
