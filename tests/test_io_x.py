@@ -941,3 +941,34 @@ def test_leading_auto_mentions_are_cut_by_display_range(shared_data: Path, tmp_p
         t, _ = read_all(f, fast=fast)
         texts = {r["post_id"]: r["text"] for r in t["posts"].to_pylist()}
         assert texts == {"2": "second & more", "3": "🎉 third", "4": "Not a mention, kept whole"}
+
+
+def test_v2_reply_without_display_range_hides_leading_mentions(tmp_path: Path) -> None:
+    """v2 pages rarely carry display_text_range; a reply's leading @-mentions are still the
+    "Replying to" list X shows apart, so readable text starts after them."""
+    ref = [{"type": "replied_to", "id": "1"}]
+    page = _page(
+        [
+            {
+                "id": "2",
+                "author_id": "7",
+                "text": "@alice @bob_2 hello &amp; bye",
+                "referenced_tweets": ref,
+            },
+            {"id": "3", "author_id": "7", "text": "@alice hello, not a reply"},
+            {"id": "4", "author_id": "7", "text": "@alice @bob", "referenced_tweets": ref},
+            {"id": "5", "author_id": "7", "text": "hi @alice", "referenced_tweets": ref},
+        ],
+        [{"id": "7", "username": "me", "name": "Me"}],
+    )
+    f = tmp_path / "r.jsonl"
+    f.write_text(page + "\n")
+    for fast in (True, False):
+        t, _ = read_all(f, fast=fast)
+        got = {r["post_id"]: (r["text"], r["display_start"]) for r in t["posts"].to_pylist()}
+        assert got == {
+            "2": ("hello & bye", 14),
+            "3": ("@alice hello, not a reply", None),
+            "4": ("@alice @bob", None),
+            "5": ("hi @alice", None),
+        }, fast

@@ -32,6 +32,7 @@ __all__ = [
     "iter_json_records",
     "iter_lines",
     "loads",
+    "reply_display_range",
     "sniff_source",
 ]
 
@@ -422,6 +423,22 @@ def cut_reply_mentions(text: str | None, dtr: Any) -> str | None:
     if start <= len(text) and _LEADING_MENTIONS.fullmatch(text[:start]):
         return text[start:].lstrip()
     return text
+
+
+_REPLY_PREFIX = re.compile(r"(?:@\w{1,50}\s+)+")
+_ONLY_MENTIONS = re.compile(r"(?:@\w{1,50}\s*)*")
+
+
+def reply_display_range(raw: str | None, dtr: Any, is_reply: bool) -> Any:
+    """``dtr`` if the data has one; else, for a reply, the range X shows: after the
+    leading @-mentions (its "Replying to" list), when text follows them."""
+    if isinstance(dtr, list) and dtr:
+        return dtr
+    if is_reply and isinstance(raw, str) and raw.startswith("@"):
+        m = _REPLY_PREFIX.match(raw)
+        if m and not _ONLY_MENTIONS.fullmatch(raw, m.end()):
+            return [m.end(), len(raw)]
+    return dtr
 
 
 #: ``report.noted`` key of records re-decoded because they were not UTF-8.

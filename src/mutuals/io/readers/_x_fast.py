@@ -14,7 +14,12 @@ from typing import Any
 
 import msgspec
 
-from mutuals.io.readers._common import MEDIA_DISPLAY, cut_reply_mentions, snowflake_time
+from mutuals.io.readers._common import (
+    MEDIA_DISPLAY,
+    cut_reply_mentions,
+    reply_display_range,
+    snowflake_time,
+)
 
 __all__ = ["handle_page"]
 
@@ -298,7 +303,8 @@ def _tweet(
                     noted[_NO_HANDLE] += 1
     if text is not None and "&" in text:
         text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    text = cut_reply_mentions(text, t.display_text_range)
+    dtr = reply_display_range(raw, t.display_text_range, reply is not None)
+    text = cut_reply_mentions(text, dtr)
     media = []
     if t.attachments is not None:
         for k in t.attachments.media_keys:
@@ -315,7 +321,6 @@ def _tweet(
         if tid != edit_of:
             edited_at = created
             created = snowflake_time(edit_of) if edit_of else created
-    dtr = t.display_text_range
     handle = names.get(author) if author else None
     parent_author = t.in_reply_to_user_id or None
     quote_url = f"https://x.com/i/web/status/{quote}" if quote and quote not in authors else None

@@ -53,6 +53,7 @@ from mutuals.io.readers._common import (
     Emitter,
     cut_reply_mentions,
     iter_json_records,
+    reply_display_range,
     snowflake_time,
     v1_time,
 )
@@ -225,7 +226,8 @@ def _v2_tweet(t: Any, ctx: _Ctx) -> str | None:
                 urls.append(exp)
     if text is not None:
         text = _unescape(text.rstrip() if cut else text)
-    text = cut_reply_mentions(text, t.get("display_text_range"))
+    dtr = reply_display_range(raw, t.get("display_text_range"), reply is not None)
+    text = cut_reply_mentions(text, dtr)
     hashtags = [
         h["tag"].lower() for h in ents.get("hashtags") or () if isinstance(h.get("tag"), str)
     ]
@@ -264,7 +266,6 @@ def _v2_tweet(t: Any, ctx: _Ctx) -> str | None:
         if tid != edit_of:
             edited_at = created
             created = snowflake_time(edit_of) if edit_of else created
-    dtr = t.get("display_text_range")
     user = ctx.users.get(author) if author else None
     parent_author = _str_id(t.get("in_reply_to_user_id"))
     quote_url = _permalink(None, quote) if quote and quote not in ctx.tweets else None
