@@ -230,3 +230,15 @@ def test_hashtag_not_in_the_store_is_a_clear_error(store, tmp_path):
     # matching is case- and '#'-insensitive
     res = CliRunner().invoke(main, ["analyze", str(store), "--hashtag", "#VOTE", "--out", str(out)])
     assert res.exit_code == 0 and "#vote adopters 3" in res.output
+
+
+def test_reach_line_says_how_many_posts_are_only_referenced(shared_data, tmp_path):
+    """Reach counts posts in the data and posts only known as interaction targets; the
+    summary says which, so it can be squared with the store's posts table."""
+    from mutuals.io.ingest import ingest
+
+    ingest([shared_data / "twitter-v1-python-twitter/get_user_timeline.json"], tmp_path / "s")
+    res = CliRunner().invoke(main, ["analyze", str(tmp_path / "s"), "--bootstrap", "0"])
+    assert res.exit_code == 0, res.output
+    # 21 posts in the file (20 statuses + 1 quoted); 7 replied-to posts are not in it
+    assert "posts 28 (21 in the data, 7 only referenced; reposts excluded)" in res.output

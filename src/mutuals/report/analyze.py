@@ -261,6 +261,7 @@ def analyze_tables(
             kind = pr["kind"].to_numpy(zero_copy_only=False)
             orig = kind != "repost"
             rs["posts"] = int(orig.sum())
+            rs["posts_in_data"] = int((pr["in_data"].to_numpy(zero_copy_only=False) & orig).sum())
             rs["posts_with_reach"] = int((pr["reach"].to_numpy()[orig] > 0).sum())
             for col in ("reach", "cascade_size"):
                 vals = pr[col].to_numpy()[orig].astype(np.float64)
@@ -398,6 +399,10 @@ def write_analysis(analysis: Analysis, out: str | Path) -> list[Path]:
     return written
 
 
+def _minus(a: Any, b: Any) -> int | None:
+    return a - b if isinstance(a, int) and isinstance(b, int) else None
+
+
 def _f(x: Any, digits: int = 3) -> str:
     if x is None:
         return "n/a"
@@ -486,7 +491,9 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         add(f"  not available ({rs.get('reason')})")
     else:
         add(
-            f"  posts {_f(rs.get('posts'))} (reposts excluded), with any reach "
+            f"  posts {_f(rs.get('posts'))} ({_f(rs.get('posts_in_data'))} in the data, "
+            f"{_f(_minus(rs.get('posts'), rs.get('posts_in_data')))} only referenced; "
+            f"reposts excluded), with any reach "
             f"{_f(rs.get('posts_with_reach'))}, author followers unknown "
             f"{_f(rs.get('posts_author_followers_unknown'))}"
         )
