@@ -505,3 +505,12 @@ def test_cli_all_without_threads_says_so(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["unroll", str(tmp_path / "s"), "--all"])
     assert res.exit_code == 0
     assert "no thread" in res.stderr and "--min-posts" in res.stderr
+
+
+def test_linkify_keeps_balanced_parentheses() -> None:
+    """Wikipedia-style links keep their closing parenthesis; a sentence's own does not."""
+    from mutuals.report.unroll_render import _linkify
+
+    out = _linkify("see https://en.wikipedia.org/wiki/Mercury_(planet). (and https://a.example/x)")
+    assert 'href="https://en.wikipedia.org/wiki/Mercury_(planet)"' in out
+    assert 'href="https://a.example/x"' in out and out.endswith("</a>)")
