@@ -829,6 +829,10 @@ def test_zip_that_is_not_an_archive_says_so(tmp_path: Path) -> None:
     with pytest.raises(UnknownFormatError, match=r"zip file.*unzip it") as e:
         detect(z)
     assert "\\x03" not in str(e.value)  # no binary noise in the message
+    cut = tmp_path / "archive.zip"  # a zip cut short (its directory is at the end)
+    cut.write_bytes(z.read_bytes()[:-30])
+    with pytest.raises(UnknownFormatError, match="truncated or corrupt"):
+        detect(cut)
 
 
 def _v1_body_units(b: Any) -> int:

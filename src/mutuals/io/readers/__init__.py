@@ -154,6 +154,14 @@ def detect(path: str | Path) -> str:
             "pass the files in it instead"
         )
     if sn.head.startswith(b"PK\x03\x04"):
+        import zipfile
+
+        try:
+            zipfile.ZipFile(src.path).close()
+        except (zipfile.BadZipFile, OSError) as e:
+            raise UnknownFormatError(
+                f"{src.name}: a zip file that is truncated or corrupt ({e}); re-download it"
+            ) from e
         raise UnknownFormatError(
             f"{src.name}: a zip file that is not a personal X archive (the only zip read; "
             f"tried {', '.join(tried)}); unzip it and pass the files in it"
