@@ -514,3 +514,14 @@ def test_linkify_keeps_balanced_parentheses() -> None:
     out = _linkify("see https://en.wikipedia.org/wiki/Mercury_(planet). (and https://a.example/x)")
     assert 'href="https://en.wikipedia.org/wiki/Mercury_(planet)"' in out
     assert 'href="https://a.example/x"' in out and out.endswith("</a>)")
+
+
+def test_post_that_is_a_repost_names_the_reposted_post() -> None:
+    rows = [
+        P("1", "a", 0),
+        P("2", "a", 1, parent="1", parent_author="a"),
+        P("9", "c", 5, kind="repost", repost_of_id="2", text="RT @a: text of 2"),
+    ]
+    with pytest.raises(InputError, match=r"'9' is a repost of '2'.*unroll '2'"):
+        unroll_post(table(rows), "9")
+    assert ids(unroll_post(table(rows), "2")) == ["1", "2"]

@@ -702,6 +702,13 @@ def unroll_post(
         if len(plats) > 1:
             raise InputError(f"post id {post_id!r} exists on several platforms {plats}")
         platform = plats[0]
+    mine = match.filter(pc.equal(match["platform"], platform))
+    if "kind" in mine.column_names and set(mine["kind"].to_pylist()) == {"repost"}:
+        of = mine["repost_of_id"][0].as_py() if "repost_of_id" in mine.column_names else None
+        raise InputError(
+            f"post {post_id!r} is a repost"
+            + (f" of {of!r}; reposts are not part of threads: unroll {of!r} instead" if of else "")
+        )
     authors = [a for a in match["author_id"].to_pylist() if a is not None]
     idx = ThreadIndex(posts, accounts, platform=platform, authors=authors or None)
     return idx.thread(idx.head_of(post_id))
