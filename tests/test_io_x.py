@@ -976,3 +976,21 @@ def test_v2_reply_without_display_range_hides_leading_mentions(tmp_path: Path) -
             "4": ("@alice @bob", None),
             "5": ("hi @alice", None),
         }, fast
+
+
+def test_a_line_beyond_the_line_limit_is_a_counted_skip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line longer than the limit (1 GiB; lowered here) is skipped without holding it
+    in memory; the lines after it are read."""
+    from mutuals.io.readers import _common
+
+    monkeypatch.setattr(_common, "MAX_LINE_BYTES", 1 << 12)
+    p = tmp_path / "long.jsonl"
+    small = _page([{"id": "3", "author_id": "2", "text": "small"}], [])
+    big = _page([{"id": "1", "author_id": "2", "text": "x" * 10_000}], [])
+    p.write_text(small + "\n" + big + "\n" + small.replace('"3"', '"4"') + "\n")
+    t, rep = read_all(p, format="twarc2")
+    assert sorted(t["posts"]["post_id"].to_pylist()) == ["3", "4"]
+    assert rep.skipped == {"line longer than 4 KiB (not read)": 1}
+    assert rep.records == 3

@@ -59,6 +59,15 @@ SNIFF_BYTES = 1 << 16
 SNIFF_DOCUMENT_BYTES = 1 << 25
 #: Largest single-document JSON file read whole (JSON lines are streamed, any size).
 MAX_DOCUMENT_BYTES = 1 << 30
+#: Longest line read; a longer one is a counted skip (read past, never held whole).
+MAX_LINE_BYTES = 1 << 30
+
+
+def _size(n: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift:
+            return f"{n >> shift} {unit}"
+    return f"{n} bytes"
 
 
 def loads(b: bytes | str) -> Any:
@@ -331,11 +340,22 @@ def iter_lines(src: Source, report: ReadReport) -> Iterator[tuple[int, bytes]]:
     """Yield ``(line_number, line)`` for non-blank lines; a truncated or corrupt
     compressed stream ends the iteration with a counted skip, not an exception."""
     n = 0
+    limit = MAX_LINE_BYTES
     try:
         with src.open() as f:
-            for line in f:
+            while True:
+                line = f.readline(limit + 1)
+                if not line:
+                    break
                 n += 1
-                if line.strip():
+                if len(line) > limit and not line.endswith(b"\n"):
+                    while True:  # drain the rest of the line without holding it
+                        more = f.readline(1 << 20)
+                        if not more or more.endswith(b"\n"):
+                            break
+                    report.records += 1
+                    report.skip(f"line longer than {_size(limit)} (not read)", where=f"line {n}")
+                elif line.strip():
                     yield n, line
     except EOFError:  # the lost rest of the file counts as one (skipped) record
         report.records += 1
