@@ -994,3 +994,14 @@ def test_a_line_beyond_the_line_limit_is_a_counted_skip(
     assert sorted(t["posts"]["post_id"].to_pylist()) == ["3", "4"]
     assert rep.skipped == {"line longer than 4 KiB (not read)": 1}
     assert rep.records == 3
+
+
+def test_array_with_one_element_per_line_is_a_document(tmp_path: Path) -> None:
+    """'[{...},\\n{...}\\n]': the second line parses alone, but the file is one document."""
+    p = tmp_path / "statuses.json"
+    a = {"id_str": "1", "text": "one", "user": {"id_str": "9", "screen_name": "n"}}
+    b = {"id_str": "2", "text": "two", "user": {"id_str": "9", "screen_name": "n"}}
+    p.write_text("[" + json.dumps(a) + ",\n" + json.dumps(b) + "\n]\n")
+    t, rep = read_all(p)
+    assert sorted(t["posts"]["post_id"].to_pylist()) == ["1", "2"]
+    assert rep.n_skipped == 0 and rep.records == 2

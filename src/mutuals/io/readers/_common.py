@@ -393,9 +393,12 @@ def iter_json_records(
     for n, line in lines:
         s = line.strip()
         if s in (b"[", b"{") or (n == 1 and s[:1] in (b"[", b"{") and not _parses(s)):
-            # a document, unless the next line is a record: JSON lines whose first is broken
+            # a document; but in a file too large to be one, JSON lines whose first line
+            # is broken when the next line is a record (streamed, not joined in memory)
             nxt = next(lines, None)
-            if s in (b"[", b"{") or nxt is None or not _is_record(nxt[1]):
+            size = src.path.stat().st_size * (8 if src.compressed else 1)  # gzip: a guess
+            small = size <= SNIFF_DOCUMENT_BYTES
+            if s in (b"[", b"{") or nxt is None or small or not _is_record(nxt[1]):
                 yield from _document(src, report, s, itertools.chain([nxt] if nxt else (), lines))
                 return
             lines = itertools.chain([nxt], lines)
