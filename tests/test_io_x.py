@@ -752,6 +752,14 @@ def test_v2_media_link_is_removed_from_text(shared_data: Path) -> None:
             assert "/photo/" not in p["text"] and "/video/" not in p["text"], p["post_id"]
 
 
+def test_v1_media_link_listed_as_a_url_is_removed(shared_data: Path) -> None:
+    """Some v1.1 payloads list the photo link under ``urls`` (display pic.twitter.com)."""
+    t, _ = read_all(shared_data / "twitter-v1-python-twitter/get_search_raw.json")
+    post = rows_by(t["posts"], "post_id")["690952132514693121"]
+    assert post["text"] == "yapacagın isi sikeyim"
+    assert not any("/photo/" in u for u in post["urls"])
+
+
 def test_gnip_media_link_is_removed_from_text(shared_data: Path) -> None:
     t, _ = read_all(shared_data / "twitter-v1-gnip-tweet_parser/activity_streams_examples.json")
     post = rows_by(t["posts"], "post_id")["867834809732677634"]

@@ -541,14 +541,18 @@ def _v1_links(raw: Any, ents: Any) -> tuple[str | None, list[str]]:
     cut = False
     if not isinstance(ents, dict):
         ents = {}
+    media_links = list(ents.get("media") or ())
     for u in ents.get("urls") or ():
         short, exp = u.get("url"), u.get("expanded_url")
-        if isinstance(exp, str):
+        disp = u.get("display_url")
+        if isinstance(disp, str) and disp.startswith(MEDIA_DISPLAY):
+            media_links.append(u)  # a photo link listed as a url: cut it too
+        elif isinstance(exp, str):
             if text is not None and isinstance(short, str) and short:
                 text = text.replace(short, exp)
             if exp.startswith(("http://", "https://")):
                 urls.append(exp)
-    for m in ents.get("media") or ():
+    for m in media_links:
         short = m.get("url")
         if text is not None and isinstance(short, str) and short:
             text = text.replace(short, "")
