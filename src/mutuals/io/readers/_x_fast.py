@@ -14,7 +14,12 @@ from typing import Any
 
 import msgspec
 
-from mutuals.io.readers._common import snowflake_time
+from mutuals.io.readers._common import (
+    MEDIA_DISPLAY,
+    cut_reply_mentions,
+    reply_display_range,
+    snowflake_time,
+)
 
 __all__ = ["handle_page"]
 
@@ -38,6 +43,7 @@ class _Url(msgspec.Struct):
     expanded_url: str | None = None
     unwound_url: str | None = None
     media_key: str | None = None
+    display_url: str | None = None
 
 
 class _Entities(msgspec.Struct):
@@ -145,6 +151,12 @@ def handle_page(line: bytes, ctx: Any, special_path: Any) -> bool:
     for t in data:
         if t.username is not None or (t.text is None and t.author_id is None):
             return False  # users, lists...: the dict path knows those endpoints
+    inc = page.includes
+    n = len(data) + len(page.errors) + (len(inc.users) + len(inc.tweets) if inc else 0)
+    if n == 0:
+        return False  # a page without data: the dict path counts the skip
+    # a page counts as the records it holds (as x.page_units); the caller counted 1
+    ctx.report.records += n - 1
     ctx.reset(page.twarc.retrieved_at if page.twarc is not None else None)
     em = ctx.em
     src = ctx.source
@@ -153,7 +165,6 @@ def handle_page(line: bytes, ctx: Any, special_path: Any) -> bool:
     by_name = ctx.by_name
     authors: dict[str, str | None] = {}
     media: dict[str, _Media] = {}
-    inc = page.includes
     inc_tweets: list[_Tweet] = []
     if inc is not None:
         for m in inc.media:
@@ -262,13 +273,22 @@ def _tweet(
     mentions: list[str] = []
     mention_ids: list[str] = []
     if ents is not None:
+        cut = False
         for u in ents.urls:
             exp = u.unwound_url or u.expanded_url
-            if exp is not None:
+            if u.media_key is not None or (
+                u.display_url is not None and u.display_url.startswith(MEDIA_DISPLAY)
+            ):  # a media link: cut (the media are in `media`)
+                if text is not None and u.url:
+                    text = text.replace(u.url, "")
+                    cut = True
+            elif exp is not None:
                 if text is not None and u.url:
                     text = text.replace(u.url, exp)
-                if u.media_key is None and exp.startswith(("http://", "https://")):
+                if exp.startswith(("http://", "https://")):
                     urls.append(exp)
+        if cut and text is not None:
+            text = text.rstrip()
         hashtags = [h.tag.lower() for h in ents.hashtags if h.tag is not None]
         for m in ents.mentions:
             mid = m.id or None
@@ -283,6 +303,8 @@ def _tweet(
                     noted[_NO_HANDLE] += 1
     if text is not None and "&" in text:
         text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    dtr = reply_display_range(raw, t.display_text_range, reply is not None)
+    text = cut_reply_mentions(text, dtr)
     media = []
     if t.attachments is not None:
         for k in t.attachments.media_keys:
@@ -299,7 +321,6 @@ def _tweet(
         if tid != edit_of:
             edited_at = created
             created = snowflake_time(edit_of) if edit_of else created
-    dtr = t.display_text_range
     handle = names.get(author) if author else None
     parent_author = t.in_reply_to_user_id or None
     quote_url = f"https://x.com/i/web/status/{quote}" if quote and quote not in authors else None
