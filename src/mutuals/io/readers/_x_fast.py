@@ -19,34 +19,34 @@ from mutuals.io.readers._common import snowflake_time
 __all__ = ["handle_page"]
 
 
-class _Ref(msgspec.Struct):
+class _Ref(msgspec.Struct, gc=False):
     type: str | None = None
     id: str | None = None
 
 
-class _Tag(msgspec.Struct):
+class _Tag(msgspec.Struct, gc=False):
     tag: str | None = None
 
 
-class _Mention(msgspec.Struct):
+class _Mention(msgspec.Struct, gc=False):
     username: str | None = None
     id: str | None = None
 
 
-class _Url(msgspec.Struct):
+class _Url(msgspec.Struct, gc=False):
     url: str | None = None
     expanded_url: str | None = None
     unwound_url: str | None = None
     media_key: str | None = None
 
 
-class _Entities(msgspec.Struct):
+class _Entities(msgspec.Struct, gc=False):
     hashtags: list[_Tag] = []
     mentions: list[_Mention] = []
     urls: list[_Url] = []
 
 
-class _Metrics(msgspec.Struct):
+class _Metrics(msgspec.Struct, gc=False):
     like_count: int | None = None
     retweet_count: int | None = None
     reply_count: int | None = None
@@ -56,16 +56,16 @@ class _Metrics(msgspec.Struct):
     tweet_count: int | None = None
 
 
-class _Note(msgspec.Struct):
+class _Note(msgspec.Struct, gc=False):
     text: str | None = None
     entities: _Entities | None = None
 
 
-class _Attachments(msgspec.Struct):
+class _Attachments(msgspec.Struct, gc=False):
     media_keys: list[str] = []
 
 
-class _Tweet(msgspec.Struct):
+class _Tweet(msgspec.Struct, gc=False):
     id: str
     author_id: str | None = None
     text: str | None = None
@@ -83,7 +83,7 @@ class _Tweet(msgspec.Struct):
     username: str | None = None  # set only when the item is a user, not a tweet
 
 
-class _User(msgspec.Struct):
+class _User(msgspec.Struct, gc=False):
     id: str
     username: str | None = None
     name: str | None = None
@@ -94,7 +94,7 @@ class _User(msgspec.Struct):
     protected: bool | None = None
 
 
-class _Media(msgspec.Struct):
+class _Media(msgspec.Struct, gc=False):
     media_key: str | None = None
     type: str | None = None
     url: str | None = None
@@ -102,25 +102,25 @@ class _Media(msgspec.Struct):
     alt_text: str | None = None
 
 
-class _Error(msgspec.Struct):
+class _Error(msgspec.Struct, gc=False):
     resource_type: str | None = None
     title: str | None = None
     resource_id: Any = None
     value: Any = None
 
 
-class _Includes(msgspec.Struct):
+class _Includes(msgspec.Struct, gc=False):
     users: list[_User] = []
     tweets: list[_Tweet] = []
     media: list[_Media] = []
 
 
-class _Twarc(msgspec.Struct):
+class _Twarc(msgspec.Struct, gc=False):
     url: str | None = None
     retrieved_at: str | None = None
 
 
-class _Page(msgspec.Struct):
+class _Page(msgspec.Struct, gc=False):
     data: list[_Tweet] | _Tweet  # a list, or one tweet (lookups, filtered stream)
     includes: _Includes | None = None
     errors: list[_Error] = []
@@ -289,7 +289,7 @@ def _tweet(
             md = media_map.get(k)
             if md is not None:
                 url = md.url or md.preview_image_url
-                media.append({"type": md.type, "url": url, "alt": md.alt_text})
+                media.append((md.type, url, md.alt_text))
     pm = t.public_metrics
     created = t.created_at
     edit_of = edited_at = None
@@ -321,10 +321,10 @@ def _tweet(
             quote,
             quote_url,
             repost,
-            hashtags,
-            mentions,
-            urls,
-            media,
+            tuple(hashtags),
+            tuple(mentions),
+            tuple(urls),
+            tuple(media),
             pm.like_count if pm else None,
             pm.retweet_count if pm else None,
             pm.reply_count if pm else None,
