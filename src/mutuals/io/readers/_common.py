@@ -419,6 +419,23 @@ class Emitter:
             self._ready.append((table, self._build(table, rows)))
             self._rows[table] = []
 
+    def extend(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+        """Add many rows at once (same chunks as :meth:`add` called per row)."""
+        if not rows:
+            return
+        buf = self._rows[table]
+        room = self.chunk_rows - len(buf)
+        if len(rows) < room:
+            buf.extend(rows)
+            return
+        buf.extend(rows[:room])
+        self._ready.append((table, self._build(table, buf)))
+        rest = rows[room:]
+        while len(rest) >= self.chunk_rows:
+            self._ready.append((table, self._build(table, rest[: self.chunk_rows])))
+            rest = rest[self.chunk_rows :]
+        self._rows[table] = rest if isinstance(rest, list) else list(rest)
+
     def add_table(self, table: str, t: pa.Table) -> None:
         """Queue an already-built table (cast to the canonical schema)."""
         from mutuals.io.store import conform

@@ -133,56 +133,70 @@ _NO_AUTHOR = "post without author id (no interactions)"
 
 
 def handle_page(line: bytes, ctx: Any, special_path: Any) -> bool:
-    """Emit the rows of one twarc2 tweet page; ``False`` if it is not one."""
+    """Emit the rows of one twarc2 tweet page; ``False`` if it is not one.
+
+    Rows are collected per table and handed to the emitter only once the whole
+    page has been read, so a page that fails half way adds nothing (the dict
+    path then reads all of it).
+    """
     try:
         page = _decode(line)
     except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
         return False  # the dict path reads (or counts) it
-    url = page.twarc.url if page.twarc is not None else None
+    tw = page.twarc
+    url = tw.url if tw is not None else None
     if url and special_path(url):
         return False
     data = page.data if isinstance(page.data, list) else [page.data]
     for t in data:
         if t.username is not None or (t.text is None and t.author_id is None):
             return False  # users, lists...: the dict path knows those endpoints
-    ctx.reset(page.twarc.retrieved_at if page.twarc is not None else None)
-    em = ctx.em
+    ctx.reset(tw.retrieved_at if tw is not None else None)
     src = ctx.source
-    add = em.add
+    observed = ctx.observed
     names: dict[str, str | None] = {}
     by_name = ctx.by_name
     authors: dict[str, str | None] = {}
     media: dict[str, _Media] = {}
+    accounts: list[tuple[Any, ...]] = []
+    posts: list[tuple[Any, ...]] = []
+    inter: list[tuple[Any, ...]] = []
     inc = page.includes
     inc_tweets: list[_Tweet] = []
     if inc is not None:
         for m in inc.media:
             if m.media_key:
                 media[m.media_key] = m
+        acc = accounts.append
         for u in inc.users:
-            names[u.id] = u.username
-            if u.username is not None:
-                by_name[u.username.lower()] = u.id
+            uid = u.id
+            uname = u.username
+            names[uid] = uname
+            if uname is not None:
+                by_name[uname.lower()] = uid
             pm = u.public_metrics
-            add(
-                "accounts",
+            if pm is None:
+                fol = fri = cnt = None
+            else:
+                fol, fri, cnt = pm.followers_count, pm.following_count, pm.tweet_count
+            acc(
                 (
                     "x",
-                    u.id,
-                    u.username,
+                    uid,
+                    uname,
                     u.name,
                     u.description,
                     u.created_at,
-                    pm.followers_count if pm else None,
-                    pm.following_count if pm else None,
-                    pm.tweet_count if pm else None,
+                    fol,
+                    fri,
+                    cnt,
                     u.verified,
                     u.protected,
                     None,
                     None,
-                    ctx.observed,
+                    observed,
                     src,
-                ),
+                )
             )
         inc_tweets = inc.tweets
         for t in inc_tweets:
@@ -190,13 +204,14 @@ def handle_page(line: bytes, ctx: Any, special_path: Any) -> bool:
     for t in data:
         authors.setdefault(t.id, t.author_id)
     seen = ctx.seen
-    noted = ctx.report.noted
-    for t in (*data, *inc_tweets):
+    counts = [0, 0]  # mentions kept as handles, posts without author
+    for t in (*data, *inc_tweets) if inc_tweets else data:
         tid = t.id
         if tid in seen:
             continue
         seen.add(tid)
-        _tweet(t, tid, ctx, add, src, names, by_name, authors, media, noted)
+        _tweet(t, tid, src, names, by_name, authors, media, posts, inter, counts)
+    noted = ctx.report.noted
     for e in page.errors:
         v = e.resource_id or e.value
         rid = v if isinstance(v, str) and v else None
@@ -217,25 +232,37 @@ def handle_page(line: bytes, ctx: Any, special_path: Any) -> bool:
                 f"https://x.com/i/web/status/{rid}",
                 src,
             )
-            add("posts", tuple(row))
+            posts.append(tuple(row))
         elif e.resource_type == "user":
             noted[f"unavailable user reported by the API ({title})"] += 1
         else:
             noted[f"API error entry ({title})"] += 1
+    if counts[0]:
+        noted[_NO_HANDLE] += counts[0]
+    if counts[1]:
+        noted[_NO_AUTHOR] += counts[1]
+    em = ctx.em
+    em.extend("accounts", accounts)
+    em.extend("posts", posts)
+    em.extend("interactions", inter)
     return True
+
+
+_STATUS = "https://x.com/i/web/status/"
+_URL_PREFIXES = ("http://", "https://")
 
 
 def _tweet(
     t: _Tweet,
     tid: str,
-    ctx: Any,
-    add: Any,
     src: str,
     names: dict[str, str | None],
     by_name: dict[str, str],
     authors: dict[str, str | None],
     media_map: dict[str, _Media],
-    noted: Any,
+    posts: list[tuple[Any, ...]],
+    inter: list[tuple[Any, ...]],
+    counts: list[int],
 ) -> None:
     author = t.author_id or None
     repost = reply = quote = None
@@ -257,41 +284,59 @@ def _tweet(
         raw = t.text
         ents = t.entities
     text = raw
-    urls: list[str] = []
-    hashtags: list[str] = []
-    mentions: list[str] = []
+    urls: tuple[str, ...] = ()
+    hashtags: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
     mention_ids: list[str] = []
     if ents is not None:
-        for u in ents.urls:
-            exp = u.unwound_url or u.expanded_url
-            if exp is not None:
-                if text is not None and u.url:
-                    text = text.replace(u.url, exp)
-                if u.media_key is None and exp.startswith(("http://", "https://")):
-                    urls.append(exp)
-        hashtags = [h.tag.lower() for h in ents.hashtags if h.tag is not None]
-        for m in ents.mentions:
-            mid = m.id or None
-            if mid is None and m.username is not None:
-                mid = by_name.get(m.username.lower())
-            if mid is not None:
-                mentions.append(mid)
-                mention_ids.append(mid)
-            elif m.username is not None:
-                mentions.append(m.username)
-                if kind != "repost":
-                    noted[_NO_HANDLE] += 1
+        if ents.urls:
+            ul = []
+            for u in ents.urls:
+                exp = u.unwound_url or u.expanded_url
+                if exp is not None:
+                    if text is not None and u.url:
+                        text = text.replace(u.url, exp)
+                    if u.media_key is None and exp.startswith(_URL_PREFIXES):
+                        ul.append(exp)
+            urls = tuple(ul)
+        if ents.hashtags:
+            hashtags = tuple([h.tag.lower() for h in ents.hashtags if h.tag is not None])
+        if ents.mentions:
+            ml = []
+            for m in ents.mentions:
+                mid = m.id or None
+                if mid is None and m.username is not None:
+                    mid = by_name.get(m.username.lower())
+                if mid is not None:
+                    ml.append(mid)
+                    mention_ids.append(mid)
+                elif m.username is not None:
+                    ml.append(m.username)
+                    if kind != "repost":
+                        counts[0] += 1
+            mentions = tuple(ml)
     if text is not None and "&" in text:
         text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    media = []
-    if t.attachments is not None:
-        for k in t.attachments.media_keys:
+    media: tuple[tuple[str | None, ...], ...] = ()
+    att = t.attachments
+    if att is not None and att.media_keys:
+        mt = []
+        for k in att.media_keys:
             md = media_map.get(k)
             if md is not None:
-                url = md.url or md.preview_image_url
-                media.append((md.type, url, md.alt_text))
+                mt.append((md.type, md.url or md.preview_image_url, md.alt_text))
+        media = tuple(mt)
     pm = t.public_metrics
-    created = t.created_at
+    if pm is None:
+        likes = rts = replies = quotes = None
+    else:
+        likes, rts, replies, quotes = (
+            pm.like_count,
+            pm.retweet_count,
+            pm.reply_count,
+            pm.quote_count,
+        )
+    created = when = t.created_at
     edit_of = edited_at = None
     hist = t.edit_history_tweet_ids
     if len(hist) > 1:
@@ -302,9 +347,7 @@ def _tweet(
     dtr = t.display_text_range
     handle = names.get(author) if author else None
     parent_author = t.in_reply_to_user_id or None
-    quote_url = f"https://x.com/i/web/status/{quote}" if quote and quote not in authors else None
-    add(
-        "posts",
+    posts.append(
         (
             "x",
             tid,
@@ -319,38 +362,36 @@ def _tweet(
             parent_author,
             t.conversation_id or None,
             quote,
-            quote_url,
+            _STATUS + quote if quote and quote not in authors else None,
             repost,
-            tuple(hashtags),
-            tuple(mentions),
-            tuple(urls),
-            tuple(media),
-            pm.like_count if pm else None,
-            pm.retweet_count if pm else None,
-            pm.reply_count if pm else None,
-            pm.quote_count if pm else None,
+            hashtags,
+            mentions,
+            urls,
+            media,
+            likes,
+            rts,
+            replies,
+            quotes,
             edit_of,
             edited_at,
             False,
-            f"https://twitter.com/{handle}/status/{tid}"
-            if handle
-            else f"https://x.com/i/web/status/{tid}",
+            f"https://twitter.com/{handle}/status/{tid}" if handle else _STATUS + tid,
             src,
-        ),
+        )
     )
     if author is None:
-        noted[_NO_AUTHOR] += 1
+        counts[1] += 1
         return
-    when = t.created_at
     if repost:
         target = authors.get(repost)
         if target is None and mention_ids and raw is not None and raw.startswith("RT @"):
             target = mention_ids[0]
-        add("interactions", ("x", "repost", author, target, tid, repost, when, src))
+        inter.append(("x", "repost", author, target, tid, repost, when, src))
         return
     if reply:
-        add("interactions", ("x", "reply", author, parent_author, tid, reply, when, src))
+        inter.append(("x", "reply", author, parent_author, tid, reply, when, src))
     if quote:
-        add("interactions", ("x", "quote", author, authors.get(quote), tid, quote, when, src))
-    for mid in dict.fromkeys(mention_ids):
-        add("interactions", ("x", "mention", author, mid, tid, None, when, src))
+        inter.append(("x", "quote", author, authors.get(quote), tid, quote, when, src))
+    if mention_ids:
+        for mid in dict.fromkeys(mention_ids):
+            inter.append(("x", "mention", author, mid, tid, None, when, src))
