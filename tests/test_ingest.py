@@ -247,6 +247,60 @@ def test_vectorised_coalesce_matches_reference(rows: list[tuple[str, ...]]) -> N
     assert got == _reference_coalesce(dicts)
 
 
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["1", "2", "3", "4"]), st.sampled_from(["s1", "s2", None])),
+        min_size=1,
+        max_size=60,
+    ),
+    st.integers(1, 70),
+)
+def test_streamed_coalesce_ignores_batching(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, ...]], size: int
+) -> None:
+    """The streamed merge gives the same file (bytes) whatever the input batch
+    sizes, and the same rows as coalescing the whole sorted table at once."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mutuals.io import ingest as ing
+
+    monkeypatch.setattr(ing, "_BATCH", 5)
+    dicts = sorted(
+        (
+            {
+                "platform": "x",
+                "kind": "reply",
+                "source_id": s,
+                "target_id": None,
+                "post_id": "p",
+                "target_post_id": None,
+                "created_at": None,
+                "source": src,
+            }
+            for s, src in rows
+        ),
+        key=lambda d: d["source_id"],
+    )
+    table = pa.Table.from_pylist(dicts, schema=SCHEMAS["interactions"])
+    whole = ing._coalesce_table("interactions", table, set())
+    files = []
+    for i, batch_size in enumerate((size, 1000)):
+        dst = tmp_path / f"{i}-{size}.parquet"
+        rows_in, rows_out = ing._coalesce("interactions", table.to_batches(batch_size), dst, set())
+        assert (rows_in, rows_out) == (len(rows), whole.num_rows)
+        assert pq.read_table(dst).equals(whole)
+        assert all(
+            pq.ParquetFile(dst).metadata.row_group(g).num_rows == 5
+            for g in range(pq.ParquetFile(dst).metadata.num_row_groups - 1)
+        )
+        files.append(dst.read_bytes())
+    assert files[0] == files[1]
+
+
 def test_cli_list_formats() -> None:
     res = CliRunner().invoke(main, ["ingest", "--list-formats"])
     assert res.exit_code == 0

@@ -176,14 +176,17 @@ def _write_parts(tmp: Path, index: int, chunks: Iterator[tuple[str, pa.Table]]) 
                 continue
             start = counters.get(name, 0)
             counters[name] = start + table.num_rows
-            base = index << 40
-            ords = pa.array(range(base + start, base + start + table.num_rows), pa.int64())
+            base = (index << 40) + start
+            ords = pa.array(np.arange(base, base + table.num_rows, dtype=np.int64))
             table = table.append_column(_ORD, ords)
             w = writers.get(name)
             if w is None:
                 d = tmp / name
                 d.mkdir(exist_ok=True)
-                w = writers[name] = pq.ParquetWriter(d / f"{index:06d}.parquet", table.schema)
+                # temporary files, read once by the merge: no compression (cheapest)
+                w = writers[name] = pq.ParquetWriter(
+                    d / f"{index:06d}.parquet", table.schema, compression="none"
+                )
             w.write_table(table)
     finally:
         for w in writers.values():
@@ -204,8 +207,9 @@ _BATCH = 65536
 
 def _merge(tmp: Path, out: Path, *, memory_limit: str, threads: int) -> dict[str, Any]:
     """Sort all parts by (key, priority, input order) with DuckDB (an external
-    sort: it spills to disk), then stream the sorted rows through
-    :func:`_coalesce`, which merges runs of equal keys batch by batch."""
+    sort: it spills to disk), then stream the sorted rows (Arrow batches, no
+    intermediate file) through :func:`_coalesce`, which merges runs of equal
+    keys batch by batch."""
     import duckdb
 
     con = duckdb.connect()
@@ -230,17 +234,12 @@ def _merge(tmp: Path, out: Path, *, memory_limit: str, threads: int) -> dict[str
             order.append(_PRIORITY[name])
         order.append(_ORD)
         cols = ", ".join(f'"{f.name}"' for f in SCHEMAS[name])
-        sorted_path = tmp / f"{name}.sorted.parquet"
-        con.execute(
-            f"COPY (SELECT {cols} FROM ({union}) ORDER BY {', '.join(order)}) "
-            f"TO {_q(str(sorted_path))} (FORMAT parquet, ROW_GROUP_SIZE {_BATCH})"
-        )
         drop: set[str] = set()
         if name == "posts":
             drop = _superseded_edits(con, union)
         part = tmp / f"{name}.merged.parquet"
-        rows_in, rows_out = _coalesce(name, sorted_path, part, drop)
-        sorted_path.unlink()
+        result = con.sql(f"SELECT {cols} FROM ({union}) ORDER BY {', '.join(order)}")
+        rows_in, rows_out = _coalesce(name, result.to_arrow_reader(_BATCH), part, drop)
         merged[name] = part
         stats[name] = {"rows_in": rows_in, "rows_out": rows_out}
         if drop:
@@ -292,14 +291,18 @@ def _key_change(t: pa.Table, keys: tuple[str, ...]) -> np.ndarray:
     return new
 
 
-def _coalesce_table(name: str, t: pa.Table, drop: set[str]) -> pa.Table:
+def _coalesce_table(
+    name: str, t: pa.Table, drop: set[str], starts: np.ndarray | None = None
+) -> pa.Table:
     """Merge runs of equal keys in a key-sorted table: per column the last
-    non-null value of the run (the best observation, given the sort order)."""
+    non-null value of the run (the best observation, given the sort order).
+    ``starts`` (the first row of each run) is computed when not given."""
     import pyarrow.compute as pc
 
     t = t.combine_chunks()
     n = t.num_rows
-    starts = np.flatnonzero(_key_change(t, KEYS[name]))
+    if starts is None:
+        starts = np.flatnonzero(_key_change(t, KEYS[name]))
     idx = np.arange(n)
     out = []
     keys = KEYS[name]
@@ -343,29 +346,51 @@ def _coalesce_table(name: str, t: pa.Table, drop: set[str]) -> pa.Table:
     return merged
 
 
-def _coalesce(name: str, src: Path, dst: Path, drop: set[str]) -> tuple[int, int]:
-    """Stream the sorted parts ``src`` into ``dst``, one merged batch at a time;
-    a run of equal keys cut by a batch boundary is carried to the next batch."""
-    pf = pq.ParquetFile(src)
-    rows_in = pf.metadata.num_rows
-    rows_out = 0
+def _coalesce(
+    name: str, batches: Iterable[pa.RecordBatch], dst: Path, drop: set[str]
+) -> tuple[int, int]:
+    """Stream the key-sorted ``batches`` into ``dst``, one merged batch at a time;
+    a run of equal keys cut by a batch boundary is carried to the next batch.
+    Row groups of ``dst`` hold exactly ``_BATCH`` rows (the last one fewer), so
+    the file does not depend on how the input was batched."""
+    schema = SCHEMAS[name]
+    keys = KEYS[name]
+    rows_in = rows_out = 0
     carry: pa.Table | None = None
-    with pq.ParquetWriter(dst, SCHEMAS[name], compression="zstd") as w:
-        for batch in pf.iter_batches(batch_size=_BATCH):
-            t = pa.Table.from_batches([batch]).cast(SCHEMAS[name])
+    pending: list[pa.Table] = []
+    n_pending = 0
+    with pq.ParquetWriter(dst, schema, compression="zstd") as w:
+
+        def emit(m: pa.Table, final: bool = False) -> None:
+            nonlocal n_pending, rows_out
+            rows_out += m.num_rows
+            if m.num_rows:
+                pending.append(m)
+                n_pending += m.num_rows
+            if n_pending >= _BATCH or (final and n_pending):
+                out = pa.concat_tables(pending).combine_chunks()
+                cut = n_pending if final else n_pending - n_pending % _BATCH
+                for off in range(0, cut, _BATCH):
+                    w.write_table(out.slice(off, min(_BATCH, cut - off)))
+                rest = out.slice(cut)
+                pending[:] = [rest] if rest.num_rows else []
+                n_pending = rest.num_rows
+
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            rows_in += batch.num_rows
+            t = pa.Table.from_batches([batch]).cast(schema)
             if carry is not None:
-                t = pa.concat_tables([carry, t])
-            starts = np.flatnonzero(_key_change(t, KEYS[name]))
+                t = pa.concat_tables([carry, t]).combine_chunks()
+            starts = np.flatnonzero(_key_change(t, keys))
             cut = int(starts[-1])
             carry = t.slice(cut)
             if cut:
-                m = _coalesce_table(name, t.slice(0, cut), drop)
-                rows_out += m.num_rows
-                w.write_table(m)
+                emit(_coalesce_table(name, t.slice(0, cut), drop, starts[:-1]))
         if carry is not None and carry.num_rows:
-            m = _coalesce_table(name, carry, drop)
-            rows_out += m.num_rows
-            w.write_table(m)
+            emit(_coalesce_table(name, carry, drop))
+        emit(pa.table({f.name: pa.array([], f.type) for f in schema}, schema=schema), True)
     return rows_in, rows_out
 
 
@@ -397,9 +422,10 @@ def _referenced_accounts_sql(merged: dict[str, Path]) -> str | None:
             cols.append("'referenced' AS source")
         else:
             cols.append(f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}")
+    # DISTINCT: repeated references are identical rows, which merge to one anyway
     return (
         f"SELECT {', '.join(cols)}, CAST(-1 AS BIGINT) AS {_ORD} "
-        f"FROM ({' UNION ALL '.join(selects)})"
+        f"FROM (SELECT DISTINCT * FROM ({' UNION ALL '.join(selects)}))"
     )
 
 

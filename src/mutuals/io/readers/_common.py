@@ -260,7 +260,7 @@ def iter_lines(src: Source, report: ReadReport) -> Iterator[tuple[int, bytes]]:
         with src.open() as f:
             for line in f:
                 n += 1
-                if line.strip():
+                if line and not line.isspace():  # not line.strip(): that copies it
                     yield n, line
     except EOFError:
         report.skip("truncated compressed input (rest of file lost)", where=f"after line {n}")
