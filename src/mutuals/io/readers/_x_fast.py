@@ -41,9 +41,9 @@ class _Url(msgspec.Struct, gc=False):
 
 
 class _Entities(msgspec.Struct, gc=False):
-    hashtags: list[_Tag] = []
-    mentions: list[_Mention] = []
-    urls: list[_Url] = []
+    hashtags: tuple[_Tag, ...] = ()
+    mentions: tuple[_Mention, ...] = ()
+    urls: tuple[_Url, ...] = ()
 
 
 class _Metrics(msgspec.Struct, gc=False):
@@ -62,7 +62,7 @@ class _Note(msgspec.Struct, gc=False):
 
 
 class _Attachments(msgspec.Struct, gc=False):
-    media_keys: list[str] = []
+    media_keys: tuple[str, ...] = ()
 
 
 class _Tweet(msgspec.Struct, gc=False):
@@ -73,13 +73,13 @@ class _Tweet(msgspec.Struct, gc=False):
     lang: str | None = None
     conversation_id: str | None = None
     in_reply_to_user_id: str | None = None
-    referenced_tweets: list[_Ref] = []
+    referenced_tweets: tuple[_Ref, ...] = ()
     entities: _Entities | None = None
     note_tweet: _Note | None = None
     attachments: _Attachments | None = None
     public_metrics: _Metrics | None = None
-    edit_history_tweet_ids: list[str] = []
-    display_text_range: list[int] | None = None
+    edit_history_tweet_ids: tuple[str, ...] = ()
+    display_text_range: tuple[int, ...] | None = None
     username: str | None = None  # set only when the item is a user, not a tweet
 
 
@@ -110,9 +110,9 @@ class _Error(msgspec.Struct, gc=False):
 
 
 class _Includes(msgspec.Struct, gc=False):
-    users: list[_User] = []
-    tweets: list[_Tweet] = []
-    media: list[_Media] = []
+    users: tuple[_User, ...] = ()
+    tweets: tuple[_Tweet, ...] = ()
+    media: tuple[_Media, ...] = ()
 
 
 class _Twarc(msgspec.Struct, gc=False):
@@ -121,9 +121,9 @@ class _Twarc(msgspec.Struct, gc=False):
 
 
 class _Page(msgspec.Struct, gc=False):
-    data: list[_Tweet] | _Tweet  # a list, or one tweet (lookups, filtered stream)
+    data: tuple[_Tweet, ...] | _Tweet  # a list, or one tweet (lookups, filtered stream)
     includes: _Includes | None = None
-    errors: list[_Error] = []
+    errors: tuple[_Error, ...] = ()
     twarc: _Twarc | None = msgspec.field(default=None, name="__twarc")
 
 
@@ -147,7 +147,7 @@ def handle_page(line: bytes, ctx: Any, special_path: Any) -> bool:
     url = tw.url if tw is not None else None
     if url and special_path(url):
         return False
-    data = page.data if isinstance(page.data, list) else [page.data]
+    data = page.data if isinstance(page.data, tuple) else (page.data,)
     for t in data:
         if t.username is not None or (t.text is None and t.author_id is None):
             return False  # users, lists...: the dict path knows those endpoints
@@ -162,7 +162,7 @@ def handle_page(line: bytes, ctx: Any, special_path: Any) -> bool:
     posts: list[tuple[Any, ...]] = []
     inter: list[tuple[Any, ...]] = []
     inc = page.includes
-    inc_tweets: list[_Tweet] = []
+    inc_tweets: tuple[_Tweet, ...] = ()
     if inc is not None:
         for m in inc.media:
             if m.media_key:
