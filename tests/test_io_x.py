@@ -528,6 +528,32 @@ def test_fast_twarc2_path_matches_reference_dict_path(
     assert sum(taken) >= 30  # the fast path did read most pages (some fall back)
 
 
+def test_struct_row_build_matches_column_build(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Emitter._build (all rows as one struct array) equals its twin
+    _build_columns (column by column) on every chunk of the real samples."""
+    from mutuals.io.readers._common import Emitter
+
+    chunks: list[tuple[str, list[tuple[Any, ...]]]] = []
+    real = Emitter._build
+
+    def keep(self: Emitter, table: str, rows: list[tuple[Any, ...]]) -> pa.Table:
+        chunks.append((table, list(rows)))
+        return real(self, table, rows)
+
+    monkeypatch.setattr(Emitter, "_build", keep)
+    for path in sorted(shared_data.glob("twarc*/*.jsonl")):
+        read_all(path)
+    monkeypatch.setattr(Emitter, "_build", real)
+    assert {t for t, _ in chunks} >= {"accounts", "posts", "interactions"}
+    for table, rows in chunks:
+        a, b = Emitter(ReadReport("s"), 10), Emitter(ReadReport("s"), 10)
+        got, want = a._build(table, rows), b._build_columns(table, rows)
+        assert got.equals(want), table
+        assert a.report.to_dict() == b.report.to_dict()
+
+
 _ids = st.integers(10**17, 10**17 + 50).map(str)
 _words = st.sampled_from(["hi", "&amp;", "&lt;3", "#Tag", "@u1", "https://t.co/a", "x"])
 
