@@ -301,6 +301,33 @@ def test_streamed_coalesce_ignores_batching(
     assert files[0] == files[1]
 
 
+def test_cli_threads_option_and_gc_settings_restored(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from mutuals.cli import ingest as cli_ingest
+    from mutuals.io import ingest as ing
+
+    seen: dict[str, object] = {}
+    real = ing._merge
+
+    def spy(*a: object, **kw: object) -> object:
+        seen["threads"] = kw["threads"]
+        seen["gc"] = gc.get_threshold()
+        return real(*a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ing, "_merge", spy)
+    before = gc.get_threshold()
+    src = shared_data / "twarc-csv-testdata/withheld.jsonl"
+    res = CliRunner().invoke(
+        main, ["ingest", str(src), "-o", str(tmp_path / "s"), "--threads", "1"]
+    )
+    assert res.exit_code == 0, res.output
+    assert seen == {"threads": 1, "gc": cli_ingest.GC_THRESHOLDS}
+    assert gc.get_threshold() == before
+
+
 def test_cli_list_formats() -> None:
     res = CliRunner().invoke(main, ["ingest", "--list-formats"])
     assert res.exit_code == 0

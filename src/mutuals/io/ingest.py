@@ -69,7 +69,7 @@ def ingest(
     *,
     format: str | None = None,
     rejects: str | Path | None = None,
-    chunk_rows: int = 65536,
+    chunk_rows: int = 16384,
     memory_limit: str = "1GB",
     threads: int = 2,
     **options: Any,
