@@ -205,12 +205,18 @@ def handle_page(line: bytes, ctx: Any, special_path: Any) -> bool:
         authors.setdefault(t.id, t.author_id)
     seen = ctx.seen
     counts = [0, 0]  # mentions kept as handles, posts without author
-    for t in (*data, *inc_tweets) if inc_tweets else data:
-        tid = t.id
-        if tid in seen:
-            continue
-        seen.add(tid)
-        _tweet(t, tid, src, names, by_name, authors, media, posts, inter, counts)
+    _tweets(
+        (*data, *inc_tweets) if inc_tweets else data,
+        seen,
+        src,
+        names,
+        by_name,
+        authors,
+        media,
+        posts,
+        inter,
+        counts,
+    )
     noted = ctx.report.noted
     for e in page.errors:
         v = e.resource_id or e.value
@@ -252,9 +258,9 @@ _STATUS = "https://x.com/i/web/status/"
 _URL_PREFIXES = ("http://", "https://")
 
 
-def _tweet(
-    t: _Tweet,
-    tid: str,
+def _tweets(
+    tweets: tuple[_Tweet, ...],
+    seen: set[str],
     src: str,
     names: dict[str, str | None],
     by_name: dict[str, str],
@@ -264,134 +270,142 @@ def _tweet(
     inter: list[tuple[Any, ...]],
     counts: list[int],
 ) -> None:
-    author = t.author_id or None
-    repost = reply = quote = None
-    for r in t.referenced_tweets:
-        typ = r.type
-        if typ == "retweeted":
-            repost = r.id or None
-        elif typ == "replied_to":
-            reply = r.id or None
-        elif typ == "quoted":
-            quote = r.id or None
-    kind = "repost" if repost else "reply" if reply else "quote" if quote else "post"
-    note = t.note_tweet
-    raw: str | None
-    if note is not None and note.text is not None:
-        raw = note.text
-        ents = note.entities or t.entities
-    else:
-        raw = t.text
-        ents = t.entities
-    text = raw
-    urls: tuple[str, ...] = ()
-    hashtags: tuple[str, ...] = ()
-    mentions: tuple[str, ...] = ()
-    mention_ids: list[str] = []
-    if ents is not None:
-        if ents.urls:
-            ul = []
-            for u in ents.urls:
-                exp = u.unwound_url or u.expanded_url
-                if exp is not None:
-                    if text is not None and u.url:
-                        text = text.replace(u.url, exp)
-                    if u.media_key is None and exp.startswith(_URL_PREFIXES):
-                        ul.append(exp)
-            urls = tuple(ul)
-        if ents.hashtags:
-            hashtags = tuple([h.tag.lower() for h in ents.hashtags if h.tag is not None])
-        if ents.mentions:
-            ml = []
-            for m in ents.mentions:
-                mid = m.id or None
-                if mid is None and m.username is not None:
-                    mid = by_name.get(m.username.lower())
-                if mid is not None:
-                    ml.append(mid)
-                    mention_ids.append(mid)
-                elif m.username is not None:
-                    ml.append(m.username)
-                    if kind != "repost":
-                        counts[0] += 1
-            mentions = tuple(ml)
-    if text is not None and "&" in text:
-        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    media: tuple[tuple[str | None, ...], ...] = ()
-    att = t.attachments
-    if att is not None and att.media_keys:
-        mt = []
-        for k in att.media_keys:
-            md = media_map.get(k)
-            if md is not None:
-                mt.append((md.type, md.url or md.preview_image_url, md.alt_text))
-        media = tuple(mt)
-    pm = t.public_metrics
-    if pm is None:
-        likes = rts = replies = quotes = None
-    else:
-        likes, rts, replies, quotes = (
-            pm.like_count,
-            pm.retweet_count,
-            pm.reply_count,
-            pm.quote_count,
+    """Rows of each tweet not seen before on this page (one call per page)."""
+    post = posts.append
+    act = inter.append
+    for t in tweets:
+        tid = t.id
+        if tid in seen:
+            continue
+        seen.add(tid)
+        author = t.author_id or None
+        repost = reply = quote = None
+        for r in t.referenced_tweets:
+            typ = r.type
+            if typ == "retweeted":
+                repost = r.id or None
+            elif typ == "replied_to":
+                reply = r.id or None
+            elif typ == "quoted":
+                quote = r.id or None
+        kind = "repost" if repost else "reply" if reply else "quote" if quote else "post"
+        note = t.note_tweet
+        raw: str | None
+        if note is not None and note.text is not None:
+            raw = note.text
+            ents = note.entities or t.entities
+        else:
+            raw = t.text
+            ents = t.entities
+        text = raw
+        urls: tuple[str, ...] = ()
+        hashtags: tuple[str, ...] = ()
+        mentions: tuple[str, ...] = ()
+        mention_ids: list[str] = []
+        if ents is not None:
+            if ents.urls:
+                ul = []
+                for u in ents.urls:
+                    exp = u.unwound_url or u.expanded_url
+                    if exp is not None:
+                        if text is not None and u.url:
+                            text = text.replace(u.url, exp)
+                        if u.media_key is None and exp.startswith(_URL_PREFIXES):
+                            ul.append(exp)
+                urls = tuple(ul)
+            if ents.hashtags:
+                hashtags = tuple([h.tag.lower() for h in ents.hashtags if h.tag is not None])
+            if ents.mentions:
+                ml = []
+                for m in ents.mentions:
+                    mid = m.id or None
+                    if mid is None and m.username is not None:
+                        mid = by_name.get(m.username.lower())
+                    if mid is not None:
+                        ml.append(mid)
+                        mention_ids.append(mid)
+                    elif m.username is not None:
+                        ml.append(m.username)
+                        if kind != "repost":
+                            counts[0] += 1
+                mentions = tuple(ml)
+        if text is not None and "&" in text:
+            text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        media: tuple[tuple[str | None, ...], ...] = ()
+        att = t.attachments
+        if att is not None and att.media_keys:
+            mt = []
+            for k in att.media_keys:
+                md = media_map.get(k)
+                if md is not None:
+                    mt.append((md.type, md.url or md.preview_image_url, md.alt_text))
+            media = tuple(mt)
+        pm = t.public_metrics
+        if pm is None:
+            likes = rts = replies = quotes = None
+        else:
+            likes, rts, replies, quotes = (
+                pm.like_count,
+                pm.retweet_count,
+                pm.reply_count,
+                pm.quote_count,
+            )
+        created = when = t.created_at
+        edit_of = edited_at = None
+        hist = t.edit_history_tweet_ids
+        if len(hist) > 1:
+            edit_of = hist[0] or None
+            if tid != edit_of:
+                edited_at = created
+                created = snowflake_time(edit_of) if edit_of else created
+        dtr = t.display_text_range
+        handle = names.get(author) if author else None
+        parent_author = t.in_reply_to_user_id or None
+        post(
+            (
+                "x",
+                tid,
+                author,
+                created,
+                kind,
+                text,
+                raw,
+                dtr[0] if dtr else None,
+                t.lang,
+                reply,
+                parent_author,
+                t.conversation_id or None,
+                quote,
+                _STATUS + quote if quote and quote not in authors else None,
+                repost,
+                hashtags,
+                mentions,
+                urls,
+                media,
+                likes,
+                rts,
+                replies,
+                quotes,
+                edit_of,
+                edited_at,
+                False,
+                f"https://twitter.com/{handle}/status/{tid}" if handle else _STATUS + tid,
+                src,
+            )
         )
-    created = when = t.created_at
-    edit_of = edited_at = None
-    hist = t.edit_history_tweet_ids
-    if len(hist) > 1:
-        edit_of = hist[0] or None
-        if tid != edit_of:
-            edited_at = created
-            created = snowflake_time(edit_of) if edit_of else created
-    dtr = t.display_text_range
-    handle = names.get(author) if author else None
-    parent_author = t.in_reply_to_user_id or None
-    posts.append(
-        (
-            "x",
-            tid,
-            author,
-            created,
-            kind,
-            text,
-            raw,
-            dtr[0] if dtr else None,
-            t.lang,
-            reply,
-            parent_author,
-            t.conversation_id or None,
-            quote,
-            _STATUS + quote if quote and quote not in authors else None,
-            repost,
-            hashtags,
-            mentions,
-            urls,
-            media,
-            likes,
-            rts,
-            replies,
-            quotes,
-            edit_of,
-            edited_at,
-            False,
-            f"https://twitter.com/{handle}/status/{tid}" if handle else _STATUS + tid,
-            src,
-        )
-    )
-    if author is None:
-        counts[1] += 1
-        return
-    if repost:
-        target = authors.get(repost)
-        if target is None and mention_ids and raw is not None and raw.startswith("RT @"):
-            target = mention_ids[0]
-        inter.append(("x", "repost", author, target, tid, repost, when, src))
-        return
-    if reply:
-        inter.append(("x", "reply", author, parent_author, tid, reply, when, src))
-    if quote:
-        inter.append(("x", "quote", author, authors.get(quote), tid, quote, when, src))
-    if mention_ids:
-        for mid in dict.fromkeys(mention_ids):
-            inter.append(("x", "mention", author, mid, tid, None, when, src))
+        if author is None:
+            counts[1] += 1
+            continue
+        if repost:
+            target = authors.get(repost)
+            if target is None and mention_ids and raw is not None and raw.startswith("RT @"):
+                target = mention_ids[0]
+            act(("x", "repost", author, target, tid, repost, when, src))
+            continue
+        if reply:
+            act(("x", "reply", author, parent_author, tid, reply, when, src))
+        if quote:
+            act(("x", "quote", author, authors.get(quote), tid, quote, when, src))
+        if mention_ids:
+            for mid in dict.fromkeys(mention_ids):
+                act(("x", "mention", author, mid, tid, None, when, src))
