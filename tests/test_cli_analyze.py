@@ -176,3 +176,69 @@ def test_interactions_only_store(tmp_path):
     # no follows and no accounts: follower counts are unknown, never made up
     assert s["reach"]["posts_author_followers_unknown"] == 3
     assert s["reach"]["reach_vs_followers"]["n"] == 0
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "bluesky-jetstream-corpus/expected_v1.jsonl",
+        "twitter-v1-python-twitter/get_user_timeline.json",
+        "twarc-csv-testdata/withheld.jsonl",
+    ],
+)
+def test_analyze_tiny_real_stores_leak_no_warnings(shared_data, tmp_path, rel):
+    """Measures on tiny stores (undefined correlations) print n/a, not numpy warnings."""
+    import warnings
+
+    from mutuals.io.ingest import ingest
+
+    ingest([shared_data / rel], tmp_path / "s")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = CliRunner().invoke(main, ["analyze", str(tmp_path / "s")])
+    assert res.exit_code == 0, res.output
+    assert res.exception is None
+
+
+def test_analyze_refuses_a_folder_that_is_not_a_store(tmp_path):
+    """A folder with no store.json and no table files is a user error, not an empty store;
+    nothing is written into it."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "cat.jpg").write_bytes(b"\xff\xd8")
+    res = CliRunner().invoke(main, ["analyze", str(folder)])
+    assert res.exit_code == 1
+    assert "is not a mutuals store" in res.output and "mutuals ingest" in res.output
+    assert "Traceback" not in res.output
+    assert sorted(p.name for p in folder.iterdir()) == ["cat.jpg"]
+
+
+def test_hashtag_not_in_the_store_is_a_clear_error(store, tmp_path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        main, ["analyze", str(store), "--hashtag", "#nosuchtag", "--out", str(out)]
+    )
+    assert res.exit_code == 1
+    line = res.output.strip()
+    assert line.startswith("Error: ") and "\n" not in line
+    assert "#nosuchtag" in line and "#vote" in line  # names what is there to choose from
+    assert not out.exists()
+    with pytest.raises(InputError, match="no post uses"):
+        analyze_tables({"posts": _tables()["posts"]}, hashtag="nosuchtag")
+    with pytest.raises(InputError, match="no hashtags"):
+        analyze_tables({}, hashtag="vote")
+    # matching is case- and '#'-insensitive
+    res = CliRunner().invoke(main, ["analyze", str(store), "--hashtag", "#VOTE", "--out", str(out)])
+    assert res.exit_code == 0 and "#vote adopters 3" in res.output
+
+
+def test_reach_line_says_how_many_posts_are_only_referenced(shared_data, tmp_path):
+    """Reach counts posts in the data and posts only known as interaction targets; the
+    summary says which, so it can be squared with the store's posts table."""
+    from mutuals.io.ingest import ingest
+
+    ingest([shared_data / "twitter-v1-python-twitter/get_user_timeline.json"], tmp_path / "s")
+    res = CliRunner().invoke(main, ["analyze", str(tmp_path / "s"), "--bootstrap", "0"])
+    assert res.exit_code == 0, res.output
+    # 21 posts in the file (20 statuses + 1 quoted); 7 replied-to posts are not in it
+    assert "posts 28 (21 in the data, 7 only referenced; reposts excluded)" in res.output

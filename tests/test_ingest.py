@@ -185,7 +185,8 @@ def test_cli_ingest(shared_data: Path, tmp_path: Path) -> None:
         main, ["ingest", str(src), "--out", str(tmp_path / "s"), "--rejects", str(tmp_path / "r")]
     )
     assert res.exit_code == 0, res.output
-    assert "[twarc2]: 8 records read" in res.output
+    # 7 pages holding 22 tweets and users (counted by hand from the file) + 1 malformed line
+    assert "[twarc2]: 23 records read = 22 kept + 1 skipped; rows: " in res.output
     assert "malformed JSON" in res.output
     assert (tmp_path / "r").read_text().count("\n") == 1
     bad = tmp_path / "x.bin"
@@ -384,3 +385,84 @@ def test_cli_focal_and_format_options(shared_data: Path, tmp_path: Path) -> None
         main, ["ingest", str(ids), "--out", str(tmp_path / "t"), "--format", "nope"]
     )
     assert res.exit_code != 0 and "known formats" in res.output
+
+
+def test_bluesky_delete_after_create_merges_to_one_deleted_row(tmp_path: Path) -> None:
+    """A Jetstream post delete (no record) and its create, in any order or file: one row,
+    the created text kept, ``deleted`` true."""
+    create = {
+        "did": "did:plc:aaaa",
+        "time_us": 1783175888090631,
+        "kind": "commit",
+        "commit": {
+            "rev": "3mptbypcq372f",
+            "operation": "create",
+            "collection": "app.bsky.feed.post",
+            "rkey": "3mptbyoeyc22k",
+            "record": {
+                "$type": "app.bsky.feed.post",
+                "createdAt": "2026-07-04T14:38:06.240Z",
+                "text": "hello world",
+            },
+            "cid": "bafyreiguce4jh7kcbmof3pmcvasifqtw24b6isakj5ve5ga2b4z4alpc4i",
+        },
+    }
+    delete = {
+        "did": "did:plc:aaaa",
+        "time_us": 1783175899090631,
+        "kind": "commit",
+        "commit": {
+            "rev": "3mptbypcq372g",
+            "operation": "delete",
+            "collection": "app.bsky.feed.post",
+            "rkey": "3mptbyoeyc22k",
+        },
+    }
+    c, d, both = tmp_path / "c.jsonl", tmp_path / "d.jsonl", tmp_path / "both.jsonl"
+    c.write_text(json.dumps(create) + "\n")
+    d.write_text(json.dumps(delete) + "\n")
+    both.write_text(json.dumps(create) + "\n" + json.dumps(delete) + "\n")
+    stores = {
+        "together": [[c, d]],
+        "reversed": [[d, c]],
+        "one file": [[both]],
+        "two runs": [[c], [d]],
+    }
+    for name, runs in stores.items():
+        for inputs in runs:
+            ingest(inputs, tmp_path / name)
+        rows = (
+            open_store(tmp_path / name)
+            .connect()
+            .execute("SELECT post_id, text, deleted FROM posts")
+            .fetchall()
+        )
+        assert rows == [
+            ("at://did:plc:aaaa/app.bsky.feed.post/3mptbyoeyc22k", "hello world", True)
+        ], name
+    assert _bytes(tmp_path / "together") == _bytes(tmp_path / "two runs")
+
+
+def test_unwritable_out_and_rejects_are_one_line_errors(shared_data: Path, tmp_path: Path) -> None:
+    src = str(shared_data / "twitter-v1-twitter-to-sqlite/tweets.json")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    ingest([src], tmp_path / "good")
+    runner = CliRunner()
+    for args in (
+        ["ingest", src, "--out", str(blocker / "store")],
+        [
+            "ingest",
+            src,
+            "--out",
+            str(tmp_path / "s"),
+            "--rejects",
+            str(tmp_path / "no" / "r.jsonl"),
+        ],
+        ["analyze", str(tmp_path / "good"), "--out", str(blocker / "a")],
+    ):
+        res = runner.invoke(main, args)
+        assert res.exit_code == 1, args
+        assert isinstance(res.exception, SystemExit), (args, res.exception)
+        assert res.output.startswith("Error: ") and "cannot" in res.output, res.output
+    assert not (tmp_path / "s").exists()  # nothing half-made

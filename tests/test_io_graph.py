@@ -163,3 +163,18 @@ def test_csv_bad_rows_and_encoding_cost_only_themselves(tmp_path: Path) -> None:
     assert rep.skipped["edge with an empty follower or friend id"] == 1
     assert rep.noted["id that is not valid UTF-8 (edge skipped)"] == 1
     assert rep.records == 4
+
+
+def test_csv_column_error_stays_short_on_a_file_that_is_not_a_table(tmp_path: Path) -> None:
+    """A JSON file forced through csv-edges: the error names a few columns, shortened,
+    not the whole first line split at commas."""
+    p = tmp_path / "tweets.jsonl"
+    p.write_text(
+        '{"data": ['
+        + ", ".join(f'{{"id": "{i}", "text": "{"x" * 80}"}}' for i in range(200))
+        + "]}\n"
+    )
+    with pytest.raises(InputError, match="follower") as e:
+        list(read(p, format="csv-edges"))
+    msg = str(e.value)
+    assert len(msg) < 600 and "\n" not in msg and "more" in msg

@@ -149,9 +149,7 @@ def test_text_is_expanded_and_unescaped(shared_data: Path) -> None:
     post = rows_by(t["posts"], "post_id")["1374396022735085570"]
     assert post["author_id"] == "16560657"
     assert post["text_raw"].endswith("&amp; more! https://t.co/bAa4p0Plfp")
-    assert post["text"].endswith(
-        "& more! https://twitter.com/BET/status/1374396022735085570/video/1"
-    )
+    assert post["text"].endswith("& more!")  # the video's link is cut: it is in media
     assert post["hashtags"] == ["naacpimageawards"]
     assert post["root_id"] == "1374396022735085570"
     assert post["parent_author_id"] == "1051966461575614465"
@@ -259,7 +257,8 @@ def test_v1_id_pages_need_and_use_a_focal_account(shared_data: Path) -> None:
     path = shared_data / "twitter-v1-python-twitter/get_follower_ids_0.json"
     ids = json.loads(path.read_text())["ids"]
     t, rep = read_all(path)
-    assert t["follows"].num_rows == 0 and rep.n_skipped == 1  # counted, not silent
+    # each id is a record, counted skipped, not silent
+    assert t["follows"].num_rows == 0 and rep.n_skipped == rep.records == len(ids)
     t, rep = read_all(path, focal_id="42")
     assert t["follows"].num_rows == len(ids) == 5000
     assert set(t["follows"].column("friend_id").to_pylist()) == {"42"}
@@ -387,13 +386,15 @@ def test_bad_lines_are_counted_and_rejected(tmp_path: Path) -> None:
     with rejects.open("w") as f:
         rep.rejects = f
         tables = {n: c for n, c in read(p, report=rep)}
-    assert tables["posts"].column("post_id").to_pylist() == ["1"]
+    # the Latin-1 line is kept, re-decoded, and the re-decoding counted
+    assert tables["posts"].column("post_id").to_pylist() == ["1", "3"]
+    assert tables["posts"].column("text").to_pylist()[1] == "café"
     assert rep.skipped["malformed JSON"] == 1
-    assert rep.skipped["invalid UTF-8 (wrong encoding?)"] == 1
+    assert rep.noted["line not valid UTF-8: decoded as Windows-1252/Latin-1"] == 1
     assert rep.skipped["not an X/Twitter record"] == 2  # the two numbers of [1, 2]
     assert rep.records == 5
     lines = [json.loads(x) for x in rejects.read_text().splitlines()]
-    assert len(lines) == rep.n_skipped == 4
+    assert len(lines) == rep.n_skipped == 3
     assert "malformed JSON" in {x["reason"] for x in lines}
 
 
@@ -413,8 +414,9 @@ def test_truncated_gzip_keeps_what_was_read(tmp_path: Path) -> None:
     n = t["posts"].num_rows
     assert 0 < n < 2000
     assert rep.skipped["truncated compressed input (rest of file lost)"] == 1
-    # a partial last line, if any, is counted as malformed: nothing vanishes silently
-    assert rep.records == n + rep.skipped["malformed JSON"]
+    # a partial last line, if any, is counted as malformed, the lost rest as one record:
+    # nothing vanishes silently, and the records add up
+    assert rep.records == n + rep.skipped["malformed JSON"] + 1 == n + rep.n_skipped
 
 
 def test_empty_file_reports_empty(tmp_path: Path) -> None:
@@ -526,6 +528,72 @@ def test_fast_twarc2_path_matches_reference_dict_path(
         handled += fast["posts"].num_rows
     assert handled > 5000
     assert sum(taken) >= 30  # the fast path did read most pages (some fall back)
+
+
+def test_fast_path_cuts_media_links_and_reply_mentions_like_dict_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text clean-up (media links by media_key or pic.twitter.com display, leading
+    reply mentions by display_text_range or the @-run of a v2 reply) is done by the fast
+    path itself, identically to the dict path, and a page counts as its records."""
+    from mutuals.io.readers import _x_fast
+
+    taken = []
+    real = _x_fast.handle_page
+
+    def counting(line: bytes, ctx: Any, special: Any) -> bool:
+        ok = real(line, ctx, special)
+        taken.append(ok)
+        return ok
+
+    monkeypatch.setattr(_x_fast, "handle_page", counting)
+    ref = [{"type": "replied_to", "id": "1"}]
+    photo = {
+        "url": "https://t.co/p",
+        "expanded_url": "https://twitter.com/me/status/2/photo/1",
+        "display_url": "pic.twitter.com/p",
+    }
+    video = {
+        "url": "https://t.co/m",
+        "expanded_url": "https://x.com/me/status/3/video/1",
+        "media_key": "3_1",
+    }
+    link = {"url": "https://t.co/e", "expanded_url": "https://e.org"}
+    tweets = [
+        {
+            "id": "2",
+            "author_id": "7",
+            "text": "@alice @bob_2 hello &amp; bye https://t.co/p",
+            "referenced_tweets": ref,
+            "entities": {"urls": [photo]},
+        },
+        {
+            "id": "3",
+            "author_id": "7",
+            "text": "look https://t.co/e https://t.co/m",
+            "attachments": {"media_keys": ["3_1"]},
+            "entities": {"urls": [video, link]},
+        },
+        {"id": "4", "author_id": "7", "text": "@alice @bob x", "display_text_range": [12, 13]},
+        {"id": "5", "author_id": "7", "text": "@alice", "referenced_tweets": ref},
+    ]
+    users = [{"id": "7", "username": "me", "name": "Me"}]
+    f = tmp_path / "p.jsonl"
+    f.write_text(_page(tweets, users, includes={"users": users, "media": [{"media_key": "3_1"}]}))
+    fast, rep_fast = read_all(f)
+    assert taken == [True]
+    slow, rep_slow = read_all(f, fast=False)
+    for name in SCHEMAS:
+        assert fast[name].equals(slow[name]), name
+    assert rep_fast.to_dict() == rep_slow.to_dict()
+    assert rep_fast.records == 5  # 4 tweets + 1 user
+    got = {r["post_id"]: (r["text"], r["display_start"]) for r in fast["posts"].to_pylist()}
+    assert got == {
+        "2": ("hello & bye", 14),
+        "3": ("look https://e.org", None),
+        "4": ("x", 12),
+        "5": ("@alice", None),
+    }
 
 
 def test_struct_row_build_matches_column_build(
@@ -726,6 +794,314 @@ def test_property_arbitrary_json_never_crashes(records: list[Any]) -> None:
                 _, rep = read_all(p, format=fmt)
             except DataFormatError:
                 continue
-            # every record is counted (a line holding an array counts its elements)
-            want = sum(len(r) if isinstance(r, list) else 1 for r in records)
+            # every record is counted (a line holding an array counts its elements, a page
+            # the items it holds), and each record is kept or skipped: no more skips
+            flat = [e for r in records for e in (r if isinstance(r, list) else [r])]
+            want = sum(_units(r) for r in flat)
             assert rep.records == want
+            assert rep.n_skipped <= rep.records
+
+
+def _units(r: Any) -> int:
+    """Records one JSON value counts as, computed independently of the reader."""
+    from mutuals.io.readers.x import _shape
+
+    shape = _shape(r)
+    if shape == "twarc2" and ("data" in r or "errors" in r):
+        d = r.get("data")
+        n = len(d) if isinstance(d, list) else 1 if isinstance(d, dict) else 0
+        inc = r.get("includes") if isinstance(r.get("includes"), dict) else {}
+        n += sum(len(inc[k]) for k in ("users", "tweets") if isinstance(inc.get(k), list))
+        n += len(r["errors"]) if isinstance(r.get("errors"), list) else 0
+        return max(1, n)
+    if shape == "x-v1" and not (("id_str" in r or "id" in r) and ("text" in r or "full_text" in r)):
+        for k in ("statuses", "ids", "lists", "users"):
+            if isinstance(r.get(k), list):
+                return max(1, len(r[k]))
+    return 1
+
+
+# --------------------------------------------------------------------------- media links
+
+
+def test_v1_media_link_is_removed_from_text(shared_data: Path) -> None:
+    """A photo's t.co link is cut from ``text`` (the photo goes to ``media``), as X shows it."""
+    t, _ = read_all(shared_data / "twitter-v1-python-twitter/get_user_timeline.json")
+    post = rows_by(t["posts"], "post_id")["670676153867198464"]
+    assert post["text"] == "Longtime Android user using a Kindle Fire for the first time."
+    assert "https://t.co/" in post["text_raw"]
+    assert [m["type"] for m in post["media"]] == ["animated_gif"]
+
+
+def test_v2_media_link_is_removed_from_text(shared_data: Path) -> None:
+    t, _ = read_all(shared_data / "twarc2-docnow-plugins/twarc-hashtags_tweets1.jsonl")
+    post = rows_by(t["posts"], "post_id")["1374396022735085570"]
+    assert post["text"].endswith("& more!")
+    assert "/video/1" not in post["text"]
+    t, _ = read_all(shared_data / "twarc2-docnow-plugins/twarc-edits_tweets.jsonl")
+    for p in t["posts"].to_pylist():
+        if p["text"] is not None:
+            assert "/photo/" not in p["text"] and "/video/" not in p["text"], p["post_id"]
+
+
+def test_v1_media_link_listed_as_a_url_is_removed(shared_data: Path) -> None:
+    """Some v1.1 payloads list the photo link under ``urls`` (display pic.twitter.com)."""
+    t, _ = read_all(shared_data / "twitter-v1-python-twitter/get_search_raw.json")
+    post = rows_by(t["posts"], "post_id")["690952132514693121"]
+    assert post["text"] == "yapacagın isi sikeyim"
+    assert not any("/photo/" in u for u in post["urls"])
+
+
+def test_gnip_media_link_is_removed_from_text(shared_data: Path) -> None:
+    t, _ = read_all(shared_data / "twitter-v1-gnip-tweet_parser/activity_streams_examples.json")
+    post = rows_by(t["posts"], "post_id")["867834809732677634"]
+    assert post["text"] == "K) Let's try just one photo! 🐰"
+    assert len(post["media"]) == 1
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+def test_truncated_gzip_of_one_long_line_is_a_clear_error(tmp_path: Path) -> None:
+    """Cut inside the first (only) page: nothing is readable; a one-line error says so
+    (it used to escape as EOFError, which click printed as a bare "Aborted!")."""
+    from click.testing import CliRunner
+
+    from mutuals.cli.main import main
+
+    tweets = [{"id": str(i), "author_id": "2", "text": "t" * 200} for i in range(1, 3000)]
+    blob = gzip.compress((_page(tweets, []) + "\n").encode())
+    p = tmp_path / "cut.jsonl.gz"
+    p.write_bytes(blob[: len(blob) // 3])
+    with pytest.raises(DataFormatError, match="truncated"):
+        detect(p)
+    res = CliRunner().invoke(main, ["ingest", str(p), "--out", str(tmp_path / "s")])
+    assert res.exit_code == 1
+    assert res.output.startswith("Error: ") and "truncated" in res.output
+    assert "Aborted" not in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_latin1_lines_are_decoded_and_noted(tmp_path: Path) -> None:
+    """A file saved as Latin-1 / Windows-1252 instead of UTF-8: detected, every record
+    kept (decoded as cp1252), and the re-decoding counted, not silent."""
+    p = tmp_path / "latin1.jsonl"
+    pages = [
+        _page(
+            [{"id": "1", "author_id": "2", "text": "café “naïve”"}],
+            [{"id": "2", "username": "jürgen"}],
+        ),
+        _page([{"id": "3", "author_id": "2", "text": "plain"}], []),
+    ]
+    text = "\n".join(json.dumps(json.loads(x), ensure_ascii=False) for x in pages)
+    p.write_bytes(text.encode("cp1252") + b"\n")
+    assert detect(p) == "twarc2"
+    t, rep = read_all(p)
+    assert rows_by(t["posts"], "post_id")["1"]["text"] == "café “naïve”"
+    assert rows_by(t["accounts"], "account_id")["2"]["handle"] == "jürgen"
+    assert rep.n_skipped == 0 and rep.records == 3  # two tweets and a user
+    assert sum(v for k, v in rep.noted.items() if "not valid UTF-8" in k) == 1
+
+
+def test_huge_first_line_does_not_hide_the_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first line longer than the sniffing limit: the next line decides the format and
+    the long line is still read."""
+    from mutuals.io.readers import _common
+
+    monkeypatch.setattr(_common, "SNIFF_DOCUMENT_BYTES", 1 << 17)
+    p = tmp_path / "huge.jsonl"
+    big = _page([{"id": "1", "author_id": "2", "text": "x" * (1 << 18)}], [])
+    p.write_text(big + "\n" + _page([{"id": "3", "author_id": "2", "text": "small"}], []) + "\n")
+    assert detect(p) == "twarc2"
+    t, rep = read_all(p)
+    texts = rows_by(t["posts"], "post_id")
+    assert len(texts["1"]["text"]) == 1 << 18 and texts["3"]["text"] == "small"
+    assert rep.records == 2 and rep.n_skipped == 0
+
+
+def test_zip_that_is_not_an_archive_says_so(tmp_path: Path) -> None:
+    import zipfile
+
+    z = tmp_path / "tweets.zip"
+    with zipfile.ZipFile(z, "w") as f:
+        f.writestr("tweets.jsonl", _page([{"id": "1", "author_id": "2", "text": "t"}], []))
+    with pytest.raises(UnknownFormatError, match=r"zip file.*unzip it") as e:
+        detect(z)
+    assert "\\x03" not in str(e.value)  # no binary noise in the message
+    cut = tmp_path / "archive.zip"  # a zip cut short (its directory is at the end)
+    cut.write_bytes(z.read_bytes()[:-30])
+    with pytest.raises(UnknownFormatError, match="truncated or corrupt"):
+        detect(cut)
+
+
+def _v1_body_units(b: Any) -> int:
+    if isinstance(b, list):
+        return max(1, sum(_v1_body_units(e) for e in b))
+    return _units(b) if isinstance(b, dict) else 1
+
+
+def _independent_records(path: Path) -> int:
+    """Records of an X sample by a separate JSON pass (documents and JSON lines)."""
+    text = path.read_text()
+    try:
+        values = [json.loads(text)]
+    except json.JSONDecodeError:
+        values = []
+        for line in text.splitlines():
+            if line.strip():
+                try:
+                    values.append(json.loads(line))
+                except json.JSONDecodeError:
+                    values.append(None)  # a malformed line: one record (skipped)
+    n = 0
+    for v in values:
+        for r in v if isinstance(v, list) else [v]:
+            if isinstance(r, dict) and "uri" in r and "body" in r:
+                b, uri = r["body"], r["uri"]
+                ok = (
+                    str(r.get("method", "GET")).upper() == "GET"
+                    and 200
+                    <= (
+                        r["status"]["code"]
+                        if isinstance(r.get("status"), dict)
+                        else r.get("status")
+                    )
+                    < 300
+                )
+                if ok and b and "/2/" in uri and isinstance(b, dict):
+                    n += _units(b) if ("data" in b or "errors" in b) else 1
+                elif ok and b and "/1.1/" in uri:
+                    n += _v1_body_units(b)
+                else:
+                    n += 1
+            else:
+                n += _units(r)
+    return n
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "twarc-csv-testdata/counts.jsonl",
+        "twarc-csv-testdata/withheld.jsonl",
+        "twarc-csv-testdata/users.jsonl",
+        "twarc-csv-testdata/flat.jsonl",
+        "twarc-csv-testdata/streaming_output_with_error.jsonl",
+        "twarc-csv-testdata/tweets_compliance.jsonl",
+        "twarc2-docnow-plugins/twarc-edits_tweets.jsonl",
+        "twarc2-docnow-plugins/flatten-tweet_response.json",
+        "twarc2-blm-twarc2sql/search_example.jsonl",
+        "twitter-v1-python-twitter/get_user_timeline.json",
+        "twitter-v1-python-twitter/get_search.json",
+        "twitter-v1-python-twitter/get_follower_ids_0.json",
+        "twitter-v1-python-twitter/get_friends_0.json",
+        "twitter-v1-gnip-tweet_parser/activity_streams_examples.json",
+        "twitter-v2-v1-tweepy-cassettes/decoded/responses.jsonl",
+    ],
+)
+def test_summary_adds_up_against_an_independent_count(shared_data: Path, rel: str) -> None:
+    """records read (counted by a separate JSON pass) = records kept + records skipped:
+    a page counts as the tweets, users and errors it holds, not as one record."""
+    path = shared_data / rel
+    _, rep = read_all(path)
+    assert rep.records == _independent_records(path)
+    assert 0 <= rep.n_skipped <= rep.records
+
+
+def test_leading_auto_mentions_are_cut_by_display_range(shared_data: Path, tmp_path: Path) -> None:
+    """X puts the reply's auto-mentions before ``display_text_range``; readable text starts
+    after them (the mentions stay in ``mentions``, the raw text in ``text_raw``)."""
+    t, _ = read_all(shared_data / "twitter-v1-twitter-to-sqlite/tweets.json")
+    raw = json.loads((shared_data / "twitter-v1-twitter-to-sqlite/tweets.json").read_text())[1]
+    p = rows_by(t["posts"], "post_id")[raw["id_str"]]
+    assert p["text"].startswith("The @inaturalist API is amazingly powerful")
+    assert p["text_raw"].startswith("@scientiffic @Wikipedia @unsplash @cagarrity The")
+    assert len(p["mentions"]) >= 4
+    page = _page(
+        [
+            {
+                "id": "2",
+                "author_id": "7",
+                "text": "@alice @bob second &amp; more",
+                "display_text_range": [12, 29],
+            },
+            {"id": "3", "author_id": "7", "text": "@alice 🎉 third", "display_text_range": [7, 14]},
+            {
+                "id": "4",
+                "author_id": "7",
+                "text": "Not a mention, kept whole",
+                "display_text_range": [4, 25],
+            },
+        ],
+        [{"id": "7", "username": "me", "name": "Me"}],
+    )
+    t, _ = read_all(shared_data / "twitter-v1-gnip-tweet_parser/activity_streams_examples.json")
+    gnip = [r["text"] for r in t["posts"].to_pylist() if "Here goes nothing" in (r["text"] or "")]
+    assert gnip and all(x.startswith("L) Here goes nothing") for x in gnip)
+    f = tmp_path / "replies.jsonl"
+    f.write_text(page + "\n")
+    for fast in (True, False):
+        t, _ = read_all(f, fast=fast)
+        texts = {r["post_id"]: r["text"] for r in t["posts"].to_pylist()}
+        assert texts == {"2": "second & more", "3": "🎉 third", "4": "Not a mention, kept whole"}
+
+
+def test_v2_reply_without_display_range_hides_leading_mentions(tmp_path: Path) -> None:
+    """v2 pages rarely carry display_text_range; a reply's leading @-mentions are still the
+    "Replying to" list X shows apart, so readable text starts after them."""
+    ref = [{"type": "replied_to", "id": "1"}]
+    page = _page(
+        [
+            {
+                "id": "2",
+                "author_id": "7",
+                "text": "@alice @bob_2 hello &amp; bye",
+                "referenced_tweets": ref,
+            },
+            {"id": "3", "author_id": "7", "text": "@alice hello, not a reply"},
+            {"id": "4", "author_id": "7", "text": "@alice @bob", "referenced_tweets": ref},
+            {"id": "5", "author_id": "7", "text": "hi @alice", "referenced_tweets": ref},
+        ],
+        [{"id": "7", "username": "me", "name": "Me"}],
+    )
+    f = tmp_path / "r.jsonl"
+    f.write_text(page + "\n")
+    for fast in (True, False):
+        t, _ = read_all(f, fast=fast)
+        got = {r["post_id"]: (r["text"], r["display_start"]) for r in t["posts"].to_pylist()}
+        assert got == {
+            "2": ("hello & bye", 14),
+            "3": ("@alice hello, not a reply", None),
+            "4": ("@alice @bob", None),
+            "5": ("hi @alice", None),
+        }, fast
+
+
+def test_a_line_beyond_the_line_limit_is_a_counted_skip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line longer than the limit (1 GiB; lowered here) is skipped without holding it
+    in memory; the lines after it are read."""
+    from mutuals.io.readers import _common
+
+    monkeypatch.setattr(_common, "MAX_LINE_BYTES", 1 << 12)
+    p = tmp_path / "long.jsonl"
+    small = _page([{"id": "3", "author_id": "2", "text": "small"}], [])
+    big = _page([{"id": "1", "author_id": "2", "text": "x" * 10_000}], [])
+    p.write_text(small + "\n" + big + "\n" + small.replace('"3"', '"4"') + "\n")
+    t, rep = read_all(p, format="twarc2")
+    assert sorted(t["posts"]["post_id"].to_pylist()) == ["3", "4"]
+    assert rep.skipped == {"line longer than 4 KiB (not read)": 1}
+    assert rep.records == 3
+
+
+def test_array_with_one_element_per_line_is_a_document(tmp_path: Path) -> None:
+    """'[{...},\\n{...}\\n]': the second line parses alone, but the file is one document."""
+    p = tmp_path / "statuses.json"
+    a = {"id_str": "1", "text": "one", "user": {"id_str": "9", "screen_name": "n"}}
+    b = {"id_str": "2", "text": "two", "user": {"id_str": "9", "screen_name": "n"}}
+    p.write_text("[" + json.dumps(a) + ",\n" + json.dumps(b) + "\n]\n")
+    t, rep = read_all(p)
+    assert sorted(t["posts"]["post_id"].to_pylist()) == ["1", "2"]
+    assert rep.n_skipped == 0 and rep.records == 2

@@ -326,3 +326,19 @@ def test_degrees_and_reciprocity_invariants(pairs):
     assert g.n_rows == g.n_follows + g.n_duplicates + g.n_self_follows
     r = reciprocity(g)
     assert r.reciprocated == sum(1 for a, b in distinct if (b, a) in distinct)
+
+
+def test_louvain_kernel_sees_neighbour_communities_on_every_sweep():
+    """Regression (found by the twin property test): the kernel marked a node's
+    neighbour communities with the node's id, so on its next sweep it skipped them and
+    node 1 could not move from community {1, 3, 4} to {0}; the reference did."""
+    w = {(0, 0): 1.0, (0, 1): 1.0, (1, 4): 2.0, (2, 2): 4.0, (3, 4): 2.0}
+    rows, cols, data = [], [], []
+    for (a, b), x in w.items():
+        rows += [a] if a == b else [a, b]
+        cols += [a] if a == b else [b, a]
+        data += [x] if a == b else [x, x]
+    adj = sp.csr_matrix((data, (rows, cols)), shape=(5, 5))
+    fast = louvain(adj, seed=97, resolution=2.0)
+    assert naive.same_partition(fast, naive.louvain(w, 5, seed=97, resolution=2.0))
+    assert naive.same_partition(fast, [0, 0, 1, 2, 2])

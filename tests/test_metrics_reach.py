@@ -218,3 +218,17 @@ def test_bootstrap_resample_by_weights_equals_explicit_resample():
         rho, slope = _boot_stats((gr, ur.size), (gf, uf.size), lx, ly, w)
         assert rho == pytest.approx(spearmanr(r[idx], f[idx])[0])
         assert slope == pytest.approx(np.polyfit(lx[idx], ly[idx], 1)[0])
+
+
+def test_reach_vs_followers_degenerate_samples_warn_nothing() -> None:
+    """Constant reach makes every resample's rho undefined: NaN intervals, no numpy warning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = reach_vs_followers(np.zeros(5), np.array([1.0, 2, 3, 4, 5]), seed=1, n_boot=50)
+        assert np.isnan(res.spearman) and all(np.isnan(v) for v in res.spearman_ci)
+        assert res.slope == 0.0
+        res = reach_vs_followers(np.ones(3), np.ones(3), seed=1, n_boot=20)
+        assert np.isnan(res.spearman) and np.isnan(res.slope)
+        assert all(np.isnan(v) for v in (*res.spearman_ci, *res.slope_ci))

@@ -658,3 +658,105 @@ def test_mastodon_edit_history_versions(masto, tmp_path: Path, shared_data: Path
     acc = t["accounts"].to_pylist()
     assert {a["account_id"] for a in acc} == {"43"}
     assert acc[0]["handle"] == "halcy" and acc[0]["followers_count"] == 126
+
+
+@pytest.mark.parametrize(
+    ("rel", "fmt"),
+    [
+        ("bluesky-jetstream-corpus/expected_v1.jsonl", "bluesky"),
+        ("mastodon-mastodonpy-entity-cassettes/decoded/responses.jsonl", "mastodon"),
+    ],
+)
+def test_gzipped_social_inputs_read_like_plain_ones(
+    shared_data: Path, tmp_path: Path, rel: str, fmt: str
+) -> None:
+    """Like every other reader, Jetstream and Mastodon JSON are read through gzip."""
+    import gzip
+
+    from mutuals.io.readers import detect, read
+
+    src = shared_data / rel
+    gz = tmp_path / (src.name + ".gz")
+    gz.write_bytes(gzip.compress(src.read_bytes()))
+    assert detect(gz) == fmt
+
+    def posts(path: Path) -> tuple[list[str], ReadReport]:
+        rep = ReadReport(str(path))
+        ids = [
+            i for n, t in read(path, report=rep) if n == "posts" for i in t["post_id"].to_pylist()
+        ]
+        return sorted(ids), rep
+
+    (a, ra), (b, rb) = posts(src), posts(gz)
+    assert a and a == b
+    assert (ra.records, dict(ra.skipped), dict(ra.rows)) == (
+        rb.records,
+        dict(rb.skipped),
+        dict(rb.rows),
+    )
+
+
+def test_truncated_gzip_jetstream_keeps_what_was_read(shared_data: Path, tmp_path: Path) -> None:
+    import gzip
+
+    from mutuals.io.readers import read
+
+    data = gzip.compress((shared_data / "bluesky-jetstream-corpus/expected_v1.jsonl").read_bytes())
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    rep = ReadReport(str(cut))
+    rows = sum(t.num_rows for _, t in read(cut, report=rep))
+    assert rows > 0
+    assert any("truncated" in k for k in rep.skipped)
+
+
+def test_latin1_jetstream_and_mastodon_lines_are_kept_and_noted(tmp_path: Path) -> None:
+    from mutuals.io.readers._common import NOT_UTF8
+
+    ev = {
+        "did": "did:plc:aaaa",
+        "time_us": 1783175888090631,
+        "kind": "commit",
+        "commit": {
+            "rev": "3mptbypcq372f",
+            "operation": "create",
+            "collection": "app.bsky.feed.post",
+            "rkey": "3mptbyoeyc22k",
+            "record": {
+                "$type": "app.bsky.feed.post",
+                "createdAt": "2026-07-04T14:38:06Z",
+                "text": "café",
+            },
+        },
+    }
+    g = tmp_path / "js.jsonl"
+    g.write_bytes(json.dumps(ev, ensure_ascii=False).encode("latin-1") + b"\n")
+    t, report = _read(bluesky.read_bluesky, g)
+    assert t["posts"]["text"].to_pylist() == ["café"]
+    assert report.noted[NOT_UTF8] == 1 and report.n_skipped == 0
+    st1 = {"id": "1", "content": "<p>naïve</p>", "account": {"id": "9", "acct": "a", "username": "a"},
+           "in_reply_to_id": None, "in_reply_to_account_id": None, "created_at": "2023-01-01T00:00:00Z"}  # fmt: skip
+    st2 = {**st1, "id": "2", "content": "<p>plain</p>"}
+    m = tmp_path / "m.jsonl"
+    m.write_bytes(
+        b"\n".join(json.dumps(s, ensure_ascii=False).encode("latin-1") for s in (st1, st2)) + b"\n"
+    )
+    t, report = _read(mastodon.read_mastodon, m)
+    assert sorted(t["posts"]["text"].to_pylist()) == ["naïve", "plain"]
+    assert report.noted[NOT_UTF8] == 1 and report.n_skipped == 0
+
+
+@pytest.mark.parametrize(
+    "folder", ["twitter-archive-folddb-fixture", "twitter-archive-twitter-to-sqlite"]
+)
+def test_archive_parts_not_read_are_counted_records(shared_data: Path, folder: str) -> None:
+    """A data type the reader does not read is a skipped record, so the summary adds up."""
+    for f in sorted((shared_data / folder).glob("*.js")):
+        if f.name == "manifest.js":  # not a data file
+            continue
+        report = ReadReport(str(f))
+        for _ in xarchive.read_xarchive(f, report):
+            pass
+        assert report.n_skipped <= report.records, f.name
+    _, report = _read(xarchive.read_xarchive, shared_data / folder)
+    assert 0 < report.n_skipped <= report.records

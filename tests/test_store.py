@@ -27,3 +27,11 @@ def test_bad_tables_raise(tmp_path):
         write_store(tmp_path, {"follows": pa.table({"platform": ["x"], "bogus": [1]})})
     with pytest.raises(InputError, match="not a folder"):
         open_store(tmp_path / "nope")
+
+
+def test_open_store_refuses_a_plain_folder_and_accepts_an_empty_store(tmp_path):
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(InputError, match="not a mutuals store"):
+        open_store(tmp_path / "plain")
+    write_store(tmp_path / "empty", {})
+    assert open_store(tmp_path / "empty").table("posts").num_rows == 0

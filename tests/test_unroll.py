@@ -185,6 +185,11 @@ def test_text_cleanup_counters_and_paragraph_merging() -> None:
     assert strip_counter("(2/10) Hello") == "Hello"
     assert strip_counter("Hello 3/n") == "Hello"
     assert strip_counter("[4/5] Hello world 4/5") == "Hello world"
+    # a thread emoji stuck to the counter goes with it (real: twarc2-blm-twarc2sql sample)
+    assert strip_counter("🧵1/4 Solidarity with Lydia Dosu!") == "Solidarity with Lydia Dosu!"
+    assert strip_counter("🧵 2/4 More") == "More"
+    assert strip_counter("Read this 🧵 3/4") == "Read this"
+    assert strip_counter("🧵 A thread without counters") == "🧵 A thread without counters"
     rows = [
         P("1", "a", 0, text="1/ The start of a sentence that"),
         P(
@@ -223,12 +228,17 @@ def test_metadata_and_json() -> None:
     th = unroll_post(table(rows), "1")
     d = json.loads(to_json([th]))["threads"][0]
     assert d["n_posts"] == 2
+    # no post reported a quote count: unknown (null), not 0
     assert d["engagement"] == {
         "like_count": 5,
         "repost_count": 1,
         "reply_count": 4,
-        "quote_count": 0,
+        "quote_count": None,
     }
+    assert "**Engagement:** 5 likes, 1 reposts, 4 replies\n" in to_markdown([th])
+    assert "<dd>5 likes, 1 reposts, 4 replies</dd>" in to_html([th])
+    none = unroll_post(table([P("1", "a", 0), P("2", "a", 1, parent="1", parent_author="a")]), "1")
+    assert "Engagement:** not reported" in to_markdown([none])
     assert d["first_time"].startswith("2024-01-01T00:00") and d["last_time"].startswith(
         "2024-01-01T00:05"
     )
@@ -460,3 +470,58 @@ def test_index_matches_reference(rows: list[dict], min_posts: int) -> None:
         th.posts[0].post_id: _shape_of(th) for th in unroll_all(table(rows), min_posts=min_posts)
     }
     assert got == _reference(rows, min_posts)
+
+
+def test_cli_output_errors_are_one_line(tmp_path: Path) -> None:
+    """Writing to a missing folder or to a suffix that names no format: a one-line error."""
+    write_store(
+        tmp_path / "s",
+        {"posts": table([P("1", "a", 0), P("2", "a", 1, parent="1", parent_author="a")])},
+    )
+    runner = CliRunner()
+    res = runner.invoke(
+        main, ["unroll", str(tmp_path / "s"), "--all", "-o", str(tmp_path / "no" / "t.html")]
+    )
+    assert res.exit_code == 1 and isinstance(res.exception, SystemExit)
+    assert res.output.startswith("Error: ") and "Traceback" not in res.output
+    assert str(tmp_path / "no") in res.output
+    res = runner.invoke(
+        main, ["unroll", str(tmp_path / "s"), "--all", "-o", str(tmp_path / "t.pdf")]
+    )
+    assert res.exit_code == 2 and "'.pdf'" in res.output and "--format" in res.output
+    assert not (tmp_path / "t.pdf").exists()
+    res = runner.invoke(
+        main,
+        ["unroll", str(tmp_path / "s"), "--all", "-o", str(tmp_path / "t.pdf"), "--format", "md"],
+    )
+    assert res.exit_code == 0 and (tmp_path / "t.pdf").read_text().startswith("# Thread")
+
+
+def test_cli_all_without_threads_says_so(tmp_path: Path) -> None:
+    write_store(
+        tmp_path / "s",
+        {"posts": table([P("1", "a", 0), P("2", "b", 1, parent="1", parent_author="a")])},
+    )
+    res = CliRunner().invoke(main, ["unroll", str(tmp_path / "s"), "--all"])
+    assert res.exit_code == 0
+    assert "no thread" in res.stderr and "--min-posts" in res.stderr
+
+
+def test_linkify_keeps_balanced_parentheses() -> None:
+    """Wikipedia-style links keep their closing parenthesis; a sentence's own does not."""
+    from mutuals.report.unroll_render import _linkify
+
+    out = _linkify("see https://en.wikipedia.org/wiki/Mercury_(planet). (and https://a.example/x)")
+    assert 'href="https://en.wikipedia.org/wiki/Mercury_(planet)"' in out
+    assert 'href="https://a.example/x"' in out and out.endswith("</a>)")
+
+
+def test_post_that_is_a_repost_names_the_reposted_post() -> None:
+    rows = [
+        P("1", "a", 0),
+        P("2", "a", 1, parent="1", parent_author="a"),
+        P("9", "c", 5, kind="repost", repost_of_id="2", text="RT @a: text of 2"),
+    ]
+    with pytest.raises(InputError, match=r"'9' is a repost of '2'.*unroll '2'"):
+        unroll_post(table(rows), "9")
+    assert ids(unroll_post(table(rows), "2")) == ["1", "2"]

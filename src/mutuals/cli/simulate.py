@@ -84,20 +84,7 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     is_flag=True,
     help="Print the scenario's parameters with their allowed ranges, then exit.",
 )
-def simulate(
-    scenario: str,
-    accounts: int | None,
-    days: float | None,
-    steps: int | None,
-    seed: int | None,
-    sets: tuple[str, ...],
-    out: Path | None,
-    graph_path: Path | None,
-    store: Path | None,
-    threads: int | None,
-    progress: bool,
-    show_params: bool,
-) -> None:
+def simulate(**options: Any) -> None:
     """Run SCENARIO on the simulated platform and write its tables.
 
     SCENARIO is a built-in name (default, ranked, simsom) or a scenario TOML
@@ -112,7 +99,7 @@ def simulate(
       mutuals simulate my-campaign.toml --set ranking='"ranked"'
     """
     try:
-        _simulate(**click.get_current_context().params)
+        _simulate(**options)
     except MutualsError as e:
         raise click.ClickException(str(e)) from None
 

@@ -41,7 +41,7 @@ def _registry() -> Callable[..., Iterator[tuple[str, Any]]] | None:
 def load_posts(path: str | Path) -> tuple[Any, Any, list[Any]]:
     """``(posts, accounts, reports)`` of a store folder or a raw input file.
 
-    A folder holding ``*.parquet`` tables or ``store.json`` is a canonical store.
+    A folder holding canonical table files or ``store.json`` is a canonical store.
     Otherwise the X archive, Bluesky and Mastodon readers are tried, then the
     reader registry (:func:`mutuals.io.readers.read_any` / ``read``), which
     brings the X API v2/v1.1/GNIP formats.
@@ -50,10 +50,10 @@ def load_posts(path: str | Path) -> tuple[Any, Any, list[Any]]:
 
     from mutuals.io.readreport import ReadReport
     from mutuals.io.schema import empty_table
-    from mutuals.io.store import open_store
+    from mutuals.io.store import is_store, open_store
 
     p = Path(path)
-    if p.is_dir() and (any(p.glob("*.parquet")) or (p / "store.json").exists()):
+    if is_store(p):
         store = open_store(p)
         return store.table("posts"), store.table("accounts"), []
     report = ReadReport(str(p))
@@ -144,7 +144,14 @@ def unroll(
         raise click.UsageError("give exactly one of --post ID or --all")
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
-        fmt = {"htm": "html", "html": "html", "json": "json"}.get(suffix, "markdown")
+        by_suffix = {"": "markdown", "md": "md", "markdown": "markdown", "txt": "markdown"}
+        by_suffix.update(htm="html", html="html", json="json")
+        if suffix not in by_suffix:
+            raise click.UsageError(
+                f"cannot tell the output format from '.{suffix}': use a .md, .html or .json "
+                "file name, or --format"
+            )
+        fmt = by_suffix[suffix]
     try:
         posts, accounts, reports = load_posts(source)
         for r in reports:
@@ -158,8 +165,17 @@ def unroll(
         text = render(threads, _FORMATS[fmt])
     except MutualsError as e:
         raise click.ClickException(str(e)) from e
+    if not threads:
+        click.echo(
+            f"no thread of >= {min_posts} posts by one author in {source} "
+            "(lower --min-posts, or pick one with --post)",
+            err=True,
+        )
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from e
         click.echo(f"wrote {len(threads)} thread(s) to {output}", err=True)

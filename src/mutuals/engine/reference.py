@@ -154,7 +154,7 @@ def reference_sessions(
     ``s`` holds the state arrays (modified in place) and parameters by name.
     Returns the new rows as a list of dicts and the follow requests.
     """
-    U_POST, U_TOPIC, U_QUALITY, U_APPEAL, U_HEAT, U_FOLLOW, U_LIST, U_ITEMS = range(8)
+    U_POST, U_TOPIC, U_QUALITY, U_APPEAL, U_HEAT, U_LIST, U_ITEMS = range(7)
     new_rows: list[dict] = []
     follows: list[tuple[int, int]] = []
     s.setdefault("session_engaged", np.zeros(len(sessions), np.int32))
@@ -208,6 +208,8 @@ def reference_sessions(
             rt = int(s["root"][p])
             s["views"][rt] += 1
             s["exposures"][s["community"][s["author"][rt]], s["community"][a]] += 1
+            if s["author"][rt] == a:
+                continue  # one's own post: read, never engaged with
             t = int(s["topic"][rt])
             pe = min(
                 1.0,
@@ -222,29 +224,34 @@ def reference_sessions(
                 s["interest"][a, t] += s["interest_lr"] * (
                     (1.0 if engaged else 0.0) - s["interest"][a, t]
                 )
-            if not engaged or s["author"][rt] == a:
+            if not engaged:
                 continue
             s["session_engaged"][i] += 1
             pos = x / pe * w_total
             if pos < s["w_like"]:
                 s["likes"][rt] += 1
                 continue
+            # the position inside the chosen action's segment decides following
             if pos < s["w_like"] + s["w_repost"]:
                 kind = 1
                 s["reposts"][rt] += 1
+                follow_u = (pos - s["w_like"]) / s["w_repost"]
             elif pos < s["w_like"] + s["w_repost"] + s["w_reply"]:
                 kind = 2
                 s["replies"][p] += 1
+                follow_u = 1.0
             else:
                 kind = 3
                 s["quotes"][rt] += 1
+                start = s["w_like"] + s["w_repost"] + s["w_reply"]
+                follow_u = min(1.0, (pos - start) / s["w_quote"]) if s["w_quote"] > 0 else 1.0
             q = add_row(
                 author=a, time=now, kind=kind, parent=p if kind == 2 else rt, root=rt if kind == 1 else n_next,
                 topic=t, quality=s["quality"][rt], appeal=s["appeal"][rt], heat=s["heat"][rt],
             )  # fmt: skip
             if kind != 2:
                 remember(a, q)
-                if u[i, U_FOLLOW] < s["follow_on_engage"]:
+                if follow_u < s["follow_on_engage"]:
                     follows.append((a, int(s["author"][rt])))
         if u[i, U_POST] < s["p_post"]:
             cum = s["topic_pref"][a]

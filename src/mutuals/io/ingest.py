@@ -122,10 +122,20 @@ def ingest(
                 raise InputError(f"input {str(inp)!r} does not exist")
             # detect every format before reading anything: a bad input fails fast
             formats[i] = format or detect(inp)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".ingest-", dir=out))
+    try:
+        rej = open(rejects, "w", encoding="utf-8") if rejects else None  # noqa: SIM115
+    except OSError as e:
+        raise InputError(
+            f"cannot write the rejects file {str(rejects)!r}: {e.strerror or e}"
+        ) from e
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".ingest-", dir=out))
+    except OSError as e:
+        if rej is not None:
+            rej.close()
+        raise InputError(f"cannot create the store folder {str(out)!r}: {e.strerror or e}") from e
     reports: list[ReadReport] = []
-    rej = open(rejects, "w", encoding="utf-8") if rejects else None  # noqa: SIM115
     try:
         # existing tables are part 0 (oldest), inputs follow in order
         for name in SCHEMAS:

@@ -21,7 +21,9 @@ class ReadReport:
     format : str
         The format the reader recognised.
     records : int
-        Records (lines, objects, blocks) looked at.
+        Records (lines, objects, blocks) looked at; each is kept or skipped, so
+        ``records - n_skipped`` were kept. A container (an API page) counts as the
+        records it holds.
     rows : Counter
         Rows emitted per canonical table.
     skipped : Counter
@@ -65,8 +67,11 @@ class ReadReport:
 
     def summary(self) -> str:
         """One human-readable paragraph."""
-        kept = ", ".join(f"{n} {t}" for t, n in sorted(self.rows.items())) or "nothing"
-        lines = [f"{self.source} [{self.format}]: {self.records} records read; kept {kept}"]
+        rows = ", ".join(f"{n} {t}" for t, n in sorted(self.rows.items())) or "no rows"
+        lines = [
+            f"{self.source} [{self.format}]: {self.records} records read = "
+            f"{self.records - self.n_skipped} kept + {self.n_skipped} skipped; rows: {rows}"
+        ]
         if self.skipped:
             lines.append(f"  skipped {self.n_skipped}:")
             lines.extend(f"    {n:>8}  {r}" for r, n in sorted(self.skipped.items()))

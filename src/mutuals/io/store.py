@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from mutuals.errors import InputError
 from mutuals.io.schema import SCHEMAS
 
-__all__ = ["Store", "open_store", "write_store"]
+__all__ = ["Store", "is_store", "open_store", "write_store"]
 
 _META = "store.json"
 
@@ -81,7 +81,20 @@ def open_store(path: str | Path) -> Store:
     p = Path(path)
     if not p.is_dir():
         raise InputError(f"store {str(p)!r} is not a folder; create one with `mutuals ingest`")
+    if not is_store(p):
+        raise InputError(
+            f"{str(p)!r} is not a mutuals store (no {_META} and no table files such as "
+            "posts.parquet); create one with `mutuals ingest INPUT... --out STORE`"
+        )
     return Store(p)
+
+
+def is_store(path: str | Path) -> bool:
+    """Whether ``path`` is a store folder: it holds ``store.json`` or a table file."""
+    p = Path(path)
+    return p.is_dir() and (
+        (p / _META).exists() or any((p / f"{name}.parquet").exists() for name in SCHEMAS)
+    )
 
 
 def write_store(
@@ -104,6 +117,8 @@ def write_store(
         pq.write_table(conform(name, table), p / f"{name}.parquet")
     if metadata is not None:
         (p / _META).write_text(json.dumps(dict(metadata), indent=2, default=str))
+    elif not (p / _META).exists():  # mark the folder as a store, even with no tables
+        (p / _META).write_text(json.dumps({"format": "mutuals-store"}, indent=2) + "\n")
     return Store(p)
 
 

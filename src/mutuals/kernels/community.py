@@ -45,6 +45,7 @@ def louvain_local_moving(
     stamp = np.full(n, -1, dtype=np.int64)
     neigh = np.empty(n, dtype=np.int64)
     gained = 0.0
+    visit = 0  # stamps mark the communities seen on this visit (not by node: nodes recur)
     for _ in range(max_sweeps):
         sweep_gain = 0.0
         moves = 0
@@ -52,20 +53,21 @@ def louvain_local_moving(
             i = order[idx]
             ci = labels[i]
             ki = strength[i]
+            visit += 1
             nn = 0
             for p in range(indptr[i], indptr[i + 1]):
                 j = indices[p]
                 if j == i:
                     continue
                 c = labels[j]
-                if stamp[c] != i:
-                    stamp[c] = i
+                if stamp[c] != visit:
+                    stamp[c] = visit
                     w_to[c] = 0.0
                     neigh[nn] = c
                     nn += 1
                 w_to[c] += weights[p]
             tot[ci] -= ki
-            w_ci = w_to[ci] if stamp[ci] == i else 0.0
+            w_ci = w_to[ci] if stamp[ci] == visit else 0.0
             best = ci
             best_gain = w_ci - resolution * tot[ci] * ki / total_weight
             for q in range(nn):

@@ -16,7 +16,7 @@ import numpy as np
 __all__ = ["deliver_ring", "feed_stats", "run_sessions"]
 
 # columns of the per-session uniforms
-U_POST, U_TOPIC, U_QUALITY, U_APPEAL, U_HEAT, U_FOLLOW, U_LIST, U_ITEMS = range(8)
+U_POST, U_TOPIC, U_QUALITY, U_APPEAL, U_HEAT, U_LIST, U_ITEMS = range(7)
 
 
 @nb.njit(cache=True)
@@ -131,6 +131,8 @@ def run_sessions(
             rt = root[p]
             views[rt] += 1
             exposures[community[author[rt]], community[a]] += 1
+            if author[rt] == a:  # one's own post or a repost of it: read, not engaged with
+                continue
             t = topic[rt]
             pe = engage_scale * appeal[rt] * (0.5 + interest[a, t]) * (1.0 + heat_weight * heat[rt])
             if pe > 1.0:
@@ -140,23 +142,28 @@ def run_sessions(
             if interest_lr > 0.0:
                 target = 1.0 if engaged else 0.0
                 interest[a, t] += interest_lr * (target - interest[a, t])
-            if not engaged or author[rt] == a:
+            if not engaged:
                 continue
             n_eng += 1
             session_engaged[s] += 1
-            x = x / pe * w_total  # position inside the engaged segment
+            # x / pe is uniform on [0, 1): its segment picks the action, and the
+            # position inside the segment is a fresh uniform for the follow decision
+            x = x / pe * w_total
             if x < w_like:
                 likes[rt] += 1
                 continue
             if x < w_like + w_repost:
                 kd = 1
                 reposts[rt] += 1
+                v = (x - w_like) / w_repost
             elif x < w_like + w_repost + w_reply:
                 kd = 2
                 replies[p] += 1
+                v = 1.0
             else:
                 kd = 3
                 quotes[rt] += 1
+                v = min(1.0, (x - w_like - w_repost - w_reply) / w_quote) if w_quote > 0 else 1.0
             q = n_posts
             n_posts += 1
             author[q] = a
@@ -172,7 +179,7 @@ def run_sessions(
                 recent[a, recent_head[a] % R] = q
                 recent_head[a] += 1
             # discovering an author through their post: maybe follow them
-            if kd != 2 and u[s, U_FOLLOW] < follow_on_engage:
+            if kd != 2 and v < follow_on_engage:
                 follow_src[n_follow] = a
                 follow_dst[n_follow] = author[rt]
                 n_follow += 1

@@ -418,9 +418,16 @@ def reach_vs_followers(
     for b in range(n_boot):
         w = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
         rhos[b], slopes[b] = _boot_stats((gr, ur.size), (gf, uf.size), lx, ly, w)
-    ci_r = tuple(float(v) for v in np.nanpercentile(rhos, [2.5, 97.5]))
-    ci_s = tuple(float(v) for v in np.nanpercentile(slopes, [2.5, 97.5]))
-    return ReachFollowers(n, rho, ci_r, slope, ci_s, n_boot)  # type: ignore[arg-type]
+    return ReachFollowers(n, rho, _ci95(rhos), slope, _ci95(slopes), n_boot)
+
+
+def _ci95(values: np.ndarray) -> tuple[float, float]:
+    """2.5 and 97.5 percentiles of the defined (finite) values; NaNs when none is."""
+    ok = values[np.isfinite(values)]
+    if ok.size == 0:
+        return (float("nan"), float("nan"))
+    lo, hi = np.percentile(ok, [2.5, 97.5])
+    return (float(lo), float(hi))
 
 
 def reach_by_community(

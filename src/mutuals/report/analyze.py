@@ -126,6 +126,8 @@ def analyze_tables(
         t["posts"],
         t["interactions"],
     )
+    if hashtag is not None:
+        _check_hashtag(posts, hashtag)
     timings: dict[str, float] = {}
     out: dict[str, pa.Table] = {}
     summary: dict[str, Any] = {
@@ -259,6 +261,7 @@ def analyze_tables(
             kind = pr["kind"].to_numpy(zero_copy_only=False)
             orig = kind != "repost"
             rs["posts"] = int(orig.sum())
+            rs["posts_in_data"] = int((pr["in_data"].to_numpy(zero_copy_only=False) & orig).sum())
             rs["posts_with_reach"] = int((pr["reach"].to_numpy()[orig] > 0).sum())
             for col in ("reach", "cascade_size"):
                 vals = pr[col].to_numpy()[orig].astype(np.float64)
@@ -341,6 +344,19 @@ def analyze_tables(
     return Analysis(_clean(summary), out, timings)
 
 
+def _check_hashtag(posts: pa.Table, hashtag: str) -> None:
+    """Fail up front, naming the hashtags there are, when no post uses ``hashtag``."""
+    from mutuals.metrics import hashtags as mh
+
+    tag = mh._norm(hashtag)
+    uses = mh.hashtag_uses(posts)
+    if uses.num_rows == 0:
+        raise InputError(f"--hashtag #{tag}: the store has no hashtags (no post carries one)")
+    if not pc.any(pc.equal(uses["hashtag"], tag)).as_py():
+        best = ", ".join(f"#{r['hashtag']}" for r in mh.top_hashtags(uses, 5).to_pylist())
+        raise InputError(f"--hashtag #{tag}: no post uses it; the most used are {best}")
+
+
 def analyze_store(store: str | Path | Store, **options: Any) -> Analysis:
     """Open a store and run :func:`analyze_tables` on its tables (see it for ``options``)."""
     s = store if isinstance(store, Store) else open_store(store)
@@ -366,7 +382,12 @@ def write_analysis(analysis: Analysis, out: str | Path) -> list[Path]:
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"output {str(folder)!r} exists and is not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(
+            f"cannot create the output folder {str(folder)!r}: {e.strerror or e}"
+        ) from e
     written = []
     for name, table in analysis.tables.items():
         path = folder / f"{name}.parquet"
@@ -376,6 +397,10 @@ def write_analysis(analysis: Analysis, out: str | Path) -> list[Path]:
     path.write_text(json.dumps(analysis.summary, indent=2, allow_nan=False) + "\n")
     written.append(path)
     return written
+
+
+def _minus(a: Any, b: Any) -> int | None:
+    return a - b if isinstance(a, int) and isinstance(b, int) else None
 
 
 def _f(x: Any, digits: int = 3) -> str:
@@ -466,7 +491,9 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         add(f"  not available ({rs.get('reason')})")
     else:
         add(
-            f"  posts {_f(rs.get('posts'))} (reposts excluded), with any reach "
+            f"  posts {_f(rs.get('posts'))} ({_f(rs.get('posts_in_data'))} in the data, "
+            f"{_f(_minus(rs.get('posts'), rs.get('posts_in_data')))} only referenced; "
+            f"reposts excluded), with any reach "
             f"{_f(rs.get('posts_with_reach'))}, author followers unknown "
             f"{_f(rs.get('posts_author_followers_unknown'))}"
         )

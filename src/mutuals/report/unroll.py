@@ -79,9 +79,11 @@ _ENGAGEMENT = ("like_count", "repost_count", "reply_count", "quote_count")
 
 # "1/", "1/8", "(2/10)", "[3/n]", "4/n:", "5 / 12" at the start; the same at the end.
 _COUNTER = r"[(\[]?\d{1,3}\s?/\s?(?:\d{1,3}|n|N)?[)\]]?[.:]?"
-_LEAD = re.compile(rf"^\s*{_COUNTER}(?:\s+|$)")
-_TRAIL = re.compile(rf"\s+{_COUNTER}\s*$")
-_TRAIL_STRICT = re.compile(r"\s+[(\[]?\d{1,3}\s?/\s?(?:\d{1,3}|n|N)[)\]]?\s*$")
+# a thread emoji ("🧵", U+1F9F5) stuck to a counter goes with it
+_SPOOL = "(?:\U0001f9f5\ufe0f?\\s*)?"
+_LEAD = re.compile(rf"^\s*{_SPOOL}{_COUNTER}(?:\s+|$)")
+_TRAIL = re.compile(rf"\s+{_SPOOL}{_COUNTER}\s*$")
+_TRAIL_STRICT = re.compile(rf"\s+{_SPOOL}[(\[]?\d{{1,3}}\s?/\s?(?:\d{{1,3}}|n|N)[)\]]?\s*$")
 
 
 @dataclass
@@ -155,12 +157,13 @@ class Thread:
         return out
 
     @property
-    def engagement(self) -> dict[str, int]:
-        """Engagement counts summed over the thread's posts (branches not included)."""
-        total = {k: 0 for k in _ENGAGEMENT}
+    def engagement(self) -> dict[str, int | None]:
+        """Engagement counts summed over the thread's posts (branches not included);
+        ``None`` for a count no post of the thread reported (unknown, not 0)."""
+        total: dict[str, int | None] = {k: None for k in _ENGAGEMENT}
         for p in self.real_posts:
             for k, v in p.engagement.items():
-                total[k] += v
+                total[k] = (total[k] or 0) + v
         return total
 
     def to_dict(self) -> dict[str, Any]:
@@ -699,6 +702,13 @@ def unroll_post(
         if len(plats) > 1:
             raise InputError(f"post id {post_id!r} exists on several platforms {plats}")
         platform = plats[0]
+    mine = match.filter(pc.equal(match["platform"], platform))
+    if "kind" in mine.column_names and set(mine["kind"].to_pylist()) == {"repost"}:
+        of = mine["repost_of_id"][0].as_py() if "repost_of_id" in mine.column_names else None
+        raise InputError(
+            f"post {post_id!r} is a repost"
+            + (f" of {of!r}; reposts are not part of threads: unroll {of!r} instead" if of else "")
+        )
     authors = [a for a in match["author_id"].to_pylist() if a is not None]
     idx = ThreadIndex(posts, accounts, platform=platform, authors=authors or None)
     return idx.thread(idx.head_of(post_id))

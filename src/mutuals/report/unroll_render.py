@@ -63,13 +63,14 @@ def _stats(th: Thread) -> list[tuple[str, str]]:
         rows.append(("Markers", ", ".join(f"{n} {k}" for k, n in sorted(th.markers.items()))))
     if th.branches:
         rows.append(("Side branches", str(len(th.branches))))
-    rows.append(
-        (
-            "Engagement",
-            f"{eng['like_count']} likes, {eng['repost_count']} reposts, "
-            f"{eng['reply_count']} replies, {eng['quote_count']} quotes",
-        )
-    )
+    names = {
+        "like_count": "likes",
+        "repost_count": "reposts",
+        "reply_count": "replies",
+        "quote_count": "quotes",
+    }
+    known = [f"{eng[k]} {name}" for k, name in names.items() if eng.get(k) is not None]
+    rows.append(("Engagement", ", ".join(known) or "not reported"))
     return rows
 
 
@@ -164,12 +165,22 @@ def _esc(s: object) -> str:
     return html.escape(str(s), quote=True)
 
 
+def _trim_url(url: str) -> str:
+    """A URL without trailing punctuation of the sentence around it; a closing
+    parenthesis stays when the URL opened one (``.../Mercury_(planet)``)."""
+    while url and url[-1] in ".,;:!?)":
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url = url[:-1]
+    return url
+
+
 def _linkify(text: str) -> str:
     """Escape ``text``, turning bare http(s) URLs into links (both parts escaped)."""
     out = []
     pos = 0
     for m in _URL.finditer(text):
-        url = m.group(0).rstrip(".,;:!?)")
+        url = _trim_url(m.group(0))
         end = m.start() + len(url)
         out.append(_esc(text[pos : m.start()]))
         safe = _safe_url(url)

@@ -154,7 +154,25 @@ def detect(path: str | Path) -> str:
             f"{src.name}: a folder no reader recognised (tried {', '.join(tried)}); "
             "pass the files in it instead"
         )
+    if sn.head.startswith(b"PK\x03\x04"):
+        import zipfile
+
+        try:
+            zipfile.ZipFile(src.path).close()
+        except (zipfile.BadZipFile, OSError) as e:
+            raise UnknownFormatError(
+                f"{src.name}: a zip file that is truncated or corrupt ({e}); re-download it"
+            ) from e
+        raise UnknownFormatError(
+            f"{src.name}: a zip file that is not a personal X archive (the only zip read; "
+            f"tried {', '.join(tried)}); unzip it and pass the files in it"
+        )
     head = sn.head[:80].decode("utf-8", "replace").replace("\n", "\\n")
+    if sn.problem:  # e.g. a gzip cut inside its first record: say that first
+        raise UnknownFormatError(
+            f"{src.name}: nothing readable: {sn.problem}, inside the first record "
+            f"(the file starts with {head!r}); re-download or re-compress it"
+        )
     raise UnknownFormatError(
         f"{src.name}: format not recognised; tried {', '.join(tried)}. "
         f"The file starts with {head!r}. Pass --format NAME if you know the format."

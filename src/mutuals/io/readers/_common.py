@@ -7,6 +7,8 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import itertools
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,12 +23,16 @@ from mutuals.io.readreport import ReadReport
 from mutuals.io.schema import SCHEMAS
 
 __all__ = [
+    "NOT_UTF8",
     "Emitter",
     "Sniff",
     "Source",
+    "cut_reply_mentions",
+    "decode_legacy",
     "iter_json_records",
     "iter_lines",
     "loads",
+    "reply_display_range",
     "sniff_source",
 ]
 
@@ -42,6 +48,9 @@ except ImportError:  # pragma: no cover - orjson is a dependency
     _loads = json.loads
     _JSONError = (ValueError,)
 
+#: How X displays the link of a tweet's attached media (photo, video, GIF).
+MEDIA_DISPLAY = ("pic.twitter.com/", "pic.x.com/")
+
 #: Yielded by :func:`iter_json_records` for a line its ``fast`` handler consumed.
 HANDLED = object()
 
@@ -50,6 +59,15 @@ SNIFF_BYTES = 1 << 16
 SNIFF_DOCUMENT_BYTES = 1 << 25
 #: Largest single-document JSON file read whole (JSON lines are streamed, any size).
 MAX_DOCUMENT_BYTES = 1 << 30
+#: Longest line read; a longer one is a counted skip (read past, never held whole).
+MAX_LINE_BYTES = 1 << 30
+
+
+def _size(n: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift:
+            return f"{n >> shift} {unit}"
+    return f"{n} bytes"
 
 
 def loads(b: bytes | str) -> Any:
@@ -203,6 +221,8 @@ class Sniff:
     empty: bool = False
     lines: list[bytes] = field(default_factory=list)
     is_dir: bool = False
+    #: Why the content could not be looked at fully (e.g. a truncated gzip stream).
+    problem: str | None = None
 
     @property
     def text(self) -> str:
@@ -219,54 +239,132 @@ def sniff_source(src: Source) -> Sniff:
         name = name[:-3]
     sn = Sniff(src.path, name, head, empty=not head.strip())
     sn.lines = [ln for ln in head.split(b"\n")[:-1] if ln.strip()][:50]
-    stripped = head.lstrip()
-    if stripped[:1] in (b"{", b"["):
-        rec: Any = None
-        first = stripped.split(b"\n", 1)[0].strip()
-        if first not in (b"{", b"[") and b"\n" not in stripped and len(head) == SNIFF_BYTES:
-            first = _first_line(src)  # a long first line (a twarc2 page): read all of it
-        try:
-            rec = _loads(first)
-        except _JSONError:
-            rec = None
-        if rec is None:
-            blob = head
-            if len(head) == SNIFF_BYTES and src.path.stat().st_size <= SNIFF_DOCUMENT_BYTES:
-                with src.open() as f:
-                    blob = f.read(SNIFF_DOCUMENT_BYTES)
-            try:
-                rec = _loads(blob)
-            except _JSONError:
-                rec = None
-        if isinstance(rec, list):
-            rec = rec[0] if rec else None
-        sn.first_record = rec
+    if head.lstrip()[:1] in (b"{", b"["):
+        sn.first_record, sn.problem = _sniff_record(src, head)
     return sn
 
 
-def _first_line(src: Source) -> bytes:
+_UNREADABLE = (OSError, EOFError, zlib.error, UnicodeError)
+_NOTHING = object()
+#: Lines looked at, after the first, to find a parseable record when the first is not.
+_SNIFF_MORE_LINES = 20
+
+
+def _sniff_record(src: Source, head: bytes) -> tuple[Any, str | None]:
+    """The first JSON value of ``src`` (first line, else the whole document, else the
+    first later line holding an object or array), and what stopped the look, if anything."""
+    problem = None
+    stripped = head.lstrip()
+    first = stripped.split(b"\n", 1)[0].strip()
+    long_first = b"\n" not in stripped and len(head) == SNIFF_BYTES
+    if first not in (b"{", b"["):
+        if long_first:  # a long first line (a twarc2 page): read all of it
+            first, problem = _first_line(src)
+        rec = _parse_lenient(first)
+        if rec is not _NOTHING:
+            return _first_of(rec), problem
+    # a pretty-printed document: parse it whole if it is not too large
+    blob = head
+    size = src.path.stat().st_size
+    if len(head) == SNIFF_BYTES and size <= SNIFF_DOCUMENT_BYTES:
+        try:
+            with src.open() as f:
+                blob = f.read(SNIFF_DOCUMENT_BYTES)
+        except _UNREADABLE as e:
+            problem = problem or _problem(e)
+    if first not in (b"{", b"[") or len(blob) < SNIFF_DOCUMENT_BYTES:
+        rec = _parse_lenient(blob)
+        if rec is not _NOTHING:
+            return _first_of(rec), problem
+    # JSON lines whose first line is broken or too long to sniff: a later line decides
     try:
         with src.open() as f:
-            return f.readline(SNIFF_DOCUMENT_BYTES).strip()
-    except (OSError, EOFError, zlib.error, UnicodeError):
-        return b""
+            f.readline(SNIFF_DOCUMENT_BYTES)
+            for _ in range(_SNIFF_MORE_LINES):
+                line = f.readline(SNIFF_DOCUMENT_BYTES)
+                if not line:
+                    break
+                rec = _parse_lenient(line.strip()) if line.strip() else _NOTHING
+                if isinstance(rec, dict | list):
+                    return _first_of(rec), problem
+    except _UNREADABLE as e:
+        problem = problem or _problem(e)
+    return None, problem
+
+
+def _first_of(rec: Any) -> Any:
+    if isinstance(rec, list):
+        return rec[0] if rec else None
+    return rec
+
+
+def _problem(e: BaseException) -> str:
+    if isinstance(e, EOFError | zlib.error | gzip.BadGzipFile):
+        return f"the compressed stream is truncated or corrupt ({e})"
+    return f"the file cannot be read whole ({e.__class__.__name__}: {e})"
+
+
+def _first_line(src: Source) -> tuple[bytes, str | None]:
+    try:
+        with src.open() as f:
+            return f.readline(SNIFF_DOCUMENT_BYTES).strip(), None
+    except _UNREADABLE as e:
+        return b"", _problem(e)
+
+
+def decode_legacy(b: bytes) -> str:
+    """Text that is not UTF-8, decoded as Windows-1252 (else Latin-1, which never fails)."""
+    try:
+        return b.decode("cp1252")
+    except UnicodeDecodeError:
+        return b.decode("latin-1")
+
+
+def _parse_lenient(b: bytes) -> Any:
+    """JSON value of ``b`` (UTF-8, else re-decoded as Windows-1252), or ``_NOTHING``."""
+    try:
+        return _loads(b)
+    except _JSONError:
+        pass
+    try:
+        b.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return _loads(decode_legacy(b))
+        except _JSONError:
+            pass
+    return _NOTHING
 
 
 def iter_lines(src: Source, report: ReadReport) -> Iterator[tuple[int, bytes]]:
     """Yield ``(line_number, line)`` for non-blank lines; a truncated or corrupt
     compressed stream ends the iteration with a counted skip, not an exception."""
     n = 0
+    limit = MAX_LINE_BYTES
     try:
         with src.open() as f:
-            for line in f:
+            while True:
+                line = f.readline(limit + 1)
+                if not line:
+                    break
                 n += 1
-                if line and not line.isspace():  # not line.strip(): that copies it
+                if len(line) > limit and not line.endswith(b"\n"):
+                    while True:  # drain the rest of the line without holding it
+                        more = f.readline(1 << 20)
+                        if not more or more.endswith(b"\n"):
+                            break
+                    report.records += 1
+                    report.skip(f"line longer than {_size(limit)} (not read)", where=f"line {n}")
+                elif not line.isspace():  # not line.strip(): that copies it
                     yield n, line
-    except EOFError:
+    except EOFError:  # the lost rest of the file counts as one (skipped) record
+        report.records += 1
         report.skip("truncated compressed input (rest of file lost)", where=f"after line {n}")
     except (gzip.BadGzipFile, zlib.error) as e:
+        report.records += 1
         report.skip(f"corrupt compressed input ({e})", where=f"after line {n}")
     except UnicodeError as e:
+        report.records += 1
         report.skip(f"undecodable text ({e.__class__.__name__})", where=f"after line {n}")
 
 
@@ -291,12 +389,19 @@ def iter_json_records(
     ``fast``, if given, is offered each JSON line first; when it returns True it
     has handled the line (one record) and :data:`HANDLED` is yielded for it.
     """
-    lines = iter_lines(src, report)
+    lines: Iterator[tuple[int, bytes]] = iter_lines(src, report)
     for n, line in lines:
         s = line.strip()
         if s in (b"[", b"{") or (n == 1 and s[:1] in (b"[", b"{") and not _parses(s)):
-            yield from _document(src, report, s, lines)
-            return
+            # a document; but in a file too large to be one, JSON lines whose first line
+            # is broken when the next line is a record (streamed, not joined in memory)
+            nxt = next(lines, None)
+            size = src.path.stat().st_size * (8 if src.compressed else 1)  # gzip: a guess
+            small = size <= SNIFF_DOCUMENT_BYTES
+            if s in (b"[", b"{") or nxt is None or small or not _is_record(nxt[1]):
+                yield from _document(src, report, s, itertools.chain([nxt] if nxt else (), lines))
+                return
+            lines = itertools.chain([nxt], lines)
         if fast is not None and fast(line):
             report.records += 1
             yield f"line {n}", HANDLED
@@ -312,11 +417,11 @@ def iter_json_records(
 
 
 def _parses(b: bytes) -> bool:
-    try:
-        _loads(b)
-    except _JSONError:
-        return False
-    return True
+    return _parse_lenient(b) is not _NOTHING
+
+
+def _is_record(line: bytes) -> bool:
+    return isinstance(_parse_lenient(line.strip()), dict | list)
 
 
 def _try(b: bytes) -> Any:
@@ -326,15 +431,54 @@ def _try(b: bytes) -> Any:
         return None
 
 
+_LEADING_MENTIONS = re.compile(r"(?:\s*@\w{1,50})+\s*")
+
+
+def cut_reply_mentions(text: str | None, dtr: Any) -> str | None:
+    """``text`` without the reply's leading auto-mentions, which X's
+    ``display_text_range`` (code points) starts after; unchanged unless the cut
+    part is only @handles."""
+    if text is None or not isinstance(dtr, list) or not dtr:
+        return text
+    start = dtr[0]
+    if not isinstance(start, int) or isinstance(start, bool) or start <= 0:
+        return text
+    if start <= len(text) and _LEADING_MENTIONS.fullmatch(text[:start]):
+        return text[start:].lstrip()
+    return text
+
+
+_REPLY_PREFIX = re.compile(r"(?:@\w{1,50}\s+)+")
+_ONLY_MENTIONS = re.compile(r"(?:@\w{1,50}\s*)*")
+
+
+def reply_display_range(raw: str | None, dtr: Any, is_reply: bool) -> Any:
+    """``dtr`` if the data has one; else, for a reply, the range X shows: after the
+    leading @-mentions (its "Replying to" list), when text follows them."""
+    if isinstance(dtr, list) and dtr:
+        return dtr
+    if is_reply and isinstance(raw, str) and raw.startswith("@"):
+        m = _REPLY_PREFIX.match(raw)
+        if m and not _ONLY_MENTIONS.fullmatch(raw, m.end()):
+            return [m.end(), len(raw)]
+    return dtr
+
+
+#: ``report.noted`` key of records re-decoded because they were not UTF-8.
+NOT_UTF8 = "line not valid UTF-8: decoded as Windows-1252/Latin-1"
+
+
 def _one_line(report: ReadReport, n: int, line: bytes) -> Iterator[tuple[str, Any]]:
     try:
         rec = _loads(line)
     except _JSONError:
-        report.records += 1
-        report.skip(
-            _bad_json_reason(line), where=f"line {n}", record=line.decode("utf-8", "replace")
-        )
-        return
+        reason = _bad_json_reason(line)
+        rec = _parse_lenient(line) if reason.startswith("invalid UTF-8") else _NOTHING
+        if rec is _NOTHING:
+            report.records += 1
+            report.skip(reason, where=f"line {n}", record=line.decode("utf-8", "replace"))
+            return
+        report.noted[NOT_UTF8] += 1
     where = f"line {n}"
     if isinstance(rec, list):
         for i, r in enumerate(rec):

@@ -14,7 +14,12 @@ from typing import Any
 
 import msgspec
 
-from mutuals.io.readers._common import snowflake_time
+from mutuals.io.readers._common import (
+    MEDIA_DISPLAY,
+    cut_reply_mentions,
+    reply_display_range,
+    snowflake_time,
+)
 
 __all__ = ["handle_page"]
 
@@ -38,6 +43,7 @@ class _Url(msgspec.Struct, gc=False):
     expanded_url: str | None = None
     unwound_url: str | None = None
     media_key: str | None = None
+    display_url: str | None = None
 
 
 class _Entities(msgspec.Struct, gc=False):
@@ -151,6 +157,10 @@ def handle_page(line: bytes, ctx: Any, special_path: Any) -> bool:
     for t in data:
         if t.username is not None or (t.text is None and t.author_id is None):
             return False  # users, lists...: the dict path knows those endpoints
+    inc = page.includes
+    n = len(data) + len(page.errors) + (len(inc.users) + len(inc.tweets) if inc else 0)
+    if n == 0:
+        return False  # a page without data: the dict path counts the skip
     ctx.reset(tw.retrieved_at if tw is not None else None)
     src = ctx.source
     observed = ctx.observed
@@ -161,7 +171,6 @@ def handle_page(line: bytes, ctx: Any, special_path: Any) -> bool:
     accounts: list[tuple[Any, ...]] = []
     posts: list[tuple[Any, ...]] = []
     inter: list[tuple[Any, ...]] = []
-    inc = page.includes
     inc_tweets: tuple[_Tweet, ...] = ()
     if inc is not None:
         for m in inc.media:
@@ -247,6 +256,8 @@ def handle_page(line: bytes, ctx: Any, special_path: Any) -> bool:
         noted[_NO_HANDLE] += counts[0]
     if counts[1]:
         noted[_NO_AUTHOR] += counts[1]
+    # a page counts as the records it holds (as x.page_units); the caller counted 1
+    ctx.report.records += n - 1
     em = ctx.em
     em.extend("accounts", accounts)
     em.extend("posts", posts)
@@ -305,13 +316,23 @@ def _tweets(
         if ents is not None:
             if ents.urls:
                 ul = []
+                cut = False
                 for u in ents.urls:
                     exp = u.unwound_url or u.expanded_url
-                    if exp is not None:
+                    disp = u.display_url
+                    if u.media_key is not None or (
+                        disp is not None and disp.startswith(MEDIA_DISPLAY)
+                    ):  # a media link: cut (the media are in `media`)
+                        if text is not None and u.url:
+                            text = text.replace(u.url, "")
+                            cut = True
+                    elif exp is not None:
                         if text is not None and u.url:
                             text = text.replace(u.url, exp)
-                        if u.media_key is None and exp.startswith(_URL_PREFIXES):
+                        if exp.startswith(_URL_PREFIXES):
                             ul.append(exp)
+                if cut and text is not None:
+                    text = text.rstrip()
                 urls = tuple(ul)
             if ents.hashtags:
                 hashtags = tuple([h.tag.lower() for h in ents.hashtags if h.tag is not None])
@@ -331,6 +352,12 @@ def _tweets(
                 mentions = tuple(ml)
         if text is not None and "&" in text:
             text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        # the reply's leading auto-mentions are cut (display_text_range, else the
+        # leading @-run of a reply); no call when neither can apply
+        dtr: Any = t.display_text_range
+        if dtr or (reply is not None and raw is not None and raw[:1] == "@"):
+            dtr = reply_display_range(raw, list(dtr) if dtr else None, reply is not None)
+            text = cut_reply_mentions(text, dtr)
         media: tuple[tuple[str | None, ...], ...] = ()
         att = t.attachments
         if att is not None and att.media_keys:
@@ -358,7 +385,6 @@ def _tweets(
             if tid != edit_of:
                 edited_at = created
                 created = snowflake_time(edit_of) if edit_of else created
-        dtr = t.display_text_range
         handle = names.get(author) if author else None
         parent_author = t.in_reply_to_user_id or None
         post(

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import json
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import Any
 import pyarrow as pa
 
 from mutuals.errors import DataFormatError
+from mutuals.io.readers._common import NOT_UTF8, Source, decode_legacy, iter_lines
 from mutuals.io.readers._rows import RowSink, http_url, parse_iso
 from mutuals.io.readers.atproto import (
     CID,
@@ -57,9 +59,9 @@ _SOURCE = "bluesky"
 def sniff(path: str | Path) -> bool:
     """True if ``path`` is a repository CAR file or Jetstream JSON lines."""
     try:
-        with Path(path).open("rb") as fh:
+        with Source(path).open() as fh:  # gzip-compressed Jetstream too
             head = fh.read(4096)
-    except OSError:
+    except (OSError, EOFError, zlib.error, UnicodeError):
         return False
     if _looks_car(head):
         return True
@@ -94,8 +96,11 @@ def read_bluesky(path: str | Path, report: ReadReport) -> Iterator[tuple[str, pa
     p = Path(path)
     if not p.is_file():
         raise DataFormatError(f"{p}: not a file")
-    with p.open("rb") as fh:
-        head = fh.read(64)
+    try:
+        with Source(p).open() as fh:
+            head = fh.read(64)
+    except (EOFError, zlib.error, UnicodeError) as e:
+        raise DataFormatError(f"{p}: unreadable compressed input ({e})") from e
     if _looks_car(head):
         yield from _read_car(p, report)
     else:
@@ -105,64 +110,67 @@ def read_bluesky(path: str | Path, report: ReadReport) -> Iterator[tuple[str, pa
 def _read_jetstream(p: Path, report: ReadReport) -> Iterator[tuple[str, pa.Table]]:
     report.format = "bluesky-jetstream"
     sink = RowSink(report)
-    with p.open("rb") as fh:
-        for i, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            report.records += 1
-            where = f"{p}:{i}"
+    # lines of the (decompressed) file; a truncated gzip ends them, counted
+    for i, raw in iter_lines(Source(p), report):
+        report.records += 1
+        where = f"{p}:{i}"
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:  # a file re-saved in a legacy encoding: keep it, counted
             try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
+                ev = json.loads(decode_legacy(raw))
+            except json.JSONDecodeError:
                 report.skip("line is not UTF-8", where=where, record=repr(raw[:200]))
                 continue
+            report.noted[NOT_UTF8] += 1
+        else:
             try:
                 ev = json.loads(line)
             except json.JSONDecodeError:
                 report.skip("malformed JSON line", where=where, record=line[:200])
                 continue
-            if not isinstance(ev, dict):
-                report.skip("event is not a JSON object", where=where)
-                continue
-            did = ev.get("did")
-            if not isinstance(did, str) or not is_did(did):
-                report.skip("invalid DID", where=where, record=str(did)[:200])
-                continue
-            kind = ev.get("kind")
-            t_us = ev.get("time_us")
-            at = datetime.fromtimestamp(t_us / 1e6, UTC) if isinstance(t_us, int | float) else None
-            if kind == "identity":
-                ident = ev.get("identity") or {}
-                sink.account(
-                    {
-                        "platform": _PLATFORM,
-                        "account_id": did,
-                        "handle": ident.get("handle"),
-                        "observed_at": at,
-                        "source": _SOURCE,
-                    },
-                    full=True,
-                )
-                continue
-            if kind != "commit":
-                report.skip(f"{kind} event (no record)", where=where)
-                continue
-            c = ev.get("commit")
-            if not isinstance(c, dict):
-                report.skip("commit event without commit object", where=where)
-                continue
-            _record(
-                did,
-                c.get("collection"),
-                c.get("rkey"),
-                c.get("operation"),
-                c.get("record"),
-                at,
-                sink,
-                report,
-                where,
+        if not isinstance(ev, dict):
+            report.skip("event is not a JSON object", where=where)
+            continue
+        did = ev.get("did")
+        if not isinstance(did, str) or not is_did(did):
+            report.skip("invalid DID", where=where, record=str(did)[:200])
+            continue
+        kind = ev.get("kind")
+        t_us = ev.get("time_us")
+        at = datetime.fromtimestamp(t_us / 1e6, UTC) if isinstance(t_us, int | float) else None
+        if kind == "identity":
+            ident = ev.get("identity") or {}
+            sink.account(
+                {
+                    "platform": _PLATFORM,
+                    "account_id": did,
+                    "handle": ident.get("handle"),
+                    "observed_at": at,
+                    "source": _SOURCE,
+                },
+                full=True,
             )
-            yield from sink.ready()
+            continue
+        if kind != "commit":
+            report.skip(f"{kind} event (no record)", where=where)
+            continue
+        c = ev.get("commit")
+        if not isinstance(c, dict):
+            report.skip("commit event without commit object", where=where)
+            continue
+        _record(
+            did,
+            c.get("collection"),
+            c.get("rkey"),
+            c.get("operation"),
+            c.get("record"),
+            at,
+            sink,
+            report,
+            where,
+        )
+        yield from sink.ready()
     yield from sink.flush()
 
 

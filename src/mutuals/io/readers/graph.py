@@ -164,16 +164,25 @@ def _circles(path: Path, ego_id: str, em: Emitter, report: ReadReport, platform:
 def _pick(names: list[str], wanted: str | None, candidates: tuple[str, ...], what: str) -> str:
     if wanted:
         if wanted not in names:
-            raise InputError(f"edge table has no column {wanted!r} ({what}); columns: {names}")
+            raise InputError(
+                f"edge table has no column {wanted!r} ({what}); columns: {_show(names)}"
+            )
         return wanted
     lower = {c.lower(): c for c in names}
     for c in candidates:
         if c in lower:
             return lower[c]
     raise InputError(
-        f"edge table: no {what} column among {names}; name it one of {list(candidates)} "
-        f"or pass {what}_col="
+        f"edge table: no {what} column among {_show(names)}; name it one of "
+        f"{list(candidates)} or pass {what}_col="
     )
+
+
+def _show(names: list[str], n: int = 8, width: int = 30) -> str:
+    """Column names for a one-line message: the first ``n``, each at most ``width`` long."""
+    cut = [c if len(c) <= width else c[: width - 1] + "…" for c in names[:n]]
+    more = f" and {len(names) - n} more" if len(names) > n else ""
+    return repr(cut) + more
 
 
 def _as_utf8(col: Any, report: ReadReport, source: str) -> Any:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -34,6 +35,7 @@ from typing import Any
 import pyarrow as pa
 
 from mutuals.errors import DataFormatError
+from mutuals.io.readers._common import NOT_UTF8, Source, decode_legacy, iter_lines
 from mutuals.io.readers._rows import RowSink, http_url, parse_iso
 from mutuals.io.readreport import ReadReport
 
@@ -130,9 +132,9 @@ def html_to_text(content: str, *, drop_quote_inline: bool = False) -> tuple[str,
 def sniff(path: str | Path) -> bool:
     """True if the start of ``path`` looks like Mastodon API JSON (a status or account)."""
     try:
-        with Path(path).open("rb") as fh:
+        with Source(path).open() as fh:  # gzip-compressed too
             head = fh.read(4096).decode("utf-8", "replace")
-    except OSError:
+    except (OSError, EOFError, zlib.error, UnicodeError):
         return False
     return ('"acct"' in head and '"username"' in head) or (
         '"in_reply_to_account_id"' in head and '"content"' in head
@@ -141,38 +143,48 @@ def sniff(path: str | Path) -> bool:
 
 def _is_json_lines(path: Path) -> bool:
     """True if the first non-blank line is a complete JSON value and more lines follow."""
-    with path.open("rb") as fh:
-        first = b""
-        for raw in fh:
-            if raw.strip():
-                first = raw
-                break
-        rest = any(raw.strip() for raw in fh)
+    first = b""
+    rest = False
+    lines = iter_lines(Source(path), ReadReport(str(path)))  # a scratch report: only sniffing
+    for _, raw in lines:
+        first = raw
+        break
+    rest = any(True for _ in lines)
     if not first or not rest:
         return False
     try:
-        json.loads(first.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        try:
+            json.loads(first.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            json.loads(decode_legacy(first))
+    except json.JSONDecodeError:
         return False
     return True
 
 
 def _values(path: Path, report: ReadReport) -> Iterator[tuple[str, Any]]:
     if _is_json_lines(path):  # streamed, one line at a time
-        with path.open("rb") as fh:
-            for i, raw in enumerate(fh, 1):
-                if not raw.strip():
-                    continue
+        # lines of the (decompressed) file; a truncated gzip ends them, counted
+        for i, raw in iter_lines(Source(path), report):
+            try:
                 try:
                     value = json.loads(raw.decode("utf-8-sig" if i == 1 else "utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError):
-                    report.records += 1
-                    report.skip("malformed JSON line", where=f"{path}:{i}", record=repr(raw[:200]))
-                    continue
-                yield f"{path}:{i}", value
+                except UnicodeDecodeError:  # a file re-saved in a legacy encoding: keep it
+                    value = json.loads(decode_legacy(raw))
+                    report.noted[NOT_UTF8] += 1
+            except json.JSONDecodeError:
+                report.records += 1
+                report.skip("malformed JSON line", where=f"{path}:{i}", record=repr(raw[:200]))
+                continue
+            yield f"{path}:{i}", value
         return
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        with Source(path).open() as fh:
+            data = fh.read()
+    except (EOFError, zlib.error) as e:
+        raise DataFormatError(f"{path}: truncated or corrupt compressed input ({e})") from e
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise DataFormatError(f"{path}: not UTF-8 text ({e}); is this a Mastodon JSON file?") from e
     if not text.strip():

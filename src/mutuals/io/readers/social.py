@@ -8,6 +8,7 @@ so ``mutuals ingest`` and :func:`mutuals.io.readers.read` find them.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,9 @@ def _json_mastodon(path: Path) -> bool:
     """Mastodon's sniffer looks for its keys anywhere in the head; require JSON too
     (recorded YAML cassettes mention the same keys but are not JSON)."""
     try:
-        with path.open("rb") as fh:
+        with Source(path).open() as fh:  # gzip-compressed too
             start = fh.read(256).lstrip()
-    except OSError:
+    except (OSError, EOFError, zlib.error, UnicodeError):
         return False
     return start[:1] in (b"{", b"[") and _mastodon.sniff(path)
 

@@ -15,7 +15,9 @@ Mapping (v2; v1.1 and GNIP analogously)
   (``quote_id``); precedence repost > reply > quote. ``conversation_id`` ->
   ``root_id``.
 * ``text``: ``note_tweet.text`` for long posts; t.co links replaced by their
-  expanded URL and ``&amp; &lt; &gt;`` unescaped; ``text_raw`` keeps the original.
+  expanded URL, media links cut (the media are in ``media``), the reply's leading
+  auto-mentions cut (``display_text_range``) and ``&amp; &lt; &gt;`` unescaped,
+  as X displays the tweet; ``text_raw`` keeps the original.
   Hashtags lower-cased; mentions are account ids where known, else handles.
 * Edited tweets: ``edit_history_tweet_ids`` longer than one -> ``edit_of_id`` =
   first id, ``edited_at`` = this version's time and ``created_at`` = the first
@@ -47,8 +49,11 @@ import pyarrow as pa
 from mutuals.io.readers import Sniff, Source, register
 from mutuals.io.readers._common import (
     HANDLED,
+    MEDIA_DISPLAY,
     Emitter,
+    cut_reply_mentions,
     iter_json_records,
+    reply_display_range,
     snowflake_time,
     v1_time,
 )
@@ -204,16 +209,25 @@ def _v2_tweet(t: Any, ctx: _Ctx) -> str | None:
         ents = {}
     text = raw if isinstance(raw, str) else None
     urls: list[str] = []
+    cut = False
     for u in ents.get("urls") or ():
         short = u.get("url")
         exp = u.get("unwound_url") or u.get("expanded_url")
-        if isinstance(exp, str):
+        disp = u.get("display_url")
+        if "media_key" in u or (isinstance(disp, str) and disp.startswith(MEDIA_DISPLAY)):
+            # a media link: the media are in `media`; cut it, as X displays the tweet
+            if text is not None and isinstance(short, str) and short:
+                text = text.replace(short, "")
+                cut = True
+        elif isinstance(exp, str):
             if text is not None and isinstance(short, str) and short:
                 text = text.replace(short, exp)
-            if "media_key" not in u and exp.startswith(("http://", "https://")):
+            if exp.startswith(("http://", "https://")):
                 urls.append(exp)
     if text is not None:
-        text = _unescape(text)
+        text = _unescape(text.rstrip() if cut else text)
+    dtr = reply_display_range(raw, t.get("display_text_range"), reply is not None)
+    text = cut_reply_mentions(text, dtr)
     hashtags = [
         h["tag"].lower() for h in ents.get("hashtags") or () if isinstance(h.get("tag"), str)
     ]
@@ -252,7 +266,6 @@ def _v2_tweet(t: Any, ctx: _Ctx) -> str | None:
         if tid != edit_of:
             edited_at = created
             created = snowflake_time(edit_of) if edit_of else created
-    dtr = t.get("display_text_range")
     user = ctx.users.get(author) if author else None
     parent_author = _str_id(t.get("in_reply_to_user_id"))
     quote_url = _permalink(None, quote) if quote and quote not in ctx.tweets else None
@@ -330,27 +343,56 @@ def _v2_page(page: dict[str, Any], url: str | None, ctx: _Ctx, where: str) -> No
     for m in inc.get("media") or ():
         if isinstance(m, dict) and m.get("media_key"):
             ctx.media[m["media_key"]] = m
-    for u in inc.get("users") or ():
-        _v2_user(u, ctx)
-    inc_tweets = [t for t in inc.get("tweets") or () if isinstance(t, dict) and t.get("id")]
-    for t in inc_tweets:
-        ctx.tweets[str(t["id"])] = t
     data = page.get("data")
     items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
+    # a page counts as the records it holds, each kept or skipped (the caller counted 1)
+    ctx.report.records += page_units(page) - 1
+    for u in _list(inc.get("users")):
+        if not isinstance(u, dict):
+            ctx.report.skip("user is not an object", where=where, record=_short(u))
+        else:
+            _v2_user(u, ctx)
+    inc_tweets = []
+    for t in _list(inc.get("tweets")):
+        if isinstance(t, dict) and t.get("id"):
+            inc_tweets.append(t)
+            ctx.tweets[str(t["id"])] = t
+        else:
+            ctx.report.skip("included tweet without id", where=where, record=_short(t))
     for t in items:
         if isinstance(t, dict) and t.get("id") and ("text" in t or "author_id" in t):
             ctx.tweets.setdefault(str(t["id"]), t)
     path = urlparse(url).path.rstrip("/") if isinstance(url, str) else ""
     m = _V2_PATH.search(path)
     res, focal, rel = (m.group(1), m.group(2), m.group(3)) if m else (None, None, None)
-    if data is None and not page.get("errors") and not inc:
+    if _page_items(page) == 0:
         ctx.report.skip("page without data", where=where, record=_short(page))
     for item in items:
         _v2_item(item, res, focal, rel, path, ctx, where)
     for t in inc_tweets:
         _v2_tweet(t, ctx)
-    for e in page.get("errors") or ():
-        _v2_error(e, ctx)
+    for e in _list(page.get("errors")):
+        _v2_error(e, ctx, where)
+
+
+def _list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else []
+
+
+def _page_items(page: dict[str, Any]) -> int:
+    data = page.get("data")
+    n = len(data) if isinstance(data, list) else 1 if isinstance(data, dict) else 0
+    inc = page.get("includes")
+    if isinstance(inc, dict):
+        n += len(_list(inc.get("users"))) + len(_list(inc.get("tweets")))
+    return n + len(_list(page.get("errors")))
+
+
+def page_units(page: dict[str, Any]) -> int:
+    """Records a v2 page counts as: its ``data`` items, included users and tweets and
+    ``errors`` entries (each kept, skipped or, for errors, noted); a page holding none
+    is one record (skipped)."""
+    return max(1, _page_items(page))
 
 
 def _v2_item(
@@ -428,8 +470,9 @@ def _v2_item(
     ctx.report.skip("unsupported v2 object", where=where, record=_short(item))
 
 
-def _v2_error(e: Any, ctx: _Ctx) -> None:
+def _v2_error(e: Any, ctx: _Ctx, where: str = "") -> None:
     if not isinstance(e, dict):
+        ctx.report.skip("error entry is not an object", where=where, record=_short(e))
         return
     rtype = e.get("resource_type")
     title = e.get("title") or "error"
@@ -485,6 +528,38 @@ def _v2_flat(t: dict[str, Any], ctx: _Ctx) -> None:
 
 
 # --------------------------------------------------------------------------- v1.1
+
+
+def _v1_links(raw: Any, ents: Any) -> tuple[str | None, list[str]]:
+    """Readable text and expanded http(s) links of a v1.1 / GNIP tweet.
+
+    Shortened links are replaced by their expanded form; media links are cut
+    (the media are in ``posts.media``), as X displays the tweet; entities unescaped.
+    """
+    text = raw if isinstance(raw, str) else None
+    urls: list[str] = []
+    cut = False
+    if not isinstance(ents, dict):
+        ents = {}
+    media_links = list(ents.get("media") or ())
+    for u in ents.get("urls") or ():
+        short, exp = u.get("url"), u.get("expanded_url")
+        disp = u.get("display_url")
+        if isinstance(disp, str) and disp.startswith(MEDIA_DISPLAY):
+            media_links.append(u)  # a photo link listed as a url: cut it too
+        elif isinstance(exp, str):
+            if text is not None and isinstance(short, str) and short:
+                text = text.replace(short, exp)
+            if exp.startswith(("http://", "https://")):
+                urls.append(exp)
+    for m in media_links:
+        short = m.get("url")
+        if text is not None and isinstance(short, str) and short:
+            text = text.replace(short, "")
+            cut = True
+    if text is not None:
+        text = _unescape(text.rstrip() if cut else text)
+    return text, urls
 
 
 def _v1_user(u: Any, ctx: _Ctx, observed: str | None) -> str | None:
@@ -559,18 +634,7 @@ def _v1_tweet(s: Any, ctx: _Ctx, where: str, nested: bool = False) -> str | None
     raw = src_obj.get("full_text") or src_obj.get("text") or s.get("full_text") or s.get("text")
     ents = src_obj.get("entities") or s.get("entities") or {}
     xents = src_obj.get("extended_entities") or s.get("extended_entities") or {}
-    text = raw if isinstance(raw, str) else None
-    urls: list[str] = []
-    for u in list(ents.get("urls") or ()) + list(ents.get("media") or ()):
-        short, exp = u.get("url"), u.get("expanded_url")
-        if isinstance(exp, str):
-            if text is not None and isinstance(short, str) and short:
-                text = text.replace(short, exp)
-            is_media = "media_url_https" in u or "media_url" in u
-            if not is_media and exp.startswith(("http://", "https://")):
-                urls.append(exp)
-    if text is not None:
-        text = _unescape(text)
+    text, urls = _v1_links(raw, ents)
     hashtags = [
         h["text"].lower() for h in ents.get("hashtags") or () if isinstance(h.get("text"), str)
     ]
@@ -593,6 +657,7 @@ def _v1_tweet(s: Any, ctx: _Ctx, where: str, nested: bool = False) -> str | None
         if isinstance(m, dict)
     ]
     dtr = src_obj.get("display_text_range") or s.get("display_text_range")
+    text = cut_reply_mentions(text, dtr)
     qp = s.get("quoted_status_permalink")
     quote_url = None
     if quote and not isinstance(qt, dict):
@@ -662,6 +727,8 @@ def _v1_object(
     """Dispatch a v1.1 response body: status(es), users page, ids page."""
     options = options or {}
     if isinstance(obj, list):
+        if not obj:
+            ctx.report.skip("empty page (no records in it)", where=where)
         for i, o in enumerate(obj):
             _v1_object(o, ctx, f"{where}[{i}]", uri, options)
         return
@@ -670,6 +737,9 @@ def _v1_object(
         return
     if ("id_str" in obj or "id" in obj) and ("text" in obj or "full_text" in obj):
         _v1_tweet(obj, ctx, where)
+        return
+    if v1_units(obj) == 0:
+        ctx.report.skip("empty page (no records in it)", where=where, record=_short(obj))
         return
     if isinstance(obj.get("statuses"), list):
         for i, s in enumerate(obj["statuses"]):
@@ -686,14 +756,16 @@ def _v1_object(
                         "interactions",
                         (_PLATFORM, "repost", rid, None, None, target_post, None, ctx.source),
                     )
+                else:
+                    ctx.report.skip("retweeter id that is not a number or string", where=where)
             return
         if focal is None or relation not in ("followers", "friends"):
-            ctx.report.skip(
+            reason = (
                 "follower/friend id page without focal account or relation "
-                "(pass focal_id= and relation=followers|friends)",
-                where=where,
-                record=_short(obj),
+                "(pass focal_id= and relation=followers|friends)"
             )
+            ctx.report.skip(reason, where=where, record=_short(obj))
+            ctx.report.skipped[reason] += len(ids) - 1  # each id is a record
             return
         for j in ids:
             if j is None:
@@ -710,6 +782,9 @@ def _v1_object(
     if isinstance(obj.get("users"), list) or "screen_name" in obj:
         users = obj["users"] if isinstance(obj.get("users"), list) else [obj]
         for u in users:
+            if not isinstance(u, dict):
+                ctx.report.skip("user is not an object", where=where, record=_short(u))
+                continue
             uid = _v1_user(u, ctx, None)
             if uid is None:
                 continue
@@ -724,6 +799,20 @@ def _v1_object(
                 ctx.em.add("list_members", (_PLATFORM, list_id, uid, None, ctx.source))
         return
     ctx.report.skip("unsupported v1.1 object", where=where, record=_short(obj))
+
+
+def v1_units(obj: Any) -> int:
+    """Records a v1.1 body counts as: the statuses, ids, users or lists of a page, the
+    elements of an array (each counted the same way); anything else is one record."""
+    if isinstance(obj, list):
+        return sum(max(1, v1_units(o)) for o in obj)
+    if isinstance(obj, dict):
+        if ("id_str" in obj or "id" in obj) and ("text" in obj or "full_text" in obj):
+            return 1
+        for key in ("statuses", "ids", "lists", "users"):
+            if isinstance(obj.get(key), list):
+                return len(obj[key])
+    return 1
 
 
 def _v1_list(lst: Any, ctx: _Ctx, where: str) -> None:
@@ -847,17 +936,10 @@ def _gnip(a: Any, ctx: _Ctx, where: str) -> str | None:
     raw = (long or {}).get("body") or a.get("body")
     ents = (long or {}).get("twitter_entities") or a.get("twitter_entities") or {}
     xents = (long or {}).get("twitter_extended_entities") or a.get("twitter_extended_entities")
-    text = raw if isinstance(raw, str) else None
-    urls: list[str] = []
-    for u in list(ents.get("urls") or ()) + list(ents.get("media") or ()):
-        short, exp = u.get("url"), u.get("expanded_url")
-        if isinstance(exp, str):
-            if text is not None and isinstance(short, str) and short:
-                text = text.replace(short, exp)
-            if "media_url_https" not in u and exp.startswith(("http://", "https://")):
-                urls.append(exp)
-    if text is not None:
-        text = _unescape(text)
+    text, urls = _v1_links(raw, ents)
+    text = cut_reply_mentions(
+        text, (long or {}).get("display_text_range") or a.get("display_text_range")
+    )
     hashtags = [
         h["text"].lower() for h in ents.get("hashtags") or () if isinstance(h.get("text"), str)
     ]
@@ -978,6 +1060,7 @@ def _dispatch(rec: Any, ctx: _Ctx, where: str, options: dict[str, Any]) -> None:
         _v2_flat(rec, ctx)
     elif shape == "x-v1":
         ctx.reset(None)
+        ctx.report.records += max(1, v1_units(rec)) - 1  # the caller counted 1
         _v1_object(rec, ctx, where, None, options)
     elif shape == "gnip":
         ctx.reset(None)
@@ -1004,6 +1087,7 @@ def _response(rec: dict[str, Any], ctx: _Ctx, where: str, options: dict[str, Any
         _v2_page(body, uri, ctx, where)
     elif "/1.1/" in uri:
         ctx.reset(None)
+        ctx.report.records += max(1, v1_units(body)) - 1  # the caller counted 1
         _v1_object(body, ctx, where, uri, options)
     else:
         ctx.report.skip("API response from an unknown endpoint", where=where)

@@ -301,6 +301,7 @@ def read_xarchive(path: str | Path, report: ReadReport) -> Iterator[tuple[str, p
     for name, ps in by_name.items():
         if name not in _READ:
             for part in ps:
+                report.records += 1  # the part is one record, skipped
                 report.skip(f"archive data type not read: {name}", where=part.where)
     yield from sink.flush()
 
