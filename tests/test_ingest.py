@@ -4,6 +4,7 @@ edit chains, referenced accounts, rejects, typed errors."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -246,6 +247,120 @@ def test_vectorised_coalesce_matches_reference(rows: list[tuple[str, ...]]) -> N
     table = pa.Table.from_pylist(dicts, schema=SCHEMAS["interactions"])
     got = _coalesce_table("interactions", table, set()).to_pylist()
     assert got == _reference_coalesce(dicts)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["1", "2", "3", "4"]), st.sampled_from(["s1", "s2", None])),
+        min_size=1,
+        max_size=60,
+    ),
+    st.integers(1, 70),
+)
+def test_streamed_coalesce_ignores_batching(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, ...]], size: int
+) -> None:
+    """The streamed merge gives the same file (bytes) whatever the input batch
+    sizes, and the same rows as coalescing the whole sorted table at once."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mutuals.io import ingest as ing
+
+    monkeypatch.setattr(ing, "_BATCH", 5)
+    dicts = sorted(
+        (
+            {
+                "platform": "x",
+                "kind": "reply",
+                "source_id": s,
+                "target_id": None,
+                "post_id": "p",
+                "target_post_id": None,
+                "created_at": None,
+                "source": src,
+            }
+            for s, src in rows
+        ),
+        key=lambda d: d["source_id"],
+    )
+    table = pa.Table.from_pylist(dicts, schema=SCHEMAS["interactions"])
+    whole = ing._coalesce_table("interactions", table, set())
+    files = []
+    for i, batch_size in enumerate((size, 1000)):
+        dst = tmp_path / f"{i}-{size}.parquet"
+        rows_in, rows_out = ing._coalesce("interactions", table.to_batches(batch_size), dst, set())
+        assert (rows_in, rows_out) == (len(rows), whole.num_rows)
+        assert pq.read_table(dst).equals(whole)
+        files.append(dst.read_bytes())
+    assert files[0] == files[1]
+
+
+def test_cli_threads_option_and_gc_settings_restored(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from mutuals.cli import ingest as cli_ingest
+    from mutuals.io import ingest as ing
+
+    seen: dict[str, object] = {}
+    real = ing._merge
+
+    def spy(*a: object, **kw: object) -> object:
+        seen["threads"] = kw["threads"]
+        seen["gc"] = gc.get_threshold()
+        return real(*a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ing, "_merge", spy)
+    before = gc.get_threshold()
+    src = shared_data / "twarc-csv-testdata/withheld.jsonl"
+    res = CliRunner().invoke(
+        main, ["ingest", str(src), "-o", str(tmp_path / "s"), "--threads", "1"]
+    )
+    assert res.exit_code == 0, res.output
+    assert seen == {"threads": 1, "gc": cli_ingest.GC_THRESHOLDS}
+    assert gc.get_threshold() == before
+
+
+def test_sorting_to_a_file_gives_the_same_store(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When streaming the sorted rows runs out of memory the merge sorts to a
+    file instead; both give byte-identical stores."""
+    from mutuals.io import ingest as ing
+
+    files = [shared_data / f for f in V2]
+    ingest(files, tmp_path / "streamed")
+    real = ing._coalesce
+    failed: list[str] = []
+
+    def oom_once(name: str, batches: object, dst: Path, drop: set[str]) -> tuple[int, int]:
+        if not isinstance(batches, Iterator) or name in failed:
+            return real(name, batches, dst, drop)  # type: ignore[arg-type]
+        failed.append(name)
+        dst.write_bytes(b"partial")
+        raise OSError("Out of Memory Error: failed to pin block")
+
+    monkeypatch.setattr(ing, "_coalesce", oom_once)
+    ingest(files, tmp_path / "fallback")
+    assert {"posts", "accounts", "interactions"} <= set(failed)
+    assert _bytes(tmp_path / "fallback") == _bytes(tmp_path / "streamed")
+    monkeypatch.setattr(ing, "_STREAM", False)
+    ingest(files, tmp_path / "file")
+    assert _bytes(tmp_path / "file") == _bytes(tmp_path / "streamed")
+    monkeypatch.setattr(ing, "_coalesce", real)
+
+    def other_error(*a: object) -> tuple[int, int]:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ing, "_STREAM", True)
+    monkeypatch.setattr(ing, "_coalesce", other_error)
+    with pytest.raises(OSError, match="disk full"):
+        ingest(files, tmp_path / "broken")
 
 
 def test_cli_list_formats() -> None:

@@ -530,6 +530,98 @@ def test_fast_twarc2_path_matches_reference_dict_path(
     assert sum(taken) >= 30  # the fast path did read most pages (some fall back)
 
 
+def test_fast_path_cuts_media_links_and_reply_mentions_like_dict_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text clean-up (media links by media_key or pic.twitter.com display, leading
+    reply mentions by display_text_range or the @-run of a v2 reply) is done by the fast
+    path itself, identically to the dict path, and a page counts as its records."""
+    from mutuals.io.readers import _x_fast
+
+    taken = []
+    real = _x_fast.handle_page
+
+    def counting(line: bytes, ctx: Any, special: Any) -> bool:
+        ok = real(line, ctx, special)
+        taken.append(ok)
+        return ok
+
+    monkeypatch.setattr(_x_fast, "handle_page", counting)
+    ref = [{"type": "replied_to", "id": "1"}]
+    photo = {
+        "url": "https://t.co/p",
+        "expanded_url": "https://twitter.com/me/status/2/photo/1",
+        "display_url": "pic.twitter.com/p",
+    }
+    video = {
+        "url": "https://t.co/m",
+        "expanded_url": "https://x.com/me/status/3/video/1",
+        "media_key": "3_1",
+    }
+    link = {"url": "https://t.co/e", "expanded_url": "https://e.org"}
+    tweets = [
+        {
+            "id": "2",
+            "author_id": "7",
+            "text": "@alice @bob_2 hello &amp; bye https://t.co/p",
+            "referenced_tweets": ref,
+            "entities": {"urls": [photo]},
+        },
+        {
+            "id": "3",
+            "author_id": "7",
+            "text": "look https://t.co/e https://t.co/m",
+            "attachments": {"media_keys": ["3_1"]},
+            "entities": {"urls": [video, link]},
+        },
+        {"id": "4", "author_id": "7", "text": "@alice @bob x", "display_text_range": [12, 13]},
+        {"id": "5", "author_id": "7", "text": "@alice", "referenced_tweets": ref},
+    ]
+    users = [{"id": "7", "username": "me", "name": "Me"}]
+    f = tmp_path / "p.jsonl"
+    f.write_text(_page(tweets, users, includes={"users": users, "media": [{"media_key": "3_1"}]}))
+    fast, rep_fast = read_all(f)
+    assert taken == [True]
+    slow, rep_slow = read_all(f, fast=False)
+    for name in SCHEMAS:
+        assert fast[name].equals(slow[name]), name
+    assert rep_fast.to_dict() == rep_slow.to_dict()
+    assert rep_fast.records == 5  # 4 tweets + 1 user
+    got = {r["post_id"]: (r["text"], r["display_start"]) for r in fast["posts"].to_pylist()}
+    assert got == {
+        "2": ("hello & bye", 14),
+        "3": ("look https://e.org", None),
+        "4": ("x", 12),
+        "5": ("@alice", None),
+    }
+
+
+def test_struct_row_build_matches_column_build(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Emitter._build (all rows as one struct array) equals its twin
+    _build_columns (column by column) on every chunk of the real samples."""
+    from mutuals.io.readers._common import Emitter
+
+    chunks: list[tuple[str, list[tuple[Any, ...]]]] = []
+    real = Emitter._build
+
+    def keep(self: Emitter, table: str, rows: list[tuple[Any, ...]]) -> pa.Table:
+        chunks.append((table, list(rows)))
+        return real(self, table, rows)
+
+    monkeypatch.setattr(Emitter, "_build", keep)
+    for path in sorted(shared_data.glob("twarc*/*.jsonl")):
+        read_all(path)
+    monkeypatch.setattr(Emitter, "_build", real)
+    assert {t for t, _ in chunks} >= {"accounts", "posts", "interactions"}
+    for table, rows in chunks:
+        a, b = Emitter(ReadReport("s"), 10), Emitter(ReadReport("s"), 10)
+        got, want = a._build(table, rows), b._build_columns(table, rows)
+        assert got.equals(want), table
+        assert a.report.to_dict() == b.report.to_dict()
+
+
 _ids = st.integers(10**17, 10**17 + 50).map(str)
 _words = st.sampled_from(["hi", "&amp;", "&lt;3", "#Tag", "@u1", "https://t.co/a", "x"])
 

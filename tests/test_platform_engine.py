@@ -240,7 +240,9 @@ def test_ranked_feeds_surface_what_readers_engage_with():
     """Ranking by predicted engagement must raise realised engagement per item read."""
     rate = {}
     for ranking in ("chronological", "ranked"):
-        sim = Simulation(PlatformParams(accounts=3000, mean_follows=80, days=1, ranking=ranking), seed=5)
+        sim = Simulation(
+            PlatformParams(accounts=3000, mean_follows=80, days=1, ranking=ranking), seed=5
+        )
         sim.run()
         rate[ranking] = sim.counters["engagements"] / sim.counters["reads"]
     assert rate["ranked"] > 1.3 * rate["chronological"]

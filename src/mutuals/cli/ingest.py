@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
-__all__ = ["ingest"]
+__all__ = ["GC_THRESHOLDS", "ingest", "tuned_gc"]
+
+#: Cyclic-GC thresholds while ingesting. Readers allocate millions of
+#: short-lived containers and make no reference cycles worth collecting, so
+#: frequent collections only cost time (about 8% of reading twarc2 pages).
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
+@contextmanager
+def tuned_gc() -> Iterator[None]:
+    """Collect cyclic garbage rarely while the block runs, then restore the
+    previous settings. Only the CLI (and benchmarks) use this: the library
+    never changes interpreter-wide state."""
+    import gc
+
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _list_formats(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -56,9 +78,16 @@ def _list_formats(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 )
 @click.option("--follower-col", help="Follower column of CSV/Parquet edge tables.")
 @click.option("--friend-col", help="Friend (followed) column of CSV/Parquet edge tables.")
-@click.option("--chunk-rows", default=65536, show_default=True, help="Rows per streamed chunk.")
+@click.option("--chunk-rows", default=16384, show_default=True, help="Rows per streamed chunk.")
 @click.option(
     "--memory-limit", default="1GB", show_default=True, help="DuckDB memory limit for the merge."
+)
+@click.option(
+    "--threads",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1),
+    help="DuckDB threads for the merge (reading is single-threaded).",
 )
 def ingest(
     inputs: tuple[Path, ...],
@@ -72,6 +101,7 @@ def ingest(
     friend_col: str | None,
     chunk_rows: int,
     memory_limit: str,
+    threads: int,
 ) -> None:
     """Read INPUT files (X API v2/v1.1/GNIP, edge lists, ...) into the store --out.
 
@@ -93,15 +123,17 @@ def ingest(
         if v is not None
     }
     try:
-        reports = run(
-            list(inputs),
-            out,
-            format=fmt,
-            rejects=rejects,
-            chunk_rows=chunk_rows,
-            memory_limit=memory_limit,
-            **options,
-        )
+        with tuned_gc():
+            reports = run(
+                list(inputs),
+                out,
+                format=fmt,
+                rejects=rejects,
+                chunk_rows=chunk_rows,
+                memory_limit=memory_limit,
+                threads=threads,
+                **options,
+            )
     except MutualsError as e:
         raise click.ClickException(str(e)) from e
     for r in reports:

@@ -355,7 +355,7 @@ def iter_lines(src: Source, report: ReadReport) -> Iterator[tuple[int, bytes]]:
                             break
                     report.records += 1
                     report.skip(f"line longer than {_size(limit)} (not read)", where=f"line {n}")
-                elif line.strip():
+                elif not line.isspace():  # not line.strip(): that copies it
                     yield n, line
     except EOFError:  # the lost rest of the file counts as one (skipped) record
         report.records += 1
@@ -541,6 +541,18 @@ _TS_FIELDS = {
 }
 
 
+#: Each table's rows as one struct type (timestamps as ISO strings, cast after).
+_ROW_TYPES = {
+    name: pa.struct(
+        [
+            pa.field(f.name, pa.string() if i in _TS_FIELDS[name] else f.type)
+            for i, f in enumerate(schema)
+        ]
+    )
+    for name, schema in SCHEMAS.items()
+}
+
+
 class Emitter:
     """Collect canonical rows as tuples (in schema column order) and hand them out
     as Arrow tables of at most ``chunk_rows`` rows, counting rows in the report.
@@ -562,6 +574,23 @@ class Emitter:
         if len(rows) >= self.chunk_rows:
             self._ready.append((table, self._build(table, rows)))
             self._rows[table] = []
+
+    def extend(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+        """Add many rows at once (same chunks as :meth:`add` called per row)."""
+        if not rows:
+            return
+        buf = self._rows[table]
+        room = self.chunk_rows - len(buf)
+        if len(rows) < room:
+            buf.extend(rows)
+            return
+        buf.extend(rows[:room])
+        self._ready.append((table, self._build(table, buf)))
+        rest = rows[room:]
+        while len(rest) >= self.chunk_rows:
+            self._ready.append((table, self._build(table, rest[: self.chunk_rows])))
+            rest = rest[self.chunk_rows :]
+        self._rows[table] = rest if isinstance(rest, list) else list(rest)
 
     def add_table(self, table: str, t: pa.Table) -> None:
         """Queue an already-built table (cast to the canonical schema)."""
@@ -586,9 +615,25 @@ class Emitter:
 
     def _build(self, table: str, rows: list[tuple[Any, ...]]) -> pa.Table:
         schema = SCHEMAS[table]
+        ts = _TS_FIELDS[table]
+        try:
+            # all rows in one conversion (rows to a struct array, transposed in C++)
+            flat = pa.array(rows, type=_ROW_TYPES[table]).flatten()
+            arrays = [flat[i].cast(f.type) if i in ts else flat[i] for i, f in enumerate(schema)]
+        except (pa.ArrowException, OverflowError, TypeError, ValueError):
+            pass  # a value of the wrong type, a bad timestamp...: column by column
+        else:
+            self.report.rows[table] += len(rows)
+            return pa.Table.from_arrays(arrays, schema=schema)
+        return self._build_columns(table, rows)
+
+    def _build_columns(self, table: str, rows: list[tuple[Any, ...]]) -> pa.Table:
+        """Reference twin of :meth:`_build`: column by column, nulling (and
+        counting) the values that do not convert."""
+        schema = SCHEMAS[table]
+        ts = _TS_FIELDS[table]
         cols = list(zip(*rows, strict=True))
         arrays = []
-        ts = _TS_FIELDS[table]
         for i, f in enumerate(schema):
             if i in ts:
                 arrays.append(self._timestamps(cols[i], f.type))
