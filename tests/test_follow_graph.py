@@ -99,3 +99,36 @@ def test_bad_updates_raise():
         g.follow([0], [7])
     with pytest.raises(InputError):
         g.followers(5)
+
+
+def test_check_passes_on_a_consistent_graph_after_many_updates():
+    rng = np.random.default_rng(5)
+    g = FollowGraph.from_edges(rng.integers(0, 60, 400), rng.integers(0, 60, 400), n_accounts=60)
+    g.check()
+    for _ in range(30):  # enough follows to force rows to move and the arena to grow
+        g.follow(rng.integers(0, 60, 80), rng.integers(0, 60, 80))
+        g.unfollow(rng.integers(0, 60, 40), rng.integers(0, 60, 40))
+        g.check()
+    f, t = g.edges()
+    assert g.has_follow(int(f[0]), int(t[0]))
+
+
+def test_check_catches_follower_rows_that_do_not_mirror_friend_rows():
+    g = FollowGraph.from_edges([0, 1, 2], [1, 2, 0], n_accounts=3)
+    g.check()
+    start, _, nbr = g.follower_rows
+    nbr[start[1]] = 2  # account 1's follower row now claims 2 follows 1; the friend rows say 0
+    with pytest.raises(GraphError, match="mirror"):
+        g.check()
+
+
+def test_check_catches_a_row_longer_than_its_capacity_and_a_self_follow():
+    g = FollowGraph.from_edges([0, 1], [1, 0], n_accounts=2)
+    g._out.length[0] = g._out.cap[0] + 1
+    with pytest.raises(GraphError, match="capacity"):
+        g.check()
+    g = FollowGraph.from_edges([0, 1], [1, 0], n_accounts=2)
+    start, _, nbr = g.friend_rows
+    nbr[start[0]] = 0
+    with pytest.raises(GraphError, match="self-follow"):
+        g.check()

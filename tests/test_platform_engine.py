@@ -76,6 +76,8 @@ def _kernel(s: dict, sessions, u, now):
             "attention": 3,
             "feed_capacity": 5,
         },
+        {"quality_lambda": 1000.0},  # exp(lambda) overflows a float
+        {"quality_lambda": -1000.0},
     ],
 )
 def test_sessions_match_reference(extra):
@@ -172,6 +174,7 @@ def test_invariants_hold_after_any_run(
         unfollow_rate=unfollow, follow_on_engage=follow_on_engage, ranking=ranking, engage_scale=3.0, follow_back=0.5,
     )  # fmt: skip
     sim = Simulation(p, seed=seed)
+    follows_at_start = sim.graph.n_follows
     while sim.tick < p.ticks:
         if sim.tick == 2 and extra_follows:
             src, dst = zip(*extra_follows, strict=True)
@@ -181,6 +184,13 @@ def test_invariants_hold_after_any_run(
         assert (sim.count <= capacity).all() and (sim.count >= 0).all()
         # budgets never exceeded
         assert (sim.follows_today <= sim.accounts.follow_budget).all()
+    # follower rows and friend rows stay mirror images, without duplicates or self-follows
+    sim.graph.check()
+    # counters agree with the tables
+    n_rows = sim.posts.n
+    assert int(sim.posts.cols["deliveries"][:n_rows].sum()) == sim.counters["deliveries"]
+    c = sim.counters
+    assert sim.graph.n_follows == follows_at_start + c["follows"] - c["unfollows"]
     # follower counts equal graph in-degrees
     f, t = sim.graph.edges()
     assert np.array_equal(sim.graph.followers_count, np.bincount(t, minlength=100))
@@ -290,3 +300,21 @@ def test_bored_accounts_leave_and_start_no_sessions_while_away():
     assert share[-1] > 0.5 and np.all(np.diff(share) >= 0)
     calm = Simulation(PlatformParams(**SMALL, days=1, engage_scale=0.0), seed=4).run()
     assert calm.steps.column("share_away").to_numpy().max() == 0.0
+
+
+@pytest.mark.parametrize("lam", [1000.0, 710.0, -1000.0, 1e-300])
+def test_quality_stays_in_the_unit_interval_at_extreme_lambda(lam):
+    sim = Simulation(PlatformParams(**SMALL, quality_lambda=lam, days=0.5), seed=2)
+    sim.run()
+    q = sim.posts.cols["quality"][: sim.posts.n]
+    assert sim.posts.n > 0 and np.isfinite(q).all() and (q >= 0).all() and (q <= 1).all()
+    if lam >= 710:  # nearly all the mass sits at 1
+        assert q.mean() > 0.99
+
+
+def test_away_days_at_the_top_of_its_range_keeps_accounts_away_without_overflow():
+    p = PlatformParams(**SMALL, leave_if_bored=1.0, away_days=1e300, days=1)
+    sim = Simulation(p, seed=4)
+    sim.run()
+    gone = sim.away_until > sim.tick
+    assert gone.any() and (sim.away_until[gone] > 10**15).all()

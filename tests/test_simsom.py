@@ -245,3 +245,10 @@ def test_shuffles_keep_what_they_promise(shuffle):
         assert same1 < same0 - 0.2  # homophily destroyed
     if shuffle != "random":
         assert np.corrcoef(base.graph.friends_count, sh.graph.friends_count)[0, 1] > 0.95
+
+
+@pytest.mark.parametrize("lam", [1000.0, 710.0, -1000.0, 0.0, 10.0])
+def test_quality_draws_stay_in_the_unit_interval_at_extreme_lambda(lam):
+    u = np.concatenate([[0.0, 1e-300, 0.5, 1 - 2**-53], np.random.default_rng(0).random(1000)])
+    q = draw_quality(u, lam)
+    assert np.isfinite(q).all() and (q >= 0).all() and (q <= 1).all()

@@ -269,7 +269,8 @@ class Simulation:
             bored = sessions[(engaged == 0) & (rng.random(sessions.size) < p.leave_if_bored)]
             bored = np.unique(bored)
             away = rng.exponential(p.away_days * p.ticks_per_day, bored.size)
-            self.away_until[bored] = self.tick + 1 + np.ceil(away).astype(np.int64)
+            away = np.minimum(np.ceil(away), 2.0**62)  # huge away_days: gone for good, no overflow
+            self.away_until[bored] = self.tick + 1 + away.astype(np.int64)
             self.counters["departures"] += int(bored.size)
         # unfollows: a share of sessions drops one random friend
         u_unf = rng.random(sessions.size)

@@ -261,6 +261,9 @@ def reference_sessions(
                 quality = 0.0
             elif lam == 0:
                 quality = float(u[i, U_QUALITY])
+            elif lam > 700:  # exp(lam) overflows; density ∝ exp(lam q) = exp(-lam (1 - q))
+                x = float(u[i, U_QUALITY]) + (1 - float(u[i, U_QUALITY])) * math.exp(-lam)
+                quality = max(0.0, 1 + math.log(x) / lam) if x > 0 else 0.0
             else:
                 quality = math.log1p(float(u[i, U_QUALITY]) * math.expm1(lam)) / lam
             appeal = 1.0 - (1.0 - float(u[i, U_APPEAL])) ** (1.0 / (1.0 + s["appeal_exponent"]))

@@ -204,6 +204,9 @@ def run_sessions(
                 quality[q] = 0.0
             elif quality_lambda == 0.0:
                 quality[q] = u[s, U_QUALITY]
+            elif quality_lambda > 700.0:  # exp(lambda) overflows: the same inverse CDF, from 1
+                x = u[s, U_QUALITY] + (1.0 - u[s, U_QUALITY]) * np.exp(-quality_lambda)
+                quality[q] = max(0.0, 1.0 + np.log(x) / quality_lambda) if x > 0.0 else 0.0
             else:
                 quality[q] = np.log1p(u[s, U_QUALITY] * np.expm1(quality_lambda)) / quality_lambda
             appeal[q] = 1.0 - (1.0 - u[s, U_APPEAL]) ** (1.0 / (1.0 + appeal_exponent))

@@ -220,6 +220,43 @@ class FollowGraph:
         kg.remove_edges(self._in.start, self._in.length, self._in.nbr, dst[done], src[done])
         return done
 
+    def check(self) -> None:
+        """Verify the internal consistency of the graph; raise :class:`GraphError` if broken.
+
+        Checks that every row lies inside the arena within its capacity, that
+        rows of one direction never overlap, that no row holds a self-follow, a
+        duplicate or an id outside ``[0, n_accounts)``, and that the follower
+        rows are exactly the transpose of the friend rows. Costs O(E log E);
+        meant for tests and debugging, not for hot loops.
+        """
+        n = self.n_accounts
+        if n == 0:
+            return
+        edges: dict[str, NDArray[np.int64]] = {}
+        for name, g in (("friend", self._out), ("follower", self._in)):
+            if g.start.shape != (n,) or g.length.shape != (n,) or g.cap.shape != (n,):
+                raise GraphError(f"{name} rows: arrays are not of length {n}")
+            if (g.length < 0).any() or (g.length > g.cap).any():
+                raise GraphError(f"{name} rows: a row is longer than its capacity")
+            if g.start.min() < 0 or (g.start + g.cap).max() > min(g.used, g.nbr.size):
+                raise GraphError(f"{name} rows: a row lies outside the used arena")
+            order = np.argsort(g.start, kind="stable")
+            ends = (g.start + g.cap)[order]
+            if (g.start[order][1:] < ends[:-1]).any():
+                raise GraphError(f"{name} rows: two rows overlap")
+            rows, vals = g.coo(n)
+            if vals.size and (vals.min() < 0 or vals.max() >= n):
+                raise GraphError(f"{name} rows: an id outside [0, {n})")
+            if (rows == vals).any():
+                raise GraphError(f"{name} rows: a self-follow")
+            key = np.sort(rows.astype(np.int64) * n + vals)
+            if (key[1:] == key[:-1]).any():
+                raise GraphError(f"{name} rows: a duplicate follow")
+            edges[name] = key
+        dst, src = np.divmod(edges["follower"], n)  # follower row v holds u: u follows v
+        if not np.array_equal(np.sort(src * n + dst), edges["friend"]):
+            raise GraphError("follower rows are not the mirror image of friend rows")
+
     def _check(self, i: int) -> None:
         if not 0 <= int(i) < self.n_accounts:
             raise InputError(f"account id {i} outside [0, {self.n_accounts})")

@@ -141,6 +141,10 @@ def draw_quality(u: NDArray[np.float64], lam: float) -> NDArray[np.float64]:
     """Inverse CDF of density ``∝ exp(lam q)`` on [0, 1] (uniform when lam = 0)."""
     if lam == 0:
         return u
+    if lam > 700:  # exp(lam) overflows; the same inverse CDF written from q = 1
+        x = u + (1.0 - u) * np.exp(-lam)
+        with np.errstate(divide="ignore"):
+            return np.maximum(0.0, 1.0 + np.log(x) / lam)
     return np.log1p(u * np.expm1(lam)) / lam
 
 
