@@ -194,3 +194,48 @@ def test_thread_count_does_not_change_the_tables(runner, tmp_path):
         assert (tmp_path / "1" / f"{table}.parquet").read_bytes() == (
             tmp_path / str(most) / f"{table}.parquet"
         ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("toml", "key", "hint"),
+    [
+        ("communities = [1, 2]", "communities", "name"),
+        ("communities = 5", "communities", "table"),
+        ('communities = "abc"', "communities", "table"),
+        ('communities = [["a", 0.5, 3], ["b"]]', "communities", "name"),
+        ('communities = { a = "x", b = 1, c = 1 }', "communities", "share"),
+        ("positions = 3", "positions", "list"),
+        ('positions = "left"', "positions", "list"),
+        ('positions = [0, "x", 1]', "positions", "number"),
+        ("positions = [[1], 0, 0]", "positions", "number"),
+    ],
+)
+def test_wrong_structure_of_communities_or_positions_is_one_clear_line(
+    runner, tmp_path, toml, key, hint
+):
+    f = tmp_path / "s.toml"
+    f.write_text(f"[platform]\naccounts = 100\nmean_follows = 5\n{toml}\n")
+    res = runner.invoke(main, ["simulate", str(f), "--out", str(tmp_path / "o"), "--no-progress"])
+    assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
+    assert "Traceback" not in res.output
+    last = res.output.strip().splitlines()[-1]
+    assert last.startswith(f"Error: platform.{key}:") and hint in last, last
+
+
+def test_set_with_an_empty_key_names_the_problem(runner, tmp_path):
+    res = runner.invoke(main, ["simulate", "--set", "=3", "--no-progress"])
+    assert res.exit_code == 2 and "empty key" in res.output
+
+
+def test_simulate_on_a_small_graph_with_under_one_follow_per_account(runner, tmp_path):
+    g = tmp_path / "g.txt"
+    g.write_text("a b\nb c\nd e\n")  # 5 accounts, 3 follows
+    out = tmp_path / "run"
+    res = runner.invoke(
+        main,
+        ["simulate", "--graph", str(g), "--days", "0.5", "--seed", "1", "--out", str(out), "--no-progress"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["params"]["accounts"] == 5
+    assert manifest["graph"]["edges"] == 3

@@ -21,6 +21,8 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, Any]:
         if "=" not in item:
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
         key, raw = item.split("=", 1)
+        if not key.strip():
+            raise click.BadParameter(f"{item!r} has an empty key", param_hint="--set")
         try:
             value = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
@@ -155,10 +157,10 @@ def _simulate(
             err=True,
         )
         overrides["accounts"] = loaded.graph.n_accounts
-        overrides.setdefault(
-            "mean_follows",
-            min(loaded.graph.n_follows / loaded.graph.n_accounts, loaded.graph.n_accounts - 1),
-        )
+        # mean_follows only shapes generated graphs; record the loaded graph's own mean,
+        # kept inside the parameter's range (the exact figure is in manifest["graph"])
+        mean = loaded.graph.n_follows / max(loaded.graph.n_accounts, 1)
+        overrides.setdefault("mean_follows", min(max(mean, 1.0), loaded.graph.n_accounts - 1))
     sc = sc.with_overrides(overrides)
     if show_params:
         for name, allowed, doc, _ in describe(type(sc.params)):
@@ -187,7 +189,11 @@ def _simulate(
         tables, rows = _run_simsom(sc.params, run_seed, progress, manifest)
     else:
         if loaded is not None:
-            manifest["graph"] = {"path": str(graph_path), **loaded.report}
+            manifest["graph"] = {
+                "path": str(graph_path),
+                **loaded.report,
+                "mean_follows": loaded.graph.n_follows / loaded.graph.n_accounts,
+            }
         tables, rows, sim = _run_platform(sc.params, run_seed, progress, manifest, loaded)
         if store is not None:
             from mutuals.io.simstore import simulation_to_canonical

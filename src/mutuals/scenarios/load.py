@@ -76,8 +76,10 @@ def _build(model: str, values: Mapping[str, Any]) -> Any:
         comm = values.get("communities")
         if isinstance(comm, Mapping):
             values["communities"] = tuple((str(k), v) for k, v in comm.items())
-        elif isinstance(comm, list):
-            values["communities"] = tuple(tuple(x) for x in comm)
+        elif isinstance(
+            comm, list
+        ):  # [[name, share], ...]; other shapes are rejected by the params
+            values["communities"] = tuple(tuple(x) if isinstance(x, list) else x for x in comm)
         if isinstance(values.get("positions"), list):
             values["positions"] = tuple(values["positions"])
     try:

@@ -88,16 +88,40 @@ class PlatformParams:
 
     def __post_init__(self) -> None:
         validate(self)
+        if not isinstance(self.communities, tuple | list):
+            raise ConfigError(
+                f"got {self.communities!r}; allowed: a table {{name = share, ...}} "
+                "or a list of [name, share] pairs",
+                key="communities",
+            )
         if len(self.communities) == 0 or len(self.communities) > 127:
             raise ConfigError("need 1 to 127 communities", key="communities")
+        for c in self.communities:
+            if not isinstance(c, tuple | list) or len(c) != 2:
+                raise ConfigError(
+                    f"each community is a [name, share] pair, got {c!r}", key="communities"
+                )
         for name, share in self.communities:
-            if not isinstance(name, str) or not isinstance(share, int | float) or share < 0:
+            if (
+                not isinstance(name, str)
+                or isinstance(share, bool)
+                or not isinstance(share, int | float)
+                or not share >= 0
+                or share == float("inf")
+            ):
                 raise ConfigError(
                     f"each community is (name, share >= 0), got ({name!r}, {share!r})",
                     key="communities",
                 )
         if sum(s for _, s in self.communities) <= 0:
             raise ConfigError("community shares must not all be zero", key="communities")
+        if not isinstance(self.positions, tuple | list) or any(
+            isinstance(p, bool) or not isinstance(p, int | float) for p in self.positions
+        ):
+            raise ConfigError(
+                f"got {self.positions!r}; allowed: a list of numbers in [-1, 1], one per community",
+                key="positions",
+            )
         if len(self.positions) != len(self.communities):
             raise ConfigError(
                 f"one position per community: {len(self.communities)} communities, {len(self.positions)} positions",
