@@ -239,3 +239,79 @@ def test_simulate_on_a_small_graph_with_under_one_follow_per_account(runner, tmp
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["params"]["accounts"] == 5
     assert manifest["graph"]["edges"] == 3
+
+
+def _parquet_bytes(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.parquet"))}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--accounts", "300", "--days", "0.5", "--seed", "11", "--set", "unfollow_rate=0.2",
+         "--set", "communities={a=1, b=0}", "--set", "positions=[-0.5, 0.5]", "--set", "mean_follows=9"],
+        ["simsom", "--accounts", "200", "--steps", "30", "--seed", "5", "--set", "gamma=0.1",
+         "--set", "mean_follows=20"],
+    ],
+)  # fmt: skip
+def test_rerun_from_manifest_reproduces_the_tables(runner, tmp_path, args):
+    first, again = tmp_path / "first", tmp_path / "again"
+    res = runner.invoke(main, ["simulate", *args, "--out", str(first), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(
+        main,
+        ["simulate", "--from-manifest", str(first / "manifest.json"), "--out", str(again), "--no-progress"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert _parquet_bytes(first) == _parquet_bytes(again) and _parquet_bytes(first)
+    m1 = json.loads((first / "manifest.json").read_text())
+    m2 = json.loads((again / "manifest.json").read_text())
+    assert m1["params"] == m2["params"] and m1["seed"] == m2["seed"]
+    assert m2["scenario"] == m1["scenario"]
+
+
+def test_rerun_from_manifest_of_a_graph_run_reloads_the_graph(runner, tmp_path):
+    g = tmp_path / "g.txt"
+    g.write_text("".join(f"{i} {(i * 7 + 3) % 40}\n{i} {(i + 1) % 40}\n" for i in range(40)))
+    first, again = tmp_path / "first", tmp_path / "again"
+    res = runner.invoke(
+        main,
+        ["simulate", "--graph", str(g), "--days", "0.5", "--seed", "2", "--out", str(first), "--no-progress"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    man = first / "manifest.json"
+    res = runner.invoke(
+        main, ["simulate", "--from-manifest", str(man), "--out", str(again), "--no-progress"]
+    )
+    assert res.exit_code == 0, res.output
+    assert _parquet_bytes(first) == _parquet_bytes(again)
+    g.unlink()
+    res = runner.invoke(
+        main,
+        ["simulate", "--from-manifest", str(man), "--out", str(tmp_path / "x"), "--no-progress"],
+    )
+    assert res.exit_code == 1 and "g.txt" in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "not a JSON"),
+        ('{"model": "platform"}', "params"),
+        ('{"model": "nope", "params": {}, "seed": 1}', "'nope'"),
+        ('{"model": "platform", "params": {"accounts": "x"}, "seed": 1}', "platform.accounts"),
+    ],
+)
+def test_a_bad_manifest_is_one_clear_line(runner, tmp_path, content, message):
+    man = tmp_path / "manifest.json"
+    man.write_text(content)
+    res = runner.invoke(main, ["simulate", "--from-manifest", str(man), "--no-progress"])
+    assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
+    assert message in res.output.strip().splitlines()[-1]
+
+
+def test_from_manifest_and_a_scenario_exclude_each_other(runner, tmp_path):
+    man = tmp_path / "manifest.json"
+    man.write_text("{}")
+    res = runner.invoke(main, ["simulate", "simsom", "--from-manifest", str(man)])
+    assert res.exit_code == 2 and "--from-manifest" in res.output

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from mutuals.errors import MutualsError
+from mutuals.errors import InputError, MutualsError
 
 __all__ = ["simulate"]
 
@@ -45,7 +45,7 @@ def _table(rows: list[tuple[str, Any]]) -> str:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
-@click.argument("scenario", default="default", metavar="[SCENARIO]")
+@click.argument("scenario", required=False, metavar="[SCENARIO]")
 @click.option(
     "--accounts", type=int, help="Accounts (platform) or humans (simsom); overrides the scenario."
 )
@@ -79,6 +79,13 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     type=click.Path(file_okay=False, path_type=Path),
     help="Also write the run as a canonical store (platform 'sim') for `mutuals analyze` (platform scenarios).",
 )
+@click.option(
+    "--from-manifest",
+    "from_manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Re-run a recorded run: its scenario, parameters, seed and graph from RUN/manifest.json"
+    " (other options still override).",
+)
 @click.option("--threads", type=int, help="Numba threads (results do not depend on it).")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
 @click.option(
@@ -90,8 +97,9 @@ def simulate(**options: Any) -> None:
     """Run SCENARIO on the simulated platform and write its tables.
 
     SCENARIO is a built-in name (default, ranked, simsom) or a scenario TOML
-    file. Outputs go to --out as Parquet tables plus manifest.json (parameters,
-    seed, versions): the same seed gives byte-identical tables.
+    file [default: default]. Outputs go to --out as Parquet tables plus
+    manifest.json (parameters, seed, versions): the same seed gives
+    byte-identical tables, and --from-manifest RUN/manifest.json re-runs a run.
 
     \b
     Examples:
@@ -99,6 +107,7 @@ def simulate(**options: Any) -> None:
       mutuals simulate ranked --accounts 100000 --days 2 --seed 1
       mutuals simulate simsom --set gamma=0.1 --seed 3
       mutuals simulate my-campaign.toml --set ranking='"ranked"'
+      mutuals simulate --from-manifest runs/default-1/manifest.json --out runs/again
     """
     try:
         _simulate(**options)
@@ -108,7 +117,8 @@ def simulate(**options: Any) -> None:
 
 def _simulate(
     *,
-    scenario: str,
+    scenario: str | None,
+    from_manifest: Path | None,
     accounts: int | None,
     days: float | None,
     steps: int | None,
@@ -125,7 +135,22 @@ def _simulate(
     from mutuals.scenarios.load import load_scenario
     from mutuals.scenarios.params import describe
 
-    sc = load_scenario(scenario)
+    if from_manifest is not None:
+        from mutuals.scenarios.load import scenario_from_manifest
+
+        if scenario is not None:
+            raise click.UsageError("give either SCENARIO or --from-manifest, not both")
+        sc, recorded = scenario_from_manifest(from_manifest)
+        recorded_graph = recorded.get("graph")
+        if graph_path is None and isinstance(recorded_graph, dict) and "path" in recorded_graph:
+            graph_path = Path(recorded_graph["path"])
+            if not graph_path.is_file():
+                raise InputError(
+                    f"{from_manifest}: the run's follow graph {str(graph_path)!r} is missing;"
+                    " give it with --graph"
+                )
+    else:
+        sc = load_scenario(scenario or "default")
     overrides = _parse_set(sets)
     if accounts is not None:
         overrides["accounts" if sc.model == "platform" else "n_humans"] = accounts
@@ -188,9 +213,9 @@ def _simulate(
     if sc.model == "simsom":
         tables, rows = _run_simsom(sc.params, run_seed, progress, manifest)
     else:
-        if loaded is not None:
+        if loaded is not None and graph_path is not None:
             manifest["graph"] = {
-                "path": str(graph_path),
+                "path": str(graph_path.resolve()),
                 **loaded.report,
                 "mean_follows": loaded.graph.n_follows / loaded.graph.n_accounts,
             }

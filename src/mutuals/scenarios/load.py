@@ -26,7 +26,13 @@ from mutuals.errors import ConfigError
 from mutuals.scenarios.platform import PlatformParams
 from mutuals.scenarios.simsom import SimSoMParams
 
-__all__ = ["BUILTIN", "Scenario", "load_scenario", "scenario_from_mapping"]
+__all__ = [
+    "BUILTIN",
+    "Scenario",
+    "load_scenario",
+    "scenario_from_manifest",
+    "scenario_from_mapping",
+]
 
 MODELS: dict[str, type] = {"platform": PlatformParams, "simsom": SimSoMParams}
 
@@ -132,3 +138,37 @@ def load_scenario(spec: str | Path) -> Scenario:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
     return scenario_from_mapping(data, name=path.stem)
+
+
+def scenario_from_manifest(path: str | Path) -> tuple[Scenario, dict[str, Any]]:
+    """The scenario and seed recorded in a run's ``manifest.json``, to re-run it.
+
+    Returns the scenario (its ``seed`` is the run's seed) and the whole
+    manifest (for example its ``"graph"`` entry, the follow graph the run was
+    given). Raises :class:`~mutuals.errors.ConfigError` naming what is missing.
+    """
+    import json
+
+    p = Path(path)
+    try:
+        manifest = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ConfigError(f"{p}: not a JSON run manifest ({e})") from None
+    if not isinstance(manifest, dict):
+        raise ConfigError(f"{p}: not a run manifest (a JSON object)")
+    missing = [k for k in ("model", "params", "seed") if k not in manifest]
+    if missing:
+        raise ConfigError(f"{p}: not a run manifest of `mutuals simulate`: no {', '.join(missing)}")
+    model, params = manifest["model"], manifest["params"]
+    if not isinstance(params, Mapping):
+        raise ConfigError(f"{p}: 'params' must be an object")
+    try:
+        sc = scenario_from_mapping(
+            {"scenario": model, model: params, "seed": manifest["seed"]}
+            if isinstance(model, str)
+            else {"scenario": model},
+            name=str(manifest.get("scenario", p.parent.name)),
+        )
+    except (ConfigError, TypeError) as e:
+        raise ConfigError(f"{p}: {e}") from None
+    return sc, manifest
