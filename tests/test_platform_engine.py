@@ -318,3 +318,18 @@ def test_away_days_at_the_top_of_its_range_keeps_accounts_away_without_overflow(
     sim.run()
     gone = sim.away_until > sim.tick
     assert gone.any() and (sim.away_until[gone] > 10**15).all()
+
+
+@pytest.mark.parametrize(("every", "ticks"), [(5, [5, 10, 12]), (1000, [12]), (4, [4, 8, 12])])
+def test_a_run_is_always_measured_at_its_last_tick(every, ticks):
+    p = PlatformParams(**{**SMALL, "ticks_per_day": 24}, days=0.5, measure_every=every)
+    res = Simulation(p, seed=1).run()
+    assert res.steps.column("tick").to_pylist() == ticks
+    assert res.exposures.num_rows == len(ticks) * 9
+
+
+def test_steps_table_keeps_its_columns_before_any_measurement():
+    sim = Simulation(PlatformParams(**SMALL, days=1), seed=1)
+    full = Simulation(PlatformParams(**SMALL, days=0.25), seed=1).run().steps
+    empty = sim.result().steps
+    assert empty.num_rows == 0 and empty.schema == full.schema

@@ -37,9 +37,29 @@ from mutuals.platform.graph import FollowGraph
 from mutuals.platform.posts import PostTable
 from mutuals.scenarios.platform import PlatformParams
 
-__all__ = ["RunResult", "Simulation"]
+__all__ = ["STEPS_SCHEMA", "RunResult", "Simulation"]
 
 _RECENT = 8  # posts remembered per author, for list feeds
+
+#: Columns of the ``steps`` table (one row per measurement).
+STEPS_SCHEMA = pa.schema(
+    [
+        ("tick", pa.int64()),
+        ("day", pa.float64()),
+        ("sessions", pa.int64()),
+        ("posts", pa.int64()),
+        ("deliveries", pa.int64()),
+        ("feed_quality", pa.float64()),
+        ("topic_repetition", pa.float64()),
+        ("source_repetition", pa.float64()),
+        ("tau_b", pa.float64()),
+        ("follows", pa.int64()),
+        ("unfollows", pa.int64()),
+        ("share_away", pa.float64()),
+        ("median_followers", pa.float64()),
+        ("share_under_1k", pa.float64()),
+    ]
+)
 
 
 @dataclass
@@ -362,22 +382,26 @@ class Simulation:
 
     # -- the loop -------------------------------------------------------------
     def run(self, *, progress: Callable[[int, int], None] | None = None) -> RunResult:
-        """Run ``params.ticks`` ticks and return the tables."""
+        """Run ``params.ticks`` ticks and return the tables (the last tick is always measured)."""
         total = self.params.ticks
         t0 = _time.perf_counter()
         while self.tick < total:
             self.step()
             if progress is not None:
                 progress(self.tick, total)
+        if self.tick and self._rows.get("tick", [None])[-1] != self.tick:
+            self._measure(self.posts.n)  # the last tick is always measured
         seconds = _time.perf_counter() - t0
         return self.result(seconds)
 
     def result(self, seconds: float = float("nan")) -> RunResult:
         names = self.accounts.community_names
-        steps = (
-            pa.table({k: np.asarray(v) for k, v in self._rows.items()})
-            if self._rows
-            else pa.table({})
+        steps = pa.table(
+            {
+                f.name: np.asarray(self._rows.get(f.name, []), f.type.to_pandas_dtype())
+                for f in STEPS_SCHEMA
+            },
+            schema=STEPS_SCHEMA,
         )
         ticks = self._rows.get("tick", [])
         k = len(names)

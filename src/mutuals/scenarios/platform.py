@@ -84,7 +84,15 @@ class PlatformParams:
     # time and measures
     days: float = _f(1.0, rng(0, 100_000, lo_open=True, doc="simulated days"))
     ticks_per_day: int = _f(24, rng(1, 1440, integer=True, doc="steps per day"))
-    measure_every: int = _f(1, rng(1, None, integer=True, doc="ticks between measurements"))
+    measure_every: int = _f(
+        1,
+        rng(
+            1,
+            None,
+            integer=True,
+            doc="ticks between measurements (the last tick is always measured)",
+        ),
+    )
 
     def __post_init__(self) -> None:
         validate(self)
