@@ -315,3 +315,19 @@ def test_from_manifest_and_a_scenario_exclude_each_other(runner, tmp_path):
     man.write_text("{}")
     res = runner.invoke(main, ["simulate", "simsom", "--from-manifest", str(man)])
     assert res.exit_code == 2 and "--from-manifest" in res.output
+
+
+def test_a_graph_run_keeps_the_files_account_ids(runner, tmp_path):
+    g = tmp_path / "g.txt"
+    g.write_text("alice bob\ncarol bob\nbob alice\ndave carol\n")
+    out = tmp_path / "run"
+    res = runner.invoke(
+        main,
+        ["simulate", "--graph", str(g), "--days", "0.25", "--seed", "1", "--out", str(out), "--no-progress"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    acc = pq.read_table(out / "accounts.parquet").to_pylist()
+    by_id = {r["source_id"]: r for r in acc}
+    assert set(by_id) == {"alice", "bob", "carol", "dave"}
+    assert by_id["bob"]["followers_start"] == 2 and by_id["dave"]["friends"] >= 0
+    assert by_id["dave"]["followers_start"] == 0 and by_id["alice"]["followers_start"] == 1

@@ -248,6 +248,7 @@ def _bar(total: int, enabled: bool, label: str):
 
 def _run_platform(params, seed: int, progress: bool, manifest: dict[str, Any], loaded=None):
     import numpy as np
+    import pyarrow as pa
 
     from mutuals.engine.platform import Simulation
 
@@ -303,7 +304,12 @@ def _run_platform(params, seed: int, progress: bool, manifest: dict[str, Any], l
             s["sessions"] / s["run_seconds"] if s["run_seconds"] else float("nan"),
         ),
     ]
-    return result.tables, rows, sim
+    tables = result.tables
+    if loaded is not None:  # keep the file's id of each account, so results map back to it
+        tables["accounts"] = tables["accounts"].append_column(
+            "source_id", pa.array([str(x) for x in loaded.labels.tolist()], pa.string())
+        )
+    return tables, rows, sim
 
 
 def _run_simsom(params, seed: int, progress: bool, manifest: dict[str, Any]):
