@@ -191,6 +191,7 @@ def test_invariants_hold_after_any_run(
     assert int(sim.posts.cols["deliveries"][:n_rows].sum()) == sim.counters["deliveries"]
     c = sim.counters
     assert sim.graph.n_follows == follows_at_start + c["follows"] - c["unfollows"]
+    assert int(sim.exposures.sum()) == c["reads"] == int(sim.posts.cols["views"][:n_rows].sum())
     # follower counts equal graph in-degrees
     f, t = sim.graph.edges()
     assert np.array_equal(sim.graph.followers_count, np.bincount(t, minlength=100))
@@ -333,3 +334,16 @@ def test_steps_table_keeps_its_columns_before_any_measurement():
     full = Simulation(PlatformParams(**SMALL, days=0.25), seed=1).run().steps
     empty = sim.result().steps
     assert empty.num_rows == 0 and empty.schema == full.schema
+
+
+def test_posts_and_steps_agree_on_counts_and_the_time_convention():
+    res = Simulation(PlatformParams(**SMALL, days=1), seed=6).run()
+    t = res.posts.column("time").to_numpy()
+    per_tick = np.bincount(t, minlength=res.steps.num_rows)
+    # a post with time t (0-based tick) is first counted in the steps row of tick t + 1
+    assert np.array_equal(np.cumsum(per_tick), res.steps.column("posts").to_numpy())
+    assert res.steps.column("tick").to_pylist() == list(range(1, 9))
+    assert (
+        res.posts.column("deliveries").to_numpy().sum()
+        == res.steps.column("deliveries")[-1].as_py()
+    )

@@ -252,3 +252,14 @@ def test_quality_draws_stay_in_the_unit_interval_at_extreme_lambda(lam):
     u = np.concatenate([[0.0, 1e-300, 0.5, 1 - 2**-53], np.random.default_rng(0).random(1000)])
     q = draw_quality(u, lam)
     assert np.isfinite(q).all() and (q >= 0).all() and (q <= 1).all()
+
+
+def test_messages_and_timeline_agree_on_counts_and_the_time_convention():
+    from mutuals.engine.simsom import run_simsom
+
+    p = SimSoMParams(n_humans=200, mean_follows=20, gamma=0.1, max_steps=12, burn_in=1000)
+    r = run_simsom(p, seed=3)
+    created = r.messages.column("created_step").to_numpy()
+    per_step = np.bincount(created, minlength=r.steps)
+    # created_step s (0-based) is counted in the timeline row of step s + 1
+    assert np.array_equal(np.cumsum(per_step), r.timeline.column("messages").to_numpy())
