@@ -331,3 +331,18 @@ def test_a_graph_run_keeps_the_files_account_ids(runner, tmp_path):
     assert set(by_id) == {"alice", "bob", "carol", "dave"}
     assert by_id["bob"]["followers_start"] == 2 and by_id["dave"]["friends"] >= 0
     assert by_id["dave"]["followers_start"] == 0 and by_id["alice"]["followers_start"] == 1
+
+
+def test_running_out_of_memory_is_one_clear_line(runner, tmp_path, monkeypatch):
+    from mutuals.engine import platform
+
+    def too_big(*args, **kwargs):
+        raise MemoryError("Unable to allocate 334. MiB")
+
+    monkeypatch.setattr(platform.Simulation, "__init__", too_big)
+    res = runner.invoke(
+        main, ["simulate", "--accounts", "300", "--set", "mean_follows=5", "--out", str(tmp_path / "o")]
+    )
+    assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
+    last = res.output.strip().splitlines()[-1]
+    assert last.startswith("Error: out of memory") and "--accounts" in last

@@ -113,6 +113,11 @@ def simulate(**options: Any) -> None:
         _simulate(**options)
     except MutualsError as e:
         raise click.ClickException(str(e)) from None
+    except MemoryError as e:
+        raise click.ClickException(
+            f"out of memory ({e or 'allocation failed'}); run fewer --accounts,"
+            " a smaller mean_follows, fewer --days or a smaller feed_capacity"
+        ) from None
 
 
 def _simulate(
