@@ -341,7 +341,8 @@ def test_running_out_of_memory_is_one_clear_line(runner, tmp_path, monkeypatch):
 
     monkeypatch.setattr(platform.Simulation, "__init__", too_big)
     res = runner.invoke(
-        main, ["simulate", "--accounts", "300", "--set", "mean_follows=5", "--out", str(tmp_path / "o")]
+        main,
+        ["simulate", "--accounts", "300", "--set", "mean_follows=5", "--out", str(tmp_path / "o")],
     )
     assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
     last = res.output.strip().splitlines()[-1]

@@ -347,3 +347,14 @@ def test_posts_and_steps_agree_on_counts_and_the_time_convention():
         res.posts.column("deliveries").to_numpy().sum()
         == res.steps.column("deliveries")[-1].as_py()
     )
+
+
+@pytest.mark.parametrize("ids", [[0.5], [1.0], ["1"], [True]])
+def test_follow_rejects_ids_that_are_not_integers(ids):
+    sim = Simulation(PlatformParams(**SMALL, days=0.25), seed=1)
+    before = sim.graph.n_follows
+    with pytest.raises(InputError, match="integer"):
+        sim.follow(ids, [3])
+    with pytest.raises(InputError, match="integer"):
+        sim.follow([3], ids)
+    assert sim.graph.n_follows == before

@@ -214,8 +214,11 @@ class Simulation:
         self-follow). Later scenarios decide *who* follows whom; this decides
         whether the platform allows it.
         """
-        src = np.asarray(follower, dtype=np.int64)
-        dst = np.asarray(friend, dtype=np.int64)
+        src, dst = np.asarray(follower), np.asarray(friend)
+        for name, a in (("follower", src), ("friend", dst)):
+            if a.size and (a.dtype.kind not in "iu"):
+                raise InputError(f"{name} must hold integer account ids, got dtype {a.dtype}")
+        src, dst = src.astype(np.int64), dst.astype(np.int64)
         if src.shape != dst.shape or src.ndim != 1:
             raise InputError("follower and friend must be 1-d arrays of equal length")
         n = self.accounts.n
