@@ -347,3 +347,13 @@ def test_running_out_of_memory_is_one_clear_line(runner, tmp_path, monkeypatch):
     assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
     last = res.output.strip().splitlines()[-1]
     assert last.startswith("Error: out of memory") and "--accounts" in last
+
+
+def test_a_dense_generated_graph_that_falls_short_of_mean_follows_says_so(runner, tmp_path):
+    args = ["simulate", "--accounts", "100", "--days", "0.1", "--seed", "1", "--no-progress"]
+    res = runner.invoke(main, [*args, "--set", "mean_follows=90", "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    assert "note: the generated graph has" in res.output and "asked for 90" in res.output
+    args[2] = "1000"  # --accounts
+    res = runner.invoke(main, [*args, "--set", "mean_follows=5", "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0 and "note:" not in res.output

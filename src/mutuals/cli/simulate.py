@@ -265,6 +265,14 @@ def _run_platform(params, seed: int, progress: bool, manifest: dict[str, Any], l
         )
     sim = Simulation(params, seed=seed, graph=None if loaded is None else loaded.graph)
     gen = time.perf_counter() - t0
+    realised = sim.graph.n_follows / sim.accounts.n
+    if loaded is None and realised < 0.8 * params.mean_follows:
+        click.echo(
+            f"note: the generated graph has {realised:.3g} follows per account, asked for"
+            f" {params.mean_follows:g}: in a graph this small or dense, repeated draws of the"
+            " same account are dropped",
+            err=True,
+        )
     with _bar(params.ticks, progress, "simulating") as bar:
         last = [0]
 

@@ -39,7 +39,14 @@ class PlatformParams:
         400, rng(0, 10_000, integer=True, doc="follows allowed per account per day")
     )
     # follow graph
-    mean_follows: float = _f(100.0, rng(1, 10_000, doc="mean accounts followed"))
+    mean_follows: float = _f(
+        100.0,
+        rng(
+            1,
+            10_000,
+            doc="mean accounts followed (small or dense graphs fall short: repeats are dropped)",
+        ),
+    )
     out_sigma: float = _f(1.0, rng(0, 5, doc="log-normal sigma of accounts followed"))
     in_exponent: float = _f(2.2, rng(1.5, 10, lo_open=True, doc="tail exponent of followers"))
     homophily: float = _f(0.8, rng(0, 1, doc="share of follows inside one's community"))
