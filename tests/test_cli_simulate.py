@@ -357,3 +357,20 @@ def test_a_dense_generated_graph_that_falls_short_of_mean_follows_says_so(runner
     args[2] = "1000"  # --accounts
     res = runner.invoke(main, [*args, "--set", "mean_follows=5", "--out", str(tmp_path / "b")])
     assert res.exit_code == 0 and "note:" not in res.output
+
+
+def test_simsom_says_when_its_network_falls_short_of_mean_follows(runner, tmp_path):
+    args = [
+        "simulate",
+        "simsom",
+        "--accounts",
+        "30",
+        "--steps",
+        "3",
+        "--seed",
+        "1",
+        "--no-progress",
+    ]
+    res = runner.invoke(main, [*args, "--set", "mean_follows=500", "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    assert "note: the generated network has" in res.output and "asked for 500" in res.output

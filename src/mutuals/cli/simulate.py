@@ -332,6 +332,14 @@ def _run_simsom(params, seed: int, progress: bool, manifest: dict[str, Any]):
         r = run_simsom(params, seed=seed, progress=lambda step, q: bar.update(1))
     manifest["summary"] = r.summary()
     manifest["network"] = r.network
+    realised = r.network["human_follows"] / params.n_humans
+    if realised < 0.8 * params.mean_follows:
+        click.echo(
+            f"note: the generated network has {realised:.3g} follows per human, asked for"
+            f" {params.mean_follows:g}: in a network this small or dense, repeated draws of"
+            " the same account are dropped",
+            err=True,
+        )
     rows = [
         ("humans / bots", f"{params.n_humans:,} / {params.n_bots:,}"),
         ("follows", r.network["edges"]),
