@@ -374,3 +374,8 @@ def test_simsom_says_when_its_network_falls_short_of_mean_follows(runner, tmp_pa
     res = runner.invoke(main, [*args, "--set", "mean_follows=500", "--out", str(tmp_path / "a")])
     assert res.exit_code == 0, res.output
     assert "note: the generated network has" in res.output and "asked for 500" in res.output
+
+
+def test_set_seed_points_at_the_seed_option(runner):
+    res = runner.invoke(main, ["simulate", "--set", "seed=3", "--no-progress"])
+    assert res.exit_code == 2 and "--seed" in res.output.strip().splitlines()[-1]

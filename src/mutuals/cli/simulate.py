@@ -23,6 +23,8 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, Any]:
         key, raw = item.split("=", 1)
         if not key.strip():
             raise click.BadParameter(f"{item!r} has an empty key", param_hint="--set")
+        if key.strip() == "seed":
+            raise click.BadParameter("the seed is not a parameter: use --seed", param_hint="--set")
         try:
             value = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
