@@ -358,3 +358,12 @@ def test_follow_rejects_ids_that_are_not_integers(ids):
     with pytest.raises(InputError, match="integer"):
         sim.follow([3], ids)
     assert sim.graph.n_follows == before
+
+
+def test_output_tables_share_key_types_so_they_join():
+    res = Simulation(PlatformParams(**SMALL, days=0.5), seed=1).run()
+    t = res.tables
+    assert t["trending"].schema.field("topic").type == t["posts"].schema.field("topic").type
+    assert t["posts"].schema.field("author").type == t["accounts"].schema.field("account").type
+    assert t["trending"].schema.field("tick").type == t["exposures"].schema.field("tick").type
+    assert t["steps"].schema.field("tick").type == t["exposures"].schema.field("tick").type

@@ -44,7 +44,7 @@ _RECENT = 8  # posts remembered per author, for list feeds
 #: Columns of the ``steps`` table (one row per measurement).
 STEPS_SCHEMA = pa.schema(
     [
-        ("tick", pa.int64()),
+        ("tick", pa.int32()),
         ("day", pa.float64()),
         ("sessions", pa.int64()),
         ("posts", pa.int64()),
@@ -482,7 +482,7 @@ def trending_table(topic_counts: NDArray[np.int64], *, window: int, top: int = 5
             {
                 "tick": pa.array([], pa.int32()),
                 "rank": pa.array([], pa.int16()),
-                "topic": pa.array([], pa.int32()),
+                "topic": pa.array([], pa.int16()),
                 "recent": pa.array([], pa.int64()),
                 "velocity": pa.array([], pa.int64()),
             }
@@ -501,7 +501,7 @@ def trending_table(topic_counts: NDArray[np.int64], *, window: int, top: int = 5
         {
             "tick": np.repeat(t, k).astype(np.int32),
             "rank": np.tile(np.arange(1, k + 1), n_ticks).astype(np.int16),
-            "topic": order.ravel().astype(np.int32),
+            "topic": order.ravel().astype(np.int16),
             "recent": recent[rows, order].ravel(),
             "velocity": velocity[rows, order].ravel(),
         }
