@@ -379,3 +379,9 @@ def test_simsom_says_when_its_network_falls_short_of_mean_follows(runner, tmp_pa
 def test_set_seed_points_at_the_seed_option(runner):
     res = runner.invoke(main, ["simulate", "--set", "seed=3", "--no-progress"])
     assert res.exit_code == 2 and "--seed" in res.output.strip().splitlines()[-1]
+
+
+def test_too_few_accounts_for_the_default_mean_follows_says_how_to_fix_it(runner):
+    res = runner.invoke(main, ["simulate", "--accounts", "50", "--no-progress"])
+    last = res.output.strip().splitlines()[-1]
+    assert res.exit_code == 1 and "mean_follows" in last and "--set mean_follows=" in last

@@ -147,7 +147,11 @@ class PlatformParams:
         if self.w_like + self.w_repost + self.w_reply + self.w_quote <= 0:
             raise ConfigError("at least one engagement weight must be > 0", key="w_like")
         if self.mean_follows >= self.accounts:
-            raise ConfigError(f"must be below accounts ({self.accounts})", key="mean_follows")
+            raise ConfigError(
+                f"{self.mean_follows:g} must be below accounts ({self.accounts}); give a smaller"
+                f" one, e.g. --set mean_follows={max(1, self.accounts // 5)}",
+                key="mean_follows",
+            )
 
     def population_spec(self) -> PopulationSpec:
         """The population part of these parameters."""
