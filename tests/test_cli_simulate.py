@@ -385,3 +385,18 @@ def test_too_few_accounts_for_the_default_mean_follows_says_how_to_fix_it(runner
     res = runner.invoke(main, ["simulate", "--accounts", "50", "--no-progress"])
     last = res.output.strip().splitlines()[-1]
     assert res.exit_code == 1 and "mean_follows" in last and "--set mean_follows=" in last
+
+
+def test_rerun_from_manifest_never_overwrites_the_run_it_reads(runner, tmp_path):
+    first = tmp_path / "first"
+    args = ["--accounts", "200", "--set", "mean_follows=5", "--days", "0.25", "--no-progress"]
+    res = runner.invoke(main, ["simulate", *args, "--seed", "1", "--out", str(first)])
+    assert res.exit_code == 0, res.output
+    man = first / "manifest.json"
+    before = man.read_text()
+    res = runner.invoke(main, ["simulate", "--from-manifest", str(man), "--out", str(first)])
+    assert res.exit_code == 2 and "--out" in res.output and man.read_text() == before
+    res = runner.invoke(main, ["simulate", "--from-manifest", str(man), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert man.read_text() == before
+    assert (tmp_path / "first-rerun" / "manifest.json").is_file()

@@ -68,7 +68,7 @@ def _table(rows: list[tuple[str, Any]]) -> str:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder [default: runs/SCENARIO-SEED].",
+    help="Output folder [default: runs/SCENARIO-SEED; with --from-manifest, RUN-rerun].",
 )
 @click.option(
     "--graph",
@@ -206,6 +206,11 @@ def _simulate(
             raise click.BadParameter(f"must be in [1, {most}]", param_hint="--threads")
         numba.set_num_threads(threads)
     run_seed = seed_entropy(seed if seed is not None else sc.seed)
+    if from_manifest is not None:
+        run_dir = from_manifest.resolve().parent
+        if out is not None and out.resolve() == run_dir:
+            raise click.UsageError("--out is the run being re-run; give another folder")
+        out = out or run_dir.with_name(run_dir.name + "-rerun")
     out = out or Path("runs") / f"{sc.name}-{run_seed}"
     manifest: dict[str, Any] = {
         "scenario": sc.name,
