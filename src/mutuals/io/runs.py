@@ -63,6 +63,19 @@ def read_run(path: str | Path) -> tuple[dict[str, pa.Table], dict[str, Any]]:
     man = p / "manifest.json"
     if not man.is_file():
         raise InputError(f"{str(p)!r} holds no manifest.json: not a run folder")
-    manifest = json.loads(man.read_text())
-    tables = {name: pq.read_table(p / f"{name}.parquet") for name in manifest.get("tables", {})}
+    try:
+        manifest = json.loads(man.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"{man}: not valid JSON ({e})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("tables", {}), dict):
+        raise InputError(f"{man}: not a run manifest (an object with a 'tables' object)")
+    tables = {}
+    for name in manifest.get("tables", {}):
+        f = p / f"{name}.parquet"
+        if not f.is_file():
+            raise InputError(f"{f}: missing, yet listed in manifest.json")
+        try:
+            tables[name] = pq.read_table(f)
+        except (pa.ArrowException, OSError) as e:
+            raise InputError(f"{f}: not a readable Parquet file ({e})") from None
     return tables, manifest
