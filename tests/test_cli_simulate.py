@@ -400,3 +400,13 @@ def test_rerun_from_manifest_never_overwrites_the_run_it_reads(runner, tmp_path)
     assert res.exit_code == 0, res.output
     assert man.read_text() == before
     assert (tmp_path / "first-rerun" / "manifest.json").is_file()
+
+
+def test_a_graph_of_only_self_follows_is_one_clear_line(runner, tmp_path):
+    g = tmp_path / "g.txt"
+    g.write_text("a a\nb b\n")
+    res = runner.invoke(
+        main, ["simulate", "--graph", str(g), "--no-progress", "--out", str(tmp_path / "o")]
+    )
+    last = res.output.strip().splitlines()[-1]
+    assert res.exit_code == 1 and "no follows between distinct accounts" in last, res.output

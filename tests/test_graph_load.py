@@ -84,3 +84,35 @@ def test_parquet_edges_count_nulls(tmp_path):
     with pytest.raises(InputError, match="needs columns"):
         load_parquet_edges(tmp_path / "f.parquet", follower="src")
     assert np.array_equal(loaded.labels, np.array(["a", "b"], dtype=object))
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (pa.table({"follower_id": pa.array([], pa.string()), "friend_id": pa.array([], pa.string())}), "no follows"),
+        (pa.table({"follower_id": pa.array([None], pa.string()), "friend_id": ["a"]}), "no follows"),
+        (pa.table({"follower_id": [1.0, 2.0], "friend_id": [2.0, 1.0]}), "integer or string"),
+        (pa.table({"follower_id": [[1], [2]], "friend_id": [[2], [1]]}), "integer or string"),
+    ],
+)  # fmt: skip
+def test_parquet_follows_that_cannot_make_a_graph_are_one_clear_error(tmp_path, table, message):
+    p = tmp_path / "f.parquet"
+    pq.write_table(table, p)
+    with pytest.raises(DataFormatError, match=message):
+        load_parquet_edges(p)
+
+
+def test_a_file_that_is_not_parquet_is_a_data_format_error(tmp_path):
+    p = tmp_path / "f.parquet"
+    p.write_bytes(b"\x00\x01 not parquet at all" * 10)
+    with pytest.raises(DataFormatError, match="not a Parquet file"):
+        load_parquet_edges(p)
+
+
+def test_parquet_follows_with_integer_and_dictionary_ids_load(tmp_path):
+    p = tmp_path / "f.parquet"
+    pq.write_table(pa.table({"follower_id": [10, 20], "friend_id": [20, 30]}), p)
+    assert load_parquet_edges(p).labels.tolist() == [10, 20, 30]
+    ids = pa.array(["a", "b"]).dictionary_encode()
+    pq.write_table(pa.table({"follower_id": ids, "friend_id": pa.array(["b", "c"])}), p)
+    assert load_parquet_edges(p).graph.n_follows == 2

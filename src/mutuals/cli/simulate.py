@@ -188,6 +188,11 @@ def _simulate(
             f"loaded {graph_path}: {loaded.graph.n_accounts:,} accounts, {loaded.graph.n_follows:,} follows",
             err=True,
         )
+        if loaded.graph.n_follows == 0:
+            raise InputError(
+                f"{graph_path}: no follows between distinct accounts"
+                f" ({loaded.report.get('self_follows_dropped', 0)} self-follows dropped)"
+            )
         overrides["accounts"] = loaded.graph.n_accounts
         # mean_follows only shapes generated graphs; record the loaded graph's own mean,
         # kept inside the parameter's range (the exact figure is in manifest["graph"])

@@ -110,6 +110,7 @@ def load_parquet_edges(
     """Read follows from a Parquet file with a follower and a friend column
     (the canonical ``follows`` table works as is). Rows with a null id are
     counted in ``report["null_rows_dropped"]``."""
+    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
@@ -117,13 +118,34 @@ def load_parquet_edges(
     if not p.is_file():
         raise InputError(f"Parquet file {str(p)!r} does not exist")
     try:
-        t = pq.read_table(p, columns=[follower, friend])
-    except (KeyError, ValueError) as e:
         cols = pq.read_schema(p).names
-        raise InputError(f"{p}: needs columns {follower!r} and {friend!r}; it has {cols}") from e
+    except (pa.ArrowException, OSError) as e:
+        raise DataFormatError(f"{p}: not a Parquet file ({e})") from None
+    if follower not in cols or friend not in cols:
+        raise InputError(f"{p}: needs columns {follower!r} and {friend!r}; it has {cols}")
+    try:
+        t = pq.read_table(p, columns=[follower, friend])
+    except (pa.ArrowException, OSError) as e:
+        raise DataFormatError(f"{p}: cannot read columns {follower!r}, {friend!r} ({e})") from None
+    for name in (follower, friend):
+        typ = t.schema.field(name).type
+        if pa.types.is_dictionary(typ):
+            t = t.set_column(
+                t.schema.get_field_index(name), name, t.column(name).cast(typ.value_type)
+            )
+            typ = typ.value_type
+        if not (
+            pa.types.is_integer(typ) or pa.types.is_string(typ) or pa.types.is_large_string(typ)
+        ):
+            raise DataFormatError(
+                f"{p}: column {name!r} holds {typ}; account ids must be integer or string"
+                " (floats cannot hold 64-bit ids exactly)"
+            )
     ok = pc.and_(pc.is_valid(t.column(follower)), pc.is_valid(t.column(friend)))
     dropped = t.num_rows - pc.sum(ok).as_py() if t.num_rows else 0
     t = t.filter(ok)
+    if t.num_rows == 0:
+        raise DataFormatError(f"{p}: no follows found ({dropped} rows with a null id dropped)")
     loaded = from_edge_arrays(
         t.column(follower).to_numpy(zero_copy_only=False),
         t.column(friend).to_numpy(zero_copy_only=False),
