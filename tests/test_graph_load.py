@@ -116,3 +116,18 @@ def test_parquet_follows_with_integer_and_dictionary_ids_load(tmp_path):
     ids = pa.array(["a", "b"]).dictionary_encode()
     pq.write_table(pa.table({"follower_id": ids, "friend_id": pa.array(["b", "c"])}), p)
     assert load_parquet_edges(p).graph.n_follows == 2
+
+
+def test_edge_list_ids_beyond_int64_stay_distinct_strings(tmp_path):
+    p = tmp_path / "g.txt"
+    p.write_text("99999999999999999999 1\n1 2\n")
+    loaded = load_edgelist(p)
+    assert loaded.graph.n_follows == 2
+    assert sorted(loaded.labels.tolist()) == sorted(["99999999999999999999", "1", "2"])
+
+
+def test_edge_list_ids_that_differ_as_text_are_never_merged(tmp_path):
+    p = tmp_path / "g.txt"
+    p.write_text("007 7\n7 8\n+8 9\n")
+    loaded = load_edgelist(p)
+    assert loaded.graph.n_accounts == 5 and loaded.graph.n_follows == 3

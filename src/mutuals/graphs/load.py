@@ -92,9 +92,12 @@ def load_edgelist(path: str | Path, *, reverse: bool = False) -> LoadedGraph:
         raise DataFormatError(f"{p}: no edges found ({comments} comment or blank lines)")
     a = np.asarray(src)
     b = np.asarray(dst)
-    # integer ids when every label is an integer (keeps numeric order)
-    with contextlib.suppress(ValueError):
-        a, b = a.astype(np.int64), b.astype(np.int64)
+    # integer ids when every label is an integer written canonically (keeps numeric
+    # order); "007" and "7", or ids beyond int64, stay distinct strings
+    with contextlib.suppress(ValueError, OverflowError):
+        ia, ib = a.astype(np.int64), b.astype(np.int64)
+        if _canonical(a, ia) and _canonical(b, ib):
+            a, b = ia, ib
     if reverse:
         a, b = b, a
     loaded = from_edge_arrays(a, b)
@@ -102,6 +105,15 @@ def load_edgelist(path: str | Path, *, reverse: bool = False) -> LoadedGraph:
         {"lines_skipped_as_comments": comments, "lines_with_extra_columns": extra_columns}
     )
     return loaded
+
+
+_POW10 = 10 ** np.arange(19, dtype=np.int64)
+
+
+def _canonical(text: NDArray, ints: NDArray[np.int64]) -> bool:
+    """True when every id in ``text`` is written as ``str(int)`` would (no "007", "+7")."""
+    digits = np.maximum(np.searchsorted(_POW10, np.abs(ints), side="right"), 1) + (ints < 0)
+    return bool(np.array_equal(np.strings.str_len(text), digits))
 
 
 def load_parquet_edges(
