@@ -40,6 +40,7 @@ def test_matches_set_model_after_any_sequence(initial, ops):
                 expect.append((u, v) in model)
                 model.discard((u, v))
         assert applied.tolist() == expect
+        g.check()  # follower rows mirror friend rows after every batch
     f, t = g.edges()
     assert set(zip(f.tolist(), t.tolist(), strict=True)) == model
     assert g.n_follows == len(model)
