@@ -263,3 +263,20 @@ def test_messages_and_timeline_agree_on_counts_and_the_time_convention():
     per_step = np.bincount(created, minlength=r.steps)
     # created_step s (0-based) is counted in the timeline row of step s + 1
     assert np.array_equal(np.cumsum(per_step), r.timeline.column("messages").to_numpy())
+
+
+@pytest.mark.parametrize("n_humans", [2, 5, 40])
+@pytest.mark.parametrize(
+    "targeting", ["none", "hubs", "partisanship", "misinformation", "conservative", "liberal"]
+)
+@pytest.mark.parametrize("shuffle", ["none", "degree", "community", "random"])
+def test_tiny_networks_are_consistent_for_every_targeting_and_shuffle(n_humans, targeting, shuffle):
+    p = SimSoMParams(
+        n_humans=n_humans, mean_follows=3, beta=0.5, gamma=0.5, targeting=targeting, shuffle=shuffle
+    )
+    net = build_network(p, np.random.default_rng(n_humans))
+    net.graph.check()
+    f, t = net.graph.edges()
+    bots = net.accounts.is_bot
+    assert bots.sum() == int(0.5 * n_humans) and not bots[:n_humans].any()
+    assert not (bots[f] & ~bots[t]).any()  # bots follow only bots
