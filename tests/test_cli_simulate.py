@@ -410,3 +410,24 @@ def test_a_graph_of_only_self_follows_is_one_clear_line(runner, tmp_path):
     )
     last = res.output.strip().splitlines()[-1]
     assert res.exit_code == 1 and "no follows between distinct accounts" in last, res.output
+
+
+@pytest.mark.parametrize("tpd", ["abc", "0", "[1]", "2.5"])
+def test_steps_with_a_bad_ticks_per_day_names_the_key(runner, tmp_path, tpd):
+    res = runner.invoke(
+        main, ["simulate", "--set", f"ticks_per_day={tpd}", "--steps", "5", "--out", str(tmp_path)]
+    )
+    assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
+    assert "platform.ticks_per_day" in res.output.strip().splitlines()[-1]
+
+
+def test_steps_counts_ticks_with_the_overridden_ticks_per_day(runner, tmp_path):
+    out = tmp_path / "o"
+    args = ["--accounts", "200", "--set", "mean_follows=5", "--set", "ticks_per_day=7"]
+    res = runner.invoke(
+        main, ["simulate", *args, "--steps", "5", "--out", str(out), "--no-progress"]
+    )
+    assert res.exit_code == 0, res.output
+    assert pq.read_table(out / "steps.parquet").column("tick").to_pylist() == [1, 2, 3, 4, 5]
+    res = runner.invoke(main, ["simulate", *args, "--steps", "5", "--days", "1", "--out", str(out)])
+    assert res.exit_code == 2 and "--steps" in res.output and "--days" in res.output

@@ -52,7 +52,9 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     "--accounts", type=int, help="Accounts (platform) or humans (simsom); overrides the scenario."
 )
 @click.option("--days", type=float, help="Simulated days (platform).")
-@click.option("--steps", type=int, help="Ticks to run (platform) or the step cap (simsom).")
+@click.option(
+    "--steps", type=click.IntRange(min=1), help="Ticks to run (platform) or the step cap (simsom)."
+)
 @click.option(
     "--seed",
     type=int,
@@ -165,12 +167,10 @@ def _simulate(
         if sc.model != "platform":
             raise click.UsageError("--days applies to platform scenarios; use --steps for simsom")
         overrides["days"] = days
-    if steps is not None:
-        if sc.model == "platform":
-            tpd = overrides.get("ticks_per_day", sc.params.ticks_per_day)
-            overrides["days"] = steps / tpd
-        else:
-            overrides["max_steps"] = steps
+    if steps is not None and days is not None:
+        raise click.UsageError("give --steps or --days, not both")
+    if steps is not None and sc.model != "platform":
+        overrides["max_steps"] = steps
     loaded = None
     if store is not None and sc.model != "platform":
         raise click.UsageError("--store applies to platform scenarios")
@@ -199,6 +199,8 @@ def _simulate(
         mean = loaded.graph.n_follows / max(loaded.graph.n_accounts, 1)
         overrides.setdefault("mean_follows", min(max(mean, 1.0), loaded.graph.n_accounts - 1))
     sc = sc.with_overrides(overrides)
+    if steps is not None and sc.model == "platform":  # ticks, at the (checked) ticks_per_day
+        sc = sc.with_overrides({"days": steps / sc.params.ticks_per_day})
     if show_params:
         for name, allowed, doc, _ in describe(type(sc.params)):
             click.echo(f"{name:<18} = {getattr(sc.params, name)!r:<16} {allowed}  {doc}")
