@@ -431,3 +431,12 @@ def test_steps_counts_ticks_with_the_overridden_ticks_per_day(runner, tmp_path):
     assert pq.read_table(out / "steps.parquet").column("tick").to_pylist() == [1, 2, 3, 4, 5]
     res = runner.invoke(main, ["simulate", *args, "--steps", "5", "--days", "1", "--out", str(out)])
     assert res.exit_code == 2 and "--steps" in res.output and "--days" in res.output
+
+
+def test_accounts_and_graph_exclude_each_other(runner, tmp_path):
+    g = tmp_path / "g.txt"
+    g.write_text("1 2\n2 3\n3 1\n")
+    res = runner.invoke(
+        main, ["simulate", "--graph", str(g), "--accounts", "500", "--out", str(tmp_path / "o")]
+    )
+    assert res.exit_code == 2 and "--accounts" in res.output and "--graph" in res.output

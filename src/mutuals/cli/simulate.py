@@ -177,6 +177,8 @@ def _simulate(
     if graph_path is not None:
         if sc.model != "platform":
             raise click.UsageError("--graph applies to platform scenarios")
+        if accounts is not None or "accounts" in overrides:
+            raise click.UsageError("--graph sets the accounts; drop --accounts / --set accounts")
         from mutuals.graphs.load import load_edgelist, load_parquet_edges
 
         loaded = (
