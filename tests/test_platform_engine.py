@@ -367,3 +367,50 @@ def test_output_tables_share_key_types_so_they_join():
     assert t["posts"].schema.field("author").type == t["accounts"].schema.field("account").type
     assert t["trending"].schema.field("tick").type == t["exposures"].schema.field("tick").type
     assert t["steps"].schema.field("tick").type == t["exposures"].schema.field("tick").type
+
+
+def _at_bounds(*values):
+    return st.sampled_from(values)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    accounts=st.integers(2, 60), attention=_at_bounds(1, 200), capacity=_at_bounds(1, 2, 300),
+    ticks_per_day=_at_bounds(1, 3, 1440), days=_at_bounds(0.001, 0.5, 1.0), p_post=_at_bounds(0.0, 0.5, 1.0),
+    engage_scale=_at_bounds(0.0, 0.5, 100.0), heat_weight=_at_bounds(0.0, 100.0),
+    half_life=_at_bounds(1e-300, 6.0, 1e300), interest_lr=_at_bounds(0.0, 1.0),
+    quality_lambda=_at_bounds(-1e6, 0.0, 10.0, 1e6), appeal_exponent=_at_bounds(0.0, 1e300),
+    heat_mean=_at_bounds(0.0, 1.0), heat_spread=_at_bounds(0.0, 2.0),
+    weights=st.lists(_at_bounds(0.0, 1.0, 1e300), min_size=4, max_size=4).filter(lambda w: sum(w) > 0),
+    churn=_at_bounds(0.0, 1.0), list_read_prob=_at_bounds(0.0, 1.0), leave_if_bored=_at_bounds(0.0, 1.0),
+    away_days=_at_bounds(1e-300, 3.0, 1e300), ranking=_at_bounds("chronological", "ranked"),
+    mean_activity=_at_bounds(0.0, 1.0, 1000.0), activity_sigma=_at_bounds(0.0, 5.0), n_topics=_at_bounds(1, 3, 32000),
+    topic_focus=_at_bounds(0.0, 1.0), out_sigma=_at_bounds(0.0, 5.0), in_exponent=_at_bounds(1.5000001, 10.0),
+    homophily=_at_bounds(0.0, 1.0), reciprocity=_at_bounds(0.0, 0.99), triadic=_at_bounds(0.0, 1.0),
+    follow_budget=_at_bounds(0, 10000), measure_every=_at_bounds(1, 7, 10**6), seed=st.integers(0, 10),
+)  # fmt: skip
+def test_parameters_at_their_bounds_run_cleanly(accounts, weights, churn, seed, **kw):
+    """Any mix of extreme values: no crash, no RuntimeWarning, values in range, invariants hold."""
+    if kw["mean_activity"] * kw["days"] * accounts > 20_000:
+        kw["mean_activity"] = 1.0  # keep the run small
+    if kw["ticks_per_day"] * kw["days"] > 100:
+        kw["ticks_per_day"] = 3
+    p = PlatformParams(
+        accounts=accounts, mean_follows=max(1.0, min(10.0, accounts - 1.0)), feed_capacity=kw.pop("capacity"),
+        w_like=weights[0], w_repost=weights[1], w_reply=weights[2], w_quote=weights[3],
+        follow_on_engage=churn, follow_back=churn, unfollow_rate=churn, **kw,
+    )  # fmt: skip
+    sim = Simulation(p, seed=seed)
+    if p.list_read_prob:
+        sim.add_list(members=np.arange(0, accounts, 2), subscribers=np.arange(accounts))
+    start = sim.graph.n_follows
+    res = sim.run()
+    sim.graph.check()
+    n, c = sim.posts.n, sim.posts.cols
+    for col in ("quality", "appeal", "heat"):
+        v = c[col][:n]
+        assert np.isfinite(v).all() and (v >= 0).all() and (v <= 1).all(), col
+    assert int(c["deliveries"][:n].sum()) == sim.counters["deliveries"]
+    assert sim.graph.n_follows == start + sim.counters["follows"] - sim.counters["unfollows"]
+    assert (sim.count <= p.feed_capacity).all() and res.steps.num_rows >= 1
+    assert res.steps.column("tick")[-1].as_py() == p.ticks
