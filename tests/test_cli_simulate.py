@@ -440,3 +440,33 @@ def test_accounts_and_graph_exclude_each_other(runner, tmp_path):
         main, ["simulate", "--graph", str(g), "--accounts", "500", "--out", str(tmp_path / "o")]
     )
     assert res.exit_code == 2 and "--accounts" in res.output and "--graph" in res.output
+
+
+@pytest.mark.parametrize("where", ["out", "store"])
+def test_an_unwritable_output_is_one_clear_line_before_the_run(
+    runner, tmp_path, where, monkeypatch
+):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    args = [
+        "simulate",
+        "--accounts",
+        "50",
+        "--set",
+        "mean_follows=5",
+        "--days",
+        "0.1",
+        "--no-progress",
+    ]
+    out = ["--out", str(blocker / "sub")] if where == "out" else ["--out", str(tmp_path / "o")]
+    store = ["--store", str(blocker / "sub")] if where == "store" else []
+    from mutuals.engine import platform
+
+    def must_not_run(*a, **k):
+        raise AssertionError("the simulation ran before the output was checked")
+
+    monkeypatch.setattr(platform.Simulation, "run", must_not_run)
+    res = runner.invoke(main, [*args, *out, *store])
+    assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
+    last = res.output.strip().splitlines()[-1]
+    assert "cannot write" in last and "sub" in last

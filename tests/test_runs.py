@@ -45,3 +45,10 @@ def test_a_damaged_run_folder_is_one_clear_error(run, damage, message):
 def test_manifest_is_valid_json_with_the_table_sizes(run):
     m = json.loads((run / "manifest.json").read_text())
     assert m["environment"]["mutuals"] and m["tables"]["steps"] == 2
+
+
+def test_write_run_into_an_unwritable_place_is_an_input_error(tmp_path):
+    blocker = tmp_path / "f"
+    blocker.write_text("x")
+    with pytest.raises(InputError, match="cannot write"):
+        write_run(blocker / "sub", {"steps": pa.table({"tick": [1]})}, {})

@@ -229,6 +229,12 @@ def _simulate(
         "command": sys.argv,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    for folder in (out, store):  # fail now, not after a long run
+        if folder is not None:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise InputError(f"cannot write to {str(folder)!r}: {e.strerror or e}") from None
     click.echo(f"mutuals simulate: scenario {sc.name} ({sc.model}), seed {run_seed}", err=True)
     t0 = time.perf_counter()
     if sc.model == "simsom":

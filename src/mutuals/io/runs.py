@@ -45,15 +45,18 @@ def write_run(out: str | Path, tables: Mapping[str, pa.Table], manifest: Mapping
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise InputError(f"output {str(path)!r} exists and is not a folder")
-    path.mkdir(parents=True, exist_ok=True)
-    for name, table in tables.items():
-        pq.write_table(table, path / f"{name}.parquet", compression="zstd")
     full = {
         **manifest,
         "tables": {k: t.num_rows for k, t in tables.items()},
         "environment": environment(),
     }
-    (path / "manifest.json").write_text(json.dumps(full, indent=2, default=str) + "\n")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        for name, table in tables.items():
+            pq.write_table(table, path / f"{name}.parquet", compression="zstd")
+        (path / "manifest.json").write_text(json.dumps(full, indent=2, default=str) + "\n")
+    except OSError as e:
+        raise InputError(f"cannot write the run to {str(path)!r}: {e.strerror or e}") from None
     return path
 
 
