@@ -52,3 +52,12 @@ def test_write_run_into_an_unwritable_place_is_an_input_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(InputError, match="cannot write"):
         write_run(blocker / "sub", {"steps": pa.table({"tick": [1]})}, {})
+
+
+def test_rewriting_a_run_folder_drops_the_previous_runs_tables(run):
+    (run / "notes.txt").write_text("mine")
+    write_run(run, {"timeline": pa.table({"step": [1]})}, {"scenario": "simsom"})
+    assert sorted(p.name for p in run.glob("*.parquet")) == ["timeline.parquet"]
+    assert (run / "notes.txt").read_text() == "mine"  # files that are not tables stay
+    tables, _ = read_run(run)
+    assert list(tables) == ["timeline"]

@@ -8,6 +8,7 @@ byte-identical Parquet files.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform as _platform
 import sys
@@ -41,7 +42,11 @@ def environment() -> dict[str, str]:
 
 
 def write_run(out: str | Path, tables: Mapping[str, pa.Table], manifest: Mapping[str, Any]) -> Path:
-    """Write ``tables`` as ``<name>.parquet`` and ``manifest.json`` into ``out``."""
+    """Write ``tables`` as ``<name>.parquet`` and ``manifest.json`` into ``out``.
+
+    Rewriting a run folder removes the tables its previous manifest listed that
+    this run does not write; other files are left alone.
+    """
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise InputError(f"output {str(path)!r} exists and is not a folder")
@@ -52,6 +57,12 @@ def write_run(out: str | Path, tables: Mapping[str, pa.Table], manifest: Mapping
     }
     try:
         path.mkdir(parents=True, exist_ok=True)
+        old = path / "manifest.json"
+        if old.is_file():  # a previous run here: drop its tables that this run does not write
+            with contextlib.suppress(ValueError, AttributeError):
+                for name in json.loads(old.read_text(encoding="utf-8")).get("tables", {}):
+                    if isinstance(name, str) and name == Path(name).name and name not in tables:
+                        (path / f"{name}.parquet").unlink(missing_ok=True)
         for name, table in tables.items():
             pq.write_table(table, path / f"{name}.parquet", compression="zstd")
         (path / "manifest.json").write_text(json.dumps(full, indent=2, default=str) + "\n")
