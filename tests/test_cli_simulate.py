@@ -350,7 +350,7 @@ def test_running_out_of_memory_is_one_clear_line(runner, tmp_path, monkeypatch):
 
 
 def test_a_dense_generated_graph_that_falls_short_of_mean_follows_says_so(runner, tmp_path):
-    args = ["simulate", "--accounts", "100", "--days", "0.1", "--seed", "1", "--no-progress"]
+    args = ["simulate", "--accounts", "100", "--days", "0.125", "--seed", "1", "--no-progress"]
     res = runner.invoke(main, [*args, "--set", "mean_follows=90", "--out", str(tmp_path / "a")])
     assert res.exit_code == 0, res.output
     assert "note: the generated graph has" in res.output and "asked for 90" in res.output
@@ -470,3 +470,21 @@ def test_an_unwritable_output_is_one_clear_line_before_the_run(
     assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
     last = res.output.strip().splitlines()[-1]
     assert "cannot write" in last and "sub" in last
+
+
+def test_days_that_are_not_a_whole_number_of_ticks_are_noted(runner, tmp_path):
+    args = [
+        "simulate",
+        "--accounts",
+        "50",
+        "--set",
+        "mean_follows=5",
+        "--no-progress",
+        "--seed",
+        "1",
+    ]
+    res = runner.invoke(main, [*args, "--days", "0.001", "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    assert "note: 0.001 days is 0.024 ticks; running 1 tick" in res.output
+    res = runner.invoke(main, [*args, "--days", "0.5", "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0 and "ticks; running" not in res.output

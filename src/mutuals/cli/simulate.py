@@ -229,6 +229,15 @@ def _simulate(
         "command": sys.argv,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    if sc.model == "platform":
+        p = sc.params
+        exact = p.days * p.ticks_per_day
+        if abs(exact - p.ticks) > 1e-6 * max(1.0, exact):
+            click.echo(
+                f"note: {p.days:g} days is {exact:.3g} ticks; running {p.ticks:,}"
+                f" tick{'s' if p.ticks != 1 else ''} ({p.ticks / p.ticks_per_day:g} days)",
+                err=True,
+            )
     for folder in (out, store):  # fail now, not after a long run
         if folder is not None:
             try:
