@@ -268,6 +268,7 @@ def test_rerun_from_manifest_reproduces_the_tables(runner, tmp_path, args):
     m2 = json.loads((again / "manifest.json").read_text())
     assert m1["params"] == m2["params"] and m1["seed"] == m2["seed"]
     assert m2["scenario"] == m1["scenario"]
+    assert m2["rerun_of"] == str((first / "manifest.json").resolve()) and "rerun_of" not in m1
 
 
 def test_rerun_from_manifest_of_a_graph_run_reloads_the_graph(runner, tmp_path):

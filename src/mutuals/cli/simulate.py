@@ -229,6 +229,8 @@ def _simulate(
         "command": sys.argv,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    if from_manifest is not None:
+        manifest["rerun_of"] = str(from_manifest.resolve())
     if sc.model == "platform":
         p = sc.params
         exact = p.days * p.ticks_per_day
