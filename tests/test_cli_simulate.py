@@ -489,3 +489,13 @@ def test_days_that_are_not_a_whole_number_of_ticks_are_noted(runner, tmp_path):
     assert "note: 0.001 days is 0.024 ticks; running 1 tick" in res.output
     res = runner.invoke(main, [*args, "--days", "0.5", "--out", str(tmp_path / "b")])
     assert res.exit_code == 0 and "ticks; running" not in res.output
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_up_front(runner, tmp_path):
+    res = runner.invoke(
+        main,
+        ["simulate", "--accounts", "50000000", "--set", "mean_follows=10000", "--out", str(tmp_path / "o")],
+    )  # fmt: skip
+    last = res.output.strip().splitlines()[-1]
+    assert res.exit_code == 1 and "needs about" in last and "GB" in last and "--accounts" in last
+    assert not (tmp_path / "o").exists()
