@@ -58,7 +58,7 @@ def _table(rows: list[tuple[str, Any]]) -> str:
 @click.option(
     "--seed",
     type=int,
-    help="The run's seed; default: the scenario file's, else fresh entropy (recorded).",
+    help="The run's seed; default: the manifest's or scenario file's, else fresh entropy (recorded).",
 )
 @click.option(
     "--set",
