@@ -23,19 +23,9 @@ from mutuals.metrics.graph import (
     reciprocity,
     triangles,
 )
+from tables import follows_table
 
-
-def _follows(edges: list[tuple[str, str]], platform: str = "x") -> pa.Table:
-    return conform(
-        "follows",
-        pa.table(
-            {
-                "platform": [platform] * len(edges),
-                "follower_id": [a for a, _ in edges],
-                "friend_id": [b for _, b in edges],
-            }
-        ),
-    )
+_follows = follows_table
 
 
 def _accounts(ids: list[str], platform: str = "x") -> pa.Table:

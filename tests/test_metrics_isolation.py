@@ -16,19 +16,9 @@ from mutuals.metrics.isolation import (
     outside_exposure,
     posts_per_account,
 )
+from tables import follows_table
 
-
-def _follows(edges):
-    return conform(
-        "follows",
-        pa.table(
-            {
-                "platform": ["x"] * len(edges),
-                "follower_id": [a for a, _ in edges],
-                "friend_id": [b for _, b in edges],
-            }
-        ),
-    )
+_follows = follows_table
 
 
 def _small():

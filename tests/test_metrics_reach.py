@@ -18,6 +18,7 @@ from mutuals.metrics.reach import (
     reach_by_community,
     reach_vs_followers,
 )
+from tables import follows_table
 
 
 def _posts() -> pa.Table:
@@ -143,17 +144,7 @@ def test_reach_vs_followers_matches_scipy_and_is_seeded():
         reach_vs_followers(r, f[:10])
 
 
-def _follows(edges):
-    return conform(
-        "follows",
-        pa.table(
-            {
-                "platform": ["x"] * len(edges),
-                "follower_id": [a for a, _ in edges],
-                "friend_id": [b for _, b in edges],
-            }
-        ),
-    )
+_follows = follows_table
 
 
 def test_author_followers_reported_else_in_degree():
