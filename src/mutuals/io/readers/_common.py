@@ -553,6 +553,9 @@ _ROW_TYPES = {
 }
 
 
+_WIDTH = {name: len(schema) for name, schema in SCHEMAS.items()}
+
+
 class Emitter:
     """Collect canonical rows as tuples (in schema column order) and hand them out
     as Arrow tables of at most ``chunk_rows`` rows, counting rows in the report.
@@ -567,8 +570,25 @@ class Emitter:
         self.chunk_rows = chunk_rows
         self._rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in SCHEMAS}
         self._ready: list[tuple[str, pa.Table]] = []
+        #: Per table, the row value types (``tuple(map(type, row))``) already checked.
+        self._good: dict[str, set[tuple[type, ...]]] = {name: set() for name in SCHEMAS}
 
     def add(self, table: str, row: tuple[Any, ...]) -> None:
+        """Add one row; its values are checked against the canonical column types
+        (:func:`check_tuple_row`): unambiguous ones converted and noted, a row with a
+        value that does not fit skipped and counted, naming ``table.column``."""
+        width = _WIDTH[table]
+        if len(row) < width:  # trailing nullable columns added to a schema later
+            row = row + (None,) * (width - len(row))
+        sig = tuple(map(type, row))
+        good = self._good[table]
+        if sig not in good:
+            checked, clean = check_tuple_row(table, row, self.report)
+            if checked is None:
+                return
+            if clean:
+                good.add(sig)  # rows of these types pass without a look (Arrow checks lists)
+            row = checked
         rows = self._rows[table]
         rows.append(row)
         if len(rows) >= self.chunk_rows:
@@ -576,9 +596,16 @@ class Emitter:
             self._rows[table] = []
 
     def extend(self, table: str, rows: list[tuple[Any, ...]]) -> None:
-        """Add many rows at once (same chunks as :meth:`add` called per row)."""
+        """Add many rows at once (same chunks as :meth:`add` called per row).
+
+        For rows made of typed (msgspec-validated) values: they are not checked one by
+        one; a chunk that Arrow refuses is (see :meth:`_build`)."""
         if not rows:
             return
+        width = _WIDTH[table]
+        if len(rows[0]) < width:  # trailing nullable columns added to a schema later
+            pad = (None,) * (width - len(rows[0]))
+            rows = [r + pad for r in rows]
         buf = self._rows[table]
         room = self.chunk_rows - len(buf)
         if len(rows) < room:
@@ -614,6 +641,17 @@ class Emitter:
         yield from self.ready()
 
     def _build(self, table: str, rows: list[tuple[Any, ...]]) -> pa.Table:
+        t = self._convert(table, rows)
+        if t is None:  # a value Arrow refuses: check each row, then again
+            checked = [r for r in (check_tuple_row(table, r, self.report)[0] for r in rows) if r]
+            t = self._convert(table, checked)
+            if t is None:  # a bad timestamp...: column by column
+                t = self._build_columns(table, checked) if checked else SCHEMAS[table].empty_table()
+        t = drop_long_values(table, t, self.report)
+        self.report.rows[table] += t.num_rows
+        return t
+
+    def _convert(self, table: str, rows: list[tuple[Any, ...]]) -> pa.Table | None:
         schema = SCHEMAS[table]
         ts = _TS_FIELDS[table]
         try:
@@ -621,11 +659,8 @@ class Emitter:
             flat = pa.array(rows, type=_ROW_TYPES[table]).flatten()
             arrays = [flat[i].cast(f.type) if i in ts else flat[i] for i, f in enumerate(schema)]
         except (pa.ArrowException, OverflowError, TypeError, ValueError):
-            pass  # a value of the wrong type, a bad timestamp...: column by column
-        else:
-            self.report.rows[table] += len(rows)
-            return pa.Table.from_arrays(arrays, schema=schema)
-        return self._build_columns(table, rows)
+            return None  # a value of the wrong type, a bad timestamp...
+        return pa.Table.from_arrays(arrays, schema=schema)
 
     def _build_columns(self, table: str, rows: list[tuple[Any, ...]]) -> pa.Table:
         """Reference twin of :meth:`_build`: column by column, nulling (and
@@ -639,7 +674,6 @@ class Emitter:
                 arrays.append(self._timestamps(cols[i], f.type))
             else:
                 arrays.append(self._array(table, f, cols[i]))
-        self.report.rows[table] += len(rows)
         return pa.Table.from_arrays(arrays, schema=schema)
 
     def _array(self, table: str, f: pa.Field, values: tuple[Any, ...]) -> pa.Array:
@@ -725,3 +759,254 @@ def snowflake_time(snowflake: str) -> str | None:
     except (TypeError, ValueError, OverflowError, OSError):
         return None  # not a snowflake (or one from the far future)
     return t.isoformat(timespec="milliseconds")
+
+
+# --------------------------------------------------------------------------- row checks
+
+#: Longest string value (UTF-8 bytes) a reader hands on (1 MiB; no platform allows a post,
+#: name or link near that long). A row holding a longer one is skipped and counted, so a
+#: hostile field never reaches the merge.
+MAX_FIELD_BYTES = 1 << 20
+
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+_NUMERIC = re.compile(r"-?\d{1,19}")
+
+
+def _column_kind(t: pa.DataType) -> str:
+    if pa.types.is_timestamp(t):
+        return "ts"
+    if pa.types.is_string(t):
+        return "str"
+    if pa.types.is_integer(t):
+        return "int"
+    if pa.types.is_floating(t):
+        return "float"
+    if pa.types.is_boolean(t):
+        return "bool"
+    if pa.types.is_list(t) and pa.types.is_string(t.value_type):
+        return "list_str"
+    if pa.types.is_list(t) and pa.types.is_struct(t.value_type):
+        return "list_struct"
+    raise TypeError(f"no row check for Arrow type {t}")  # pragma: no cover - schema change
+
+
+#: Per table, per column: (name, kind, nullable, number of struct fields).
+_CHECKS = {
+    name: [
+        (
+            f.name,
+            "id" if f.name.endswith("_id") and pa.types.is_string(f.type) else _column_kind(f.type),
+            f.nullable,
+            f.type.value_type.num_fields
+            if pa.types.is_list(f.type) and pa.types.is_struct(f.type.value_type)
+            else 0,
+        )
+        for f in schema
+    ]
+    for name, schema in SCHEMAS.items()
+}
+
+_NONE = type(None)
+#: Python types a column takes without a deeper look (list contents: Arrow checks them).
+_PLAIN: dict[str, frozenset[type]] = {
+    "str": frozenset({str}),
+    "int": frozenset({int}),
+    "float": frozenset({float, int}),
+    "bool": frozenset({bool}),
+    "ts": frozenset({str, datetime}),
+    "list_str": frozenset({list, tuple}),
+    "list_struct": frozenset({list, tuple}),
+}
+_EXPECTED = {
+    "str": "text",
+    "id": "an id (text)",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true/false",
+    "ts": "a time",
+    "list_str": "a list of text",
+    "list_struct": "a list of objects",
+}
+
+
+class BadValue(Exception):
+    """A value that does not fit its canonical column (the message says why)."""
+
+
+def _type_name(v: Any) -> str:
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, int):
+        return "an integer" if _INT64[0] <= v <= _INT64[1] else "an integer beyond 64 bits"
+    return {
+        str: "text",
+        float: "a fraction",
+        list: "a list",
+        tuple: "a list",
+        dict: "an object",
+    }.get(type(v), type(v).__name__)
+
+
+def check_value(kind: str, nullable: bool, nfields: int, v: Any) -> tuple[Any, str | None]:
+    """``v`` as its column of ``kind`` takes it, and a note if it was converted.
+
+    Unambiguous cases are converted (an integer id to its decimal text, ``"5"`` to 5
+    for a count, a whole float to an integer); anything else raises :class:`BadValue`.
+    Timestamps that do not parse are left to the bulk conversion (null, noted).
+    """
+    if v is None:
+        if not nullable:
+            raise BadValue("missing (required)")
+        return None, None
+    t = type(v)
+    if kind == "str" or kind == "id":
+        if t is str:
+            return v, None
+        if t is int and kind == "id":
+            return str(v), "integer given for text (converted to its digits)"
+    elif kind == "int":
+        if t is int:
+            if _INT64[0] <= v <= _INT64[1]:
+                return v, None
+        elif t is str and _NUMERIC.fullmatch(v.strip()):
+            n = int(v)
+            if _INT64[0] <= n <= _INT64[1]:
+                return n, "number given as text (converted)"
+        elif t is float and v.is_integer() and _INT64[0] <= v <= _INT64[1]:
+            return int(v), "whole number given as a fraction (converted)"
+    elif kind == "float":
+        if t is float or t is int:
+            return float(v), None
+        if t is str:
+            try:
+                return float(v), "number given as text (converted)"
+            except ValueError:
+                pass
+    elif kind == "bool":
+        if t is bool:
+            return v, None
+    elif kind == "ts":
+        if t is str or t is datetime:
+            return v, None
+        if t in (int, float):
+            d = parse_time(v)
+            if d is not None:
+                return d.isoformat(), "epoch number given for a time (converted)"
+        return None, "unparseable timestamp (set to null)"
+    elif kind == "list_str":
+        if t is list or t is tuple:
+            if all(type(x) is str for x in v):
+                return v, None
+            bad = next(x for x in v if type(x) is not str)
+            raise BadValue(f"a list holding {_type_name(bad)} where a list of text is expected")
+    elif kind == "list_struct" and (t is list or t is tuple):
+        for x in v:
+            vals = x.values() if type(x) is dict else x if type(x) in (tuple, list) else None
+            if vals is None or (type(x) is not dict and len(x) != nfields):
+                raise BadValue(
+                    f"a list holding {_type_name(x)} where a list of objects is expected"
+                )
+            for y in vals:
+                if y is not None and type(y) is not str:
+                    raise BadValue(f"an object holding {_type_name(y)} where text is expected")
+        return v, None
+    raise BadValue(f"{_type_name(v)} where {_EXPECTED[kind]} is expected")
+
+
+def check_tuple_row(
+    table: str, row: tuple[Any, ...], report: ReadReport
+) -> tuple[tuple[Any, ...] | None, bool]:
+    """``row`` (schema order) with its values checked and converted, and whether it was
+    taken as it is; ``None`` (counted as skipped with the ``table.column`` at fault)
+    when a value does not fit."""
+    out = list(row)
+    clean = True
+    for i, (name, kind, nullable, nf) in enumerate(_CHECKS[table]):
+        try:
+            v, note = check_value(kind, nullable, nf, out[i])
+        except BadValue as e:
+            report.skip(f"{table}.{name}: {e} (record skipped)", record=_short_repr(row))
+            return None, False
+        if note is not None:
+            report.noted[note if note.startswith("unparseable") else f"{table}.{name}: {note}"] += 1
+            out[i] = v
+            clean = False
+    return (row if clean else tuple(out)), clean
+
+
+def check_dict_row(table: str, row: dict[str, Any], report: ReadReport) -> dict[str, Any] | None:
+    """:func:`check_tuple_row` for a row given as a dict (absent columns are null)."""
+    out = dict(row)
+    for name, kind, nullable, nf in _CHECKS[table]:
+        try:
+            v, note = check_value(kind, nullable, nf, out.get(name))
+        except BadValue as e:
+            report.skip(f"{table}.{name}: {e} (record skipped)", record=_short_repr(row))
+            return None
+        if kind == "ts" and type(v) is str:  # dict rows carry times as datetimes
+            v = parse_time(v)
+            if v is None:
+                note = "unparseable timestamp (set to null)"
+        if note is not None:
+            report.noted[note if note.startswith("unparseable") else f"{table}.{name}: {note}"] += 1
+        if name in out:
+            out[name] = v
+    return out
+
+
+def _short_repr(v: Any) -> str:
+    s = repr(v)
+    return s if len(s) <= 2000 else s[:2000] + "..."
+
+
+def _long_mask(col: pa.ChunkedArray | pa.Array) -> pa.Array | None:
+    """Per row, whether a string in ``col`` (or in its lists / structs) is longer than
+    :data:`MAX_FIELD_BYTES`; ``None`` when none is (the common case, one vector pass)."""
+    import pyarrow.compute as pc
+
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    t = col.type
+    if pa.types.is_string(t):
+        if len(col) == 0 or col.null_count == len(col):
+            return None
+        lens = pc.binary_length(col)
+        if (pc.max(lens).as_py() or 0) <= MAX_FIELD_BYTES:
+            return None
+        return pc.fill_null(pc.greater(lens, MAX_FIELD_BYTES), False)
+    if pa.types.is_list(t):
+        flat = pc.list_flatten(col)
+        if pa.types.is_struct(flat.type):
+            inner = [_long_mask(flat.field(i)) for i in range(flat.type.num_fields)]
+            inner = [m for m in inner if m is not None]
+            if not inner:
+                return None
+            hit = inner[0]
+            for m in inner[1:]:
+                hit = pc.or_(hit, m)
+        else:
+            hit = _long_mask(flat)
+            if hit is None:
+                return None
+        parents = pc.list_parent_indices(col)
+        bad = set(pc.filter(parents, hit).to_pylist())
+        return pa.array([i in bad for i in range(len(col))])
+    return None
+
+
+def drop_long_values(table: str, t: pa.Table, report: ReadReport) -> pa.Table:
+    """``t`` without the rows holding a string longer than :data:`MAX_FIELD_BYTES`
+    (each counted as skipped, naming the column)."""
+    import pyarrow.compute as pc
+
+    for name in t.column_names:
+        mask = _long_mask(t.column(name))
+        if mask is None:
+            continue
+        n = pc.sum(mask).as_py() or 0
+        if n:
+            reason = f"{table}.{name}: text longer than {_size(MAX_FIELD_BYTES)} (record skipped)"
+            for _ in range(n):
+                report.skip(reason)
+            t = t.filter(pc.invert(mask))
+    return t
