@@ -176,7 +176,7 @@ _DETECTED = {
     "bluesky-jetstream-corpus/expected_v1.jsonl": "bluesky",
     "bluesky-jetstream-corpus/golden_v1.jsonl": "bluesky",
     "bluesky-jetstream-corpus/repo.car": "bluesky",
-    "bluesky-jetstream-corpus/car_expected_records.tsv": "snap",
+    "bluesky-jetstream-corpus/car_expected_records.tsv": "!",  # not an edge list (issue 7)
     "bluesky-jetstream-corpus/manifest.json": "!",
     "bluesky-atproto-interop-conformance/data-model__data-model-fixtures.json": "!",
     "bluesky-atproto-interop-conformance/data-model__data-model-valid.json": "!",
