@@ -313,6 +313,8 @@ def test_html_escapes_everything_it_did_not_create() -> None:
         "figcaption",
         "blockquote",
         "section",
+        "bdi",
+        "span",
     }
 
 
@@ -320,9 +322,9 @@ def test_markdown_escapes_html_and_links() -> None:
     md = to_markdown([_evil_thread()])
     # every "<" not escaped by a backslash opens one of the renderer's own http(s) autolinks
     assert all(md[m.end() :].startswith("http") for m in re.finditer(r"(?<!\\)<", md))
-    assert "\\<script\\>" in md and "\\<svg onload=alert(1)\\>\\&lt;b\\&gt;" in md
+    assert "\\<script\\>" in md and "\\<svg onload=alert\\(1\\)\\>\\&lt;b\\&gt;" in md
     assert not re.search(r"(?<!\\)\]\(\s*javascript:", md) and "<javascript:" not in md
-    assert "\\[click\\](javascript:alert(1))" in md
+    assert "\\[click\\]\\(javascript:alert\\(1\\)\\)" in md
 
 
 # -- CLI -------------------------------------------------------------------------------
@@ -525,3 +527,307 @@ def test_post_that_is_a_repost_names_the_reposted_post() -> None:
     with pytest.raises(InputError, match=r"'9' is a repost of '2'.*unroll '2'"):
         unroll_post(table(rows), "9")
     assert ids(unroll_post(table(rows), "2")) == ["1", "2"]
+
+
+# -- bidirectional and invisible controls ------------------------------------------------
+
+RLO, LRO, PDF, LRI, RLI, FSI, PDI = (
+    "\u202e",
+    "\u202d",
+    "\u202c",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+)
+ZWSP, ZWNJ, ZWJ, WJ, BOM, LRM, RLM = (
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u200e",
+    "\u200f",
+)
+DANGEROUS = [RLO, LRO, PDF, "\u202a", "\u202b", ZWSP, WJ, BOM, "\u2061", "\x1b", "\x07"]
+
+
+def accounts(**fields) -> pa.Table:
+    from mutuals.io.schema import ACCOUNTS
+
+    row = {"platform": "x", "account_id": "a", "handle": "alice", "display_name": "Alice"}
+    row.update(fields)
+    return pa.Table.from_pylist([row], schema=ACCOUNTS)
+
+
+def _hostile_thread():
+    rows = [
+        P(
+            "1",
+            "a",
+            0,
+            # a link whose path is reversed for display ("...exe.jpg"), then a run left open
+            text=f"my photo https://files.example/{RLO}gpj.exe look{ZWSP} at it,{RLO}",
+            media=[
+                {
+                    "type": "photo",
+                    "url": f"https://img.example/{RLO}gpj.exe",
+                    "alt": f"a {RLO}tac{PDF} cat{BOM}",
+                }
+            ],
+        ),
+        P("2", "a", 1, text="and the next post reads normally", parent="1", parent_author="a"),
+    ]
+    rows[0]["media"] = []  # media would stop the paragraph merge; it gets its own test
+    acc = accounts(handle=f"ev{RLO}il{ZWSP}", display_name=f"Bob {RLO}evil{ZWSP} name")
+    return unroll_post(table(rows), "1", acc)
+
+
+def test_bidi_controls_neutralised_in_every_format() -> None:
+    th = _hostile_thread()
+    assert th.author_name == "Bob evil name" and th.author_handle == "evil"
+    page, md, js = to_html([th]), to_markdown([th]), to_json([th])
+    for out in (page, md, js):
+        for ch in DANGEROUS:
+            assert ch not in out, (ch, out)
+    # the link shows what it goes to: its text is its href, in logical order
+    hrefs = re.findall(r'<a href="([^"]+)" dir="ltr"[^>]*>([^<]+)</a>', page)
+    assert hrefs == [("https://files.example/gpj.exe", "https://files.example/gpj.exe")]
+    assert "<https://files.example/gpj.exe>" in md
+    d = json.loads(js)["threads"][0]
+    assert d["author_name"] == "Bob evil name" and d["author_handle"] == "evil"
+    assert d["posts"][0]["text"] == "my photo https://files.example/gpj.exe look at it,"
+
+
+def test_author_line_isolates_each_user_run() -> None:
+    """An RTL name cannot pull the handle or id into its run: each is a <bdi> / FSI-PDI."""
+    th = unroll_post(
+        table([P("1", "a", 0), P("2", "a", 1, parent="1", parent_author="a")]),
+        "1",
+        accounts(display_name=f"\u05d3\u05e0\u05d9 {RLO}12", handle=f"dan{RLO}i"),
+    )
+    page = to_html([th])
+    assert "<dd><bdi>\u05d3\u05e0\u05d9 12</bdi> @<bdi>dani</bdi> (<bdi>a</bdi>)</dd>" in page
+    assert f"<title>Thread by {FSI}\u05d3\u05e0\u05d9 12{PDI}</title>" in page
+    md = to_markdown([th])
+    assert f"- **Author:** {FSI}\u05d3\u05e0\u05d9 12{PDI} @dani \\(a\\)\n" in md
+    assert md.startswith(f"# Thread by {FSI}\u05d3\u05e0\u05d9 12{PDI}\n")
+
+
+def test_rlo_in_one_post_does_not_reach_the_next_merged_post() -> None:
+    th = _hostile_thread()
+    (para,) = [b for b in article(th.posts) if b.kind == "text"]
+    assert para.post_ids == ["1", "2"]  # merged into one paragraph
+    page = to_html([th])
+    p = re.search(r'<p class="post" dir="auto" data-post-ids="1 2">(.*?)</p>', page).group(1)
+    assert "at it, <bdi>and the next post reads normally</bdi>" in p
+    assert RLO not in p
+    assert "at it, and the next post reads normally" in to_markdown([th])
+
+
+def test_neutralise_keeps_what_scripts_and_emoji_need() -> None:
+    from mutuals.report.unroll import neutralise_handle, neutralise_text, neutralise_url
+
+    family = f"\U0001f468{ZWJ}\U0001f469{ZWJ}\U0001f467"  # one emoji ZWJ sequence
+    skin = f"\U0001f44d\U0001f3fd{ZWJ}\u2642\ufe0f"
+    england = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+    persian = f"\u0645\u06cc{ZWNJ}\u062e\u0648\u0627\u0647\u0645"  # ZWNJ between letters
+    for legit in (family, skin, england, persian, f"\u05e9\u05dc\u05d5\u05dd{RLM}!"):
+        assert neutralise_text(legit) == legit
+    assert neutralise_text(f"a {LRI}b{PDI} c") == f"a {LRI}b{PDI} c"  # a matched isolate
+    # a joiner between ASCII letters hides nothing legitimate; tags outside a flag go
+    assert neutralise_text(f"pay{ZWJ}pal{ZWNJ}x \U000e0067") == "paypalx "
+    # unmatched isolates, every embedding and override go, per line
+    assert neutralise_text(f"{RLI}a\nb{PDI} {LRO}c{PDF} {RLI}d") == "a\nb c d"
+    assert neutralise_text("x\u2028y\r\nz\x85w") == "x\ny\nz\nw"
+    assert neutralise_text("lone \ud800 surrogate") == "lone  surrogate"
+    assert neutralise_handle(f" bo{LRM}b{RLO}{ZWSP} ") == "bob"
+    assert neutralise_url(f"https://a.example/{RLO}x y") == "https://a.example/%E2%80%AEx%20y"
+    for s in (family, england, persian, f"{RLO}x", "plain"):
+        assert neutralise_text(neutralise_text(s)) == neutralise_text(s)  # idempotent
+
+
+def test_links_show_their_real_host() -> None:
+    from mutuals.report.unroll_render import _link, _linkify
+
+    # a homograph host is shown (and linked) in its ASCII form
+    out = _linkify("pay at https://\u0430\u0440\u0440le.com/login now")
+    assert (
+        'href="https://xn--le-6kc8da.com/login"' in out
+        and ">https://xn--le-6kc8da.com/login<" in out
+    )
+    # user-info cannot pose as the host
+    out = _linkify("https://bank.example@evil.example/x")
+    assert ">https://evil.example/x</a>" in out and "bank.example@" not in out
+    # a URL field whose host holds a control is no link at all (in post text the control
+    # is dropped before links are found, so the link goes where its text says)
+    assert _link(f"https://evil{RLO}.example/x") is None and _link("javascript:x()") is None
+    assert _link(f"https://ok.example/{RLO}x").href == "https://ok.example/%E2%80%AEx"
+    rows = [
+        P(
+            "1",
+            "a",
+            0,
+            media=[
+                {"type": "photo", "url": "https://pbs.example/i.jpg", "alt": "https://bank.example"}
+            ],
+            quote_id="9",
+            quote_url="https://x.example/u/status/9",
+        ),
+        P("2", "a", 1, parent="1", parent_author="a"),
+    ]
+    th = unroll_post(table(rows), "1")
+    page = to_html([th])
+    # a link whose text is not its URL is followed by the host it goes to
+    assert re.search(
+        r'href="https://pbs.example/i.jpg"[^>]*>photo: <bdi>https://bank.example</bdi></a> <span class="host" dir="ltr">\(pbs.example\)</span>',
+        page,
+    )
+    assert re.search(r'>quoted post</a> <span class="host" dir="ltr">\(x.example\)</span>', page)
+    assert 'title="2024-01-01 00:00 UTC · x.com"' in page  # permalinks name theirs
+    md = to_markdown([th])
+    assert "[photo: https://bank.example](<https://pbs.example/i.jpg>) (pbs.example)" in md
+
+
+# -- Markdown injection through user fields ---------------------------------------------
+
+_OWN_BLOCK_LINES = re.compile(
+    r"^(#{1,6} Thread( by .*)?|#{2,} Side branches|- \*\*[A-Z][a-z ]+:\*\* .*|> .*|>)$"
+)
+
+
+def _block_openers(md: str) -> list[str]:
+    """Lines a CommonMark renderer would open a block with (heading, quote, list item,
+    thematic break / setext underline, fenced or indented code, table row, HTML)."""
+    opener = re.compile(
+        r"^ {0,3}(#{1,6}(\s|$)|>|[-+*](\s|$)|\d{1,9}[.)](\s|$)|[=_-]{3,}|`{3}|~{3}|\||<)|^ {4}|^\t"
+    )
+    return [ln for ln in md.split("\n") if opener.match(ln)]
+
+
+def test_markdown_name_with_newlines_injects_nothing() -> None:
+    name = "Bob\n# Fake heading\n- **Posts:** 999\n\n> quoted\n1. one\n---\n<b>x</b> [l](https://e.example) | `c`"
+    th = unroll_post(
+        table([P("1", "a", 0), P("2", "a", 1, parent="1", parent_author="a")]),
+        "1",
+        accounts(display_name=name, handle="bob\n# h"),
+    )
+    md = to_markdown([th])
+    first, meta = md.split("\n\n")[:2]
+    assert "\n" not in first and first.startswith("# Thread by Bob \\# Fake heading - \\*\\*Posts")
+    assert [ln.split(":**")[0] for ln in meta.split("\n")] == [
+        "- **Author",
+        "- **Platform",
+        "- **First post",
+        "- **Last post",
+        "- **Posts",
+        "- **Engagement",
+    ]
+    assert "- **Posts:** 2" in meta and "999" not in meta.split("- **Posts:**")[1]
+    assert all(_OWN_BLOCK_LINES.match(ln) for ln in _block_openers(md)), _block_openers(md)
+    assert "\\<b\\>x\\</b\\>" in first and "\\[l\\]\\(" in first and "\\`c\\`" in first
+    assert "\\|" in first and "@bob \\# h" in meta
+
+
+def test_markdown_post_text_opens_no_block() -> None:
+    text = "\n".join(
+        [
+            "first line",
+            "# not a heading",
+            "> not a quote",
+            "- not a list",
+            "+ nor this",
+            "* nor this",
+            "12. not numbered",
+            "===",
+            "---",
+            "    not code",
+            "```",
+            "| not | a table |",
+            "<div>not html</div>",
+            "*not emphasis* _nor this_ ~~nor struck~~ [not](a link)",
+        ]
+    )
+    th = unroll_post(
+        table([P("1", "a", 0, text=text), P("2", "a", 1, parent="1", parent_author="a")]), "1"
+    )
+    md = to_markdown([th])
+    assert all(_OWN_BLOCK_LINES.match(ln) for ln in _block_openers(md)), _block_openers(md)
+    for s in (
+        "\\# not",
+        "\\> not",
+        "\\- not",
+        "\\+ nor",
+        "\\* nor",
+        "12\\. not",
+        "\\===",
+        "\\---",
+    ):
+        assert s in md, s
+    assert "\u00a0" * 4 + "not code" in md and "\\`\\`\\`" in md and "\\| not \\|" in md
+    assert "\\*not emphasis\\* \\_nor this\\_ \\~\\~nor struck\\~\\~ \\[not\\]\\(a link\\)" in md
+
+
+# -- no remote loads by default -----------------------------------------------------------
+
+
+def _photo_thread():
+    rows = [
+        P(
+            "1",
+            "a",
+            0,
+            media=[{"type": "photo", "url": "https://img.example/cat.jpg", "alt": "a cat"}],
+        ),
+        P("2", "a", 1, parent="1", parent_author="a"),
+    ]
+    return unroll_post(table(rows), "1")
+
+
+def test_html_loads_no_remote_image_by_default() -> None:
+    th = _photo_thread()
+    page = to_html([th])
+    assert "<img" not in page
+    csp = re.search(r'Content-Security-Policy" content="([^"]+)"', page).group(1)
+    assert "img-src 'none'" in csp and "http" not in csp
+    assert re.search(
+        r'<a href="https://img.example/cat.jpg"[^>]*>photo: <bdi>a cat</bdi></a>', page
+    )
+    assert "(img.example)" in page
+    embedded = to_html([th], embed_images=True)
+    assert '<img src="https://img.example/cat.jpg" alt="a cat"' in embedded
+    csp = re.search(r'Content-Security-Policy" content="([^"]+)"', embedded).group(1)
+    assert "img-src https: http:" in csp
+    md = to_markdown([th])
+    assert "![" not in md and "[photo: a cat](<https://img.example/cat.jpg>) (img.example)" in md
+    assert "![a cat](<https://img.example/cat.jpg>)" in to_markdown([th], embed_images=True)
+
+
+def test_cli_embed_images_option(tmp_path: Path) -> None:
+    write_store(
+        tmp_path / "s",
+        {
+            "posts": table(
+                [
+                    P(
+                        "1",
+                        "a",
+                        0,
+                        media=[
+                            {"type": "photo", "url": "https://img.example/cat.jpg", "alt": "a cat"}
+                        ],
+                    ),
+                    P("2", "a", 1, parent="1", parent_author="a"),
+                ]
+            )
+        },
+    )
+    runner = CliRunner()
+    res = runner.invoke(main, ["unroll", str(tmp_path / "s"), "--all", "--format", "html"])
+    assert res.exit_code == 0 and "<img" not in res.stdout
+    res = runner.invoke(
+        main, ["unroll", str(tmp_path / "s"), "--all", "--format", "html", "--embed-images"]
+    )
+    assert res.exit_code == 0 and '<img src="https://img.example/cat.jpg"' in res.stdout
+    res = runner.invoke(main, ["unroll", "--help"])
+    assert "--embed-images" in res.output

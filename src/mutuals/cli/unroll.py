@@ -126,6 +126,12 @@ def resolve_post(posts: Any, value: str) -> str:
 @click.option(
     "--min-posts", type=click.IntRange(min=1), default=2, show_default=True, help="For --all."
 )
+@click.option(
+    "--embed-images",
+    is_flag=True,
+    help="Show images inline (HTML, Markdown). By default they are links and the page "
+    "fetches nothing: an embedded image tells its host when the page is opened.",
+)
 def unroll(
     source: Path,
     post_id: str | None,
@@ -134,9 +140,13 @@ def unroll(
     output: Path | None,
     platform: str | None,
     min_posts: int,
+    embed_images: bool,
 ) -> None:
     """Unroll a thread (or all threads) of SOURCE, a store folder or a raw data file,
-    into Markdown, a self-contained HTML page, or JSON."""
+    into Markdown, a self-contained HTML page, or JSON.
+
+    Names, text and links are shown without the invisible or bidirectional controls
+    that could reorder them; by default the HTML page loads nothing remote."""
     from mutuals.report.unroll import unroll_all, unroll_post
     from mutuals.report.unroll_render import render
 
@@ -162,7 +172,7 @@ def unroll(
             threads = [unroll_post(posts, pid, accounts, platform=platform)]
         else:
             threads = unroll_all(posts, accounts, min_posts=min_posts)
-        text = render(threads, _FORMATS[fmt])
+        text = render(threads, _FORMATS[fmt], embed_images=embed_images)
     except MutualsError as e:
         raise click.ClickException(str(e)) from e
     if not threads:

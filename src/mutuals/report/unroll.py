@@ -26,11 +26,28 @@ Rules
 Text clean-up that belongs to a format (X display ranges, Bluesky facets,
 Mastodon HTML) is done by the readers; :func:`clean_text` here removes thread
 counters ("1/", "(2/10)", "3/n") and the trailing link of a quoted post.
+
+Invisible and bidirectional controls
+------------------------------------
+Every string of a :class:`Thread` that a reader shows (post and quote text,
+alt text, display name, handle, links) passes :func:`neutralise_text`,
+:func:`neutralise_line`, :func:`neutralise_handle` or :func:`neutralise_url`
+when the thread is built, so Markdown, HTML and JSON output alike are free of
+characters that reorder or hide what is shown: bidi embeddings and overrides
+(U+202A-U+202E) are dropped, isolates (U+2066-U+2069) kept only in matched
+pairs within one line, other format characters (zero-width space, word joiner,
+BOM, ...) and C0/C1 controls dropped; a zero-width (non-)joiner stays between
+two non-ASCII letters, marks or emoji (emoji ZWJ sequences, Indic and Persian
+script), tag characters only inside a flag sequence, and the bidi marks
+(LRM, RLM, ALM) in text and names. Handles lose every control; URLs have them
+percent-encoded (the resource a browser would fetch is unchanged). Post ids are
+identifiers and are kept as they are; the renderers neutralise them for display.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,6 +66,10 @@ __all__ = [
     "ThreadPost",
     "article",
     "clean_text",
+    "neutralise_handle",
+    "neutralise_line",
+    "neutralise_text",
+    "neutralise_url",
     "strip_counter",
     "unroll_all",
     "unroll_post",
@@ -84,6 +105,146 @@ _SPOOL = "(?:\U0001f9f5\ufe0f?\\s*)?"
 _LEAD = re.compile(rf"^\s*{_SPOOL}{_COUNTER}(?:\s+|$)")
 _TRAIL = re.compile(rf"\s+{_SPOOL}{_COUNTER}\s*$")
 _TRAIL_STRICT = re.compile(rf"\s+{_SPOOL}[(\[]?\d{{1,3}}\s?/\s?(?:\d{{1,3}}|n|N)[)\]]?\s*$")
+
+
+# -- invisible and bidirectional controls ---------------------------------------------
+
+# Anything that may need work: C0/C1 controls but tab and newline, surrogates, the line and
+# paragraph separators, and every format (Cf) character (the ranges of Unicode 15, so that
+# a newer one is caught too; the exact test is unicodedata.category).
+_SUSPECT = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+    "\u08e2\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001345f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff]"
+)
+_NEWLINE = re.compile("\r\n?|[\x0b\x0c\x85\u2028\u2029]")
+_ISOLATE_OPEN = frozenset("\u2066\u2067\u2068")  # LRI, RLI, FSI
+_PDI = "\u2069"
+_MARKS = frozenset("\u200e\u200f\u061c")  # LRM, RLM, ALM
+_JOINERS = frozenset("\u200c\u200d")  # ZWNJ, ZWJ
+_FLAG = "\U0001f3f4"  # WAVING BLACK FLAG, base of the tag-sequence flags (England, ...)
+# format characters a script needs (Arabic and Syriac number signs, Kaithi, Egyptian
+# hieroglyph and shorthand format controls, musical beams) and the soft hyphen
+_SCRIPT_CF = frozenset(
+    (
+        *(0xAD, *range(0x600, 0x606), 0x6DD, 0x70F, 0x890, 0x891, 0x8E2, 0x110BD, 0x110CD),
+        *(*range(0x13430, 0x13460), *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B)),
+    )
+)
+
+
+_CONTROL_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+
+
+def _joinable(ch: str | None) -> bool:
+    """A neighbour a zero-width (non-)joiner may legitimately stand beside."""
+    if not ch or ord(ch) < 0x80:
+        return False
+    return unicodedata.category(ch)[0] in "LMS"
+
+
+def _clean_line(line: str, *, marks: bool) -> str:
+    """One line without bidi embeddings/overrides, unpaired isolates and stray controls."""
+    out: list[str] = []
+    opened: list[int] = []  # positions in ``out`` of isolate initiators not yet closed
+    n = len(line)
+    for i, ch in enumerate(line):
+        if not _SUSPECT.match(ch) or unicodedata.category(ch) not in _CONTROL_CATEGORIES:
+            out.append(ch)  # (the wide ranges of _SUSPECT hold letters and marks too)
+        elif ch in _ISOLATE_OPEN:
+            opened.append(len(out))
+            out.append(ch)
+        elif ch == _PDI:
+            if opened:
+                opened.pop()
+                out.append(ch)
+        elif ch in _MARKS:
+            if marks:
+                out.append(ch)
+        elif ch in _JOINERS:
+            if _joinable(out[-1] if out else None) and _joinable(
+                line[i + 1] if i + 1 < n else None
+            ):
+                out.append(ch)
+        elif 0xE0020 <= ord(ch) <= 0xE007F:  # tag characters: only inside a flag sequence
+            prev = out[-1] if out else ""
+            if prev == _FLAG or 0xE0020 <= ord(prev or "\0") <= 0xE007E:
+                out.append(ch)
+        elif ord(ch) in _SCRIPT_CF and unicodedata.category(ch) == "Cf":
+            out.append(ch)
+        # everything else (embeddings, overrides, PDF, zero-width space, word joiner,
+        # BOM, invisible operators, controls, lone surrogates) is dropped
+    for pos in reversed(opened):  # an isolate never closed on its line: drop it
+        del out[pos]
+    return "".join(out)
+
+
+def neutralise_text(text: str | None) -> str:
+    """``text`` (several lines) safe to show: line breaks normalised to ``\\n``, and per
+    line the bidi and invisible controls removed that could reorder or hide what is
+    shown (see the module docstring). Idempotent."""
+    if not text:
+        return ""
+    text = _NEWLINE.sub("\n", text)
+    if not _SUSPECT.search(text):
+        return text
+    return "\n".join(_clean_line(line, marks=True) for line in text.split("\n"))
+
+
+def neutralise_line(text: str | None) -> str:
+    """A one-line field (a display name, alt text, ...): :func:`neutralise_text` with
+    every line break and tab turned into a space, runs of spaces collapsed, ends stripped."""
+    out = neutralise_text(text)
+    if "\n" in out or "\t" in out or "  " in out:
+        out = re.sub(r"[ \t\n]+", " ", out)
+    return out.strip()
+
+
+def neutralise_handle(handle: str | None) -> str:
+    """A handle (or an id shown to a reader) without any control or format character."""
+    if not handle:
+        return ""
+    out = _NEWLINE.sub(" ", handle)
+    if _SUSPECT.search(out):
+        out = "".join(
+            ch
+            for ch in out
+            if not _SUSPECT.match(ch) or unicodedata.category(ch) not in _CONTROL_CATEGORIES
+        )
+    return re.sub(r"\s+", " ", out).strip()
+
+
+def neutralise_url(url: str | None) -> str | None:
+    """``url`` with every control, format, separator or space character inside it
+    percent-encoded (UTF-8), so it cannot reorder or hide what is shown; ``None`` stays
+    ``None``. The resource is the one a browser would fetch for the original."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not url:
+        return None
+    if not _SUSPECT.search(url) and not re.search(r"\s", url):
+        return url
+    out = []
+    for ch in url:
+        if ch.isspace() or (_SUSPECT.match(ch) and unicodedata.category(ch) in _CONTROL_CATEGORIES):
+            if 0xD800 <= ord(ch) <= 0xDFFF:
+                continue  # a lone surrogate has no UTF-8 form
+            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _clean_media(m: dict[str, Any]) -> dict[str, Any]:
+    out = dict(m)
+    if isinstance(out.get("url"), str):
+        out["url"] = neutralise_url(out["url"])
+    for k in ("alt", "type"):
+        if isinstance(out.get(k), str):
+            out[k] = neutralise_line(out[k])
+    return out
 
 
 @dataclass
@@ -208,7 +369,9 @@ class Block:
 
     ``post_ids`` are the posts whose text the block holds (a paragraph can join
     a sentence a post broke off with the next post's continuation); ``ends``
-    the posts whose last text is in this block (where a permalink goes).
+    the posts whose last text is in this block (where a permalink goes);
+    ``parts`` the text of each post in a paragraph (``text`` is them joined by a
+    space), so that a renderer can isolate one post's text from the next.
     """
 
     kind: str  # "text", "media", "quote" or "marker"
@@ -218,6 +381,7 @@ class Block:
     quote: Quote | None = None
     marker: str | None = None
     ends: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
 
 
 _OPEN_END = re.compile(r"[\w,\-–—]$")
@@ -251,14 +415,15 @@ def article(posts: list[ThreadPost]) -> list[Block]:
             ):
                 prev.text = f"{prev.text} {para.lstrip()}"
                 prev.post_ids.append(p.post_id)
+                prev.parts.append(para.lstrip())
             else:
-                blocks.append(Block("text", [p.post_id], text=para))
+                blocks.append(Block("text", [p.post_id], text=para, parts=[para]))
         if paras:
             blocks[-1].ends.append(p.post_id)
         elif p.media or p.quote is not None:
             pass
         else:
-            blocks.append(Block("text", [p.post_id], text="", ends=[p.post_id]))
+            blocks.append(Block("text", [p.post_id], text="", ends=[p.post_id], parts=[""]))
         for m in p.media:
             blocks.append(Block("media", [p.post_id], media=m))
         if p.quote is not None:
@@ -292,7 +457,7 @@ def clean_text(text: str | None, quote_url: str | None = None) -> str:
     """Format-independent clean-up of one post's text (whitespace, trailing quote link)."""
     if not text:
         return ""
-    out = text.strip()
+    out = neutralise_text(text).strip()
     if quote_url and out.endswith(quote_url):
         out = out[: -len(quote_url)].rstrip()
     out = re.sub(r"[ \t]+\n", "\n", out)
@@ -594,7 +759,7 @@ class ThreadIndex:
                 n.author_id,
                 (base_row or {}).get("created_at"),
                 None,
-                url=(base_row or {}).get("url"),
+                url=neutralise_url((base_row or {}).get("url")),
                 marker="missing" if n.base is None else "deleted",
             )
         base, r = rows[n.base], rows[n.latest]
@@ -603,17 +768,17 @@ class ThreadIndex:
             q = quotes.get(r.get("quote_id") or "") or {}
             quote = Quote(
                 r.get("quote_id"),
-                r.get("quote_url") or q.get("url"),
+                neutralise_url(r.get("quote_url") or q.get("url")),
                 q.get("author_id"),
-                q.get("text"),
+                neutralise_text(q.get("text")) if q.get("text") else None,
             )
         return ThreadPost(
             pid,
             n.author_id,
             base.get("created_at"),
             clean_text(r.get("text"), quote.url if quote else None),
-            url=base.get("url") or r.get("url"),
-            media=[m for m in r.get("media") or [] if isinstance(m, dict)],
+            url=neutralise_url(base.get("url") or r.get("url")),
+            media=[_clean_media(m) for m in r.get("media") or [] if isinstance(m, dict)],
             quote=quote,
             edited=n.edited,
             engagement={k: int(r[k]) for k in _ENGAGEMENT if r.get(k) is not None},
@@ -634,8 +799,8 @@ class ThreadIndex:
             author,
             posts,
             in_reply_to=None if branch else self.nodes[sh.head].parent_id,
-            author_handle=handle.strip() if handle else None,
-            author_name=name.strip() if name else None,
+            author_handle=neutralise_handle(handle) or None,
+            author_name=neutralise_line(name) or None,
         )
         for b in sh.branches:
             sub = self._make(b, rows, quotes, True)
