@@ -172,3 +172,183 @@ def test_post_text_executes_nothing(browser: Any, tmp_path: Path, with_csp: bool
     assert page.is_visible("main")
     assert [e for e in errors if "Content Security Policy" not in e] == []
     page.close()
+
+
+# -- no remote loads; bidi controls ------------------------------------------------------
+
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def _media_thread() -> Any:
+    import pyarrow as pa
+
+    from mutuals.io.schema import POSTS
+
+    rows = [
+        {
+            "platform": "x",
+            "post_id": str(i),
+            "author_id": "a",
+            "kind": "reply" if i > 1 else "post",
+            "text": f"post {i} with a link https://links.example/{i} to read",
+            "parent_id": str(i - 1) if i > 1 else None,
+            "parent_author_id": "a" if i > 1 else None,
+            "url": f"https://x.example/a/status/{i}",
+            "media": [{"type": "photo", "url": f"https://img.example/{i}.png", "alt": f"cat {i}"}],
+            "quote_id": "99" if i == 1 else None,
+            "quote_url": "https://x.example/b/status/99" if i == 1 else None,
+        }
+        for i in (1, 2)
+    ]
+    return unroll_post(pa.Table.from_pylist(rows, schema=POSTS), "1")
+
+
+def _open_recording(browser: Any, path: Path) -> tuple[Any, Any, list[str]]:
+    """Open ``path`` in a fresh context that records every request and answers any
+    http(s) one itself with a 1x1 PNG, so no real network is ever touched."""
+    context = browser.new_context()
+    requested: list[str] = []
+    context.on("request", lambda r: requested.append(r.url))
+
+    def stub(route: Any) -> None:
+        if route.request.url.startswith(("http://", "https://")):
+            route.fulfill(status=200, content_type="image/png", body=PNG_1PX)
+        else:
+            route.continue_()
+
+    context.route("**/*", stub)
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_load_state("networkidle")
+    return context, page, requested
+
+
+def test_page_fetches_nothing_by_default(browser: Any, tmp_path: Path) -> None:
+    out = tmp_path / "thread.html"
+    out.write_text(to_html([_media_thread()]), encoding="utf-8")
+    context, page, requested = _open_recording(browser, out)
+    page.mouse.wheel(0, 5000)  # lazy images, if any, would load now
+    page.wait_for_timeout(300)
+    assert [u for u in requested if u != out.as_uri()] == []
+    assert page.eval_on_selector_all("img", "els => els.length") == 0
+    # each image is a link with its alt text, and the host it is on
+    links = page.eval_on_selector_all("figure a", "els => els.map(e => [e.textContent, e.href])")
+    assert links == [
+        ["photo: cat 1", "https://img.example/1.png"],
+        ["photo: cat 2", "https://img.example/2.png"],
+    ]
+    assert page.inner_text("figure") == "photo: cat 1 (img.example)"
+    context.close()
+
+
+def test_embed_images_fetches_only_the_images(browser: Any, tmp_path: Path) -> None:
+    out = tmp_path / "thread.html"
+    out.write_text(to_html([_media_thread()], embed_images=True), encoding="utf-8")
+    context, page, requested = _open_recording(browser, out)
+    page.mouse.wheel(0, 5000)
+    page.wait_for_timeout(300)
+    remote = sorted(u for u in requested if u != out.as_uri())
+    assert remote == ["https://img.example/1.png", "https://img.example/2.png"]
+    assert page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)") == [1, 1]
+    context.close()
+
+
+RLO = "\u202e"
+
+_X_OF = """([sel, words]) => {
+  const root = document.querySelector(sel);
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const out = {};
+  let n;
+  while ((n = walker.nextNode())) {
+    for (const w of words) {
+      const i = n.data.indexOf(w);
+      if (w in out || i < 0) continue;
+      const r = document.createRange();  // where the word's first character is drawn
+      r.setStart(n, i);
+      r.setEnd(n, i + 1);
+      const b = r.getBoundingClientRect();
+      out[w] = [b.left, b.top];
+    }
+  }
+  return out;
+}"""
+
+
+def _x_order(page: Any, sel: str, words: list[str]) -> list[str]:
+    """``words`` sorted by where they are drawn, left to right (all on one line)."""
+    pos = page.evaluate(_X_OF, [sel, words])
+    assert sorted(pos) == sorted(words), (pos, words)
+    assert len({round(top) for _, top in pos.values()}) == 1, pos  # one line
+    return sorted(words, key=lambda w: pos[w][0])
+
+
+def test_rlo_reorders_nothing_around_it(browser: Any, tmp_path: Path) -> None:
+    """A name, a link and a post carrying U+202E (RIGHT-TO-LEFT OVERRIDE) are drawn in
+    logical order, and so is everything after them: the author line's other parts and
+    the next post merged into the same paragraph."""
+    import pyarrow as pa
+
+    from mutuals.io.schema import ACCOUNTS, POSTS
+
+    rows = [
+        {
+            "platform": "x",
+            "post_id": "1",
+            "author_id": "u1",
+            "kind": "post",
+            "text": f"see https://files.example/{RLO}gpj.exe first,{RLO}",
+            "url": "https://x.example/u/status/1",
+        },
+        {
+            "platform": "x",
+            "post_id": "2",
+            "author_id": "u1",
+            "kind": "reply",
+            "text": "and then more words follow",
+            "parent_id": "1",
+            "parent_author_id": "u1",
+            "url": "https://x.example/u/status/2",
+        },
+    ]
+    acc = pa.Table.from_pylist(
+        [
+            {
+                "platform": "x",
+                "account_id": "u1",
+                "handle": f"ha{RLO}ndle",
+                "display_name": f"Bob {RLO}evil name",
+            }
+        ],
+        schema=ACCOUNTS,
+    )
+    th = unroll_post(pa.Table.from_pylist(rows, schema=POSTS), "1", acc)
+    out = tmp_path / "bidi.html"
+    out.write_text(to_html([th]), encoding="utf-8")
+    page, errors, dialogs = _load(browser, out)
+    assert _x_order(page, "dl.meta dd", ["Bob", "evil", "name", "@", "handle", "u1"]) == [
+        "Bob",
+        "evil",
+        "name",
+        "@",
+        "handle",
+        "u1",
+    ]
+    assert _x_order(page, "h1", ["Thread", "Bob", "evil", "name"]) == [
+        "Thread",
+        "Bob",
+        "evil",
+        "name",
+    ]
+    para = ".article p.post"
+    assert page.eval_on_selector_all(para, "els => els.length") == 1  # the posts merged
+    words = ["see", "files", "gpj", "exe", "first", "and", "then", "more", "follow"]
+    assert _x_order(page, para, words) == words
+    link = page.eval_on_selector(f"{para} a[dir]", "a => [a.textContent, a.href]")
+    assert link[0] == link[1] == "https://files.example/gpj.exe"
+    assert RLO not in page.inner_text("body") and RLO not in page.title()
+    assert errors == [] and dialogs == []
+    page.close()
