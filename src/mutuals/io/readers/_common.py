@@ -29,6 +29,7 @@ __all__ = [
     "Source",
     "cut_reply_mentions",
     "decode_legacy",
+    "field_error",
     "iter_json_records",
     "iter_lines",
     "loads",
@@ -68,6 +69,17 @@ def _size(n: int) -> str:
         if n >= 1 << shift:
             return f"{n >> shift} {unit}"
     return f"{n} bytes"
+
+
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def field_error(e: Exception) -> str:
+    """Which field a ``msgspec.ValidationError`` is about and why, as one short reason
+    whose list indices are dropped (``"$.entities.urls[].url: Expected `str | null`,
+    got `int`"``), so that reasons of the same fault count together."""
+    msg, _, path = str(e).partition(" - at `")
+    return f"{_INDEX.sub('[]', path.rstrip('`')) or '$'}: {msg}"
 
 
 def loads(b: bytes | str) -> Any:

@@ -29,9 +29,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pyarrow as pa
 
 from mutuals.errors import DataFormatError
+from mutuals.io.readers._common import field_error, loads
 from mutuals.io.readers._rows import RowSink, http_url, parse_iso, unescape
 from mutuals.io.readreport import ReadReport
 
@@ -54,6 +56,9 @@ class _Part:
     part: int
     where: str
     data: bytes
+    #: Byte offset of ``data`` in the file and lines before it (the header's).
+    offset: int = 0
+    lines_before: int = 0
 
 
 def sniff(path: str | Path) -> bool:
@@ -110,22 +115,108 @@ def _parts(path: Path, report: ReadReport) -> list[_Part]:
             if not where.endswith("manifest.js"):
                 report.skip("archive file without window.YTD header", where=where)
             continue
-        parts.append(_Part(m.group(1).decode(), int(m.group(2)), where, data[m.end() :]))
+        parts.append(
+            _Part(
+                m.group(1).decode(),
+                int(m.group(2)),
+                where,
+                data[m.end() :],
+                m.end(),
+                data[: m.end()].count(b"\n"),
+            )
+        )
     parts.sort(key=lambda p: (p.name, p.part))
     return parts
 
 
-def _load(part: _Part) -> list[Any]:
+#: A line closing a record of the top-level array: ``  },`` / ``}, {`` / ``} ]``.
+_CLOSE = re.compile(rb"^([ \t]*)\}[ \t]*[,\]]?[ \t]*(\{)?[ \t]*\r?$", re.MULTILINE)
+
+
+def _empty(part: _Part) -> bool:
+    """Whether the part's array holds no records (``window.YTD.x.part0 = []``)."""
+    return part.data.strip().rstrip(b";").rstrip().replace(b" ", b"") in (b"[]", b"")
+
+
+def _json(b: bytes) -> Any:
+    """The JSON value of ``b``; ``ValueError`` when it is not JSON (or nested too deep)."""
     try:
-        value = json.loads(part.data.decode("utf-8-sig").rstrip().rstrip(";"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        return loads(b)
+    except RecursionError as e:  # the standard library's parser, if orjson is missing
+        raise ValueError("JSON nested too deep") from e
+
+
+def _records(part: _Part, report: ReadReport) -> Iterator[tuple[str, Any]]:
+    """``(where, record)`` for each element of the part's JSON array.
+
+    The array is parsed whole when it can be; when it cannot (a flipped byte, a cut
+    file), it is split into its records at the lines that close one (X writes the
+    array pretty-printed, one record per block) and each is parsed alone: a damaged
+    record is counted as read and skipped with its byte offset and line, the others
+    are kept. An empty array holds no records.
+    """
+    body = part.data.rstrip().rstrip(b";")
+    try:
+        value = _json(body)
+    except ValueError:
+        pass
+    else:
+        if not isinstance(value, list):
+            raise DataFormatError(
+                f"{part.where}: expected a JSON array after the window.YTD header"
+            )
+        for i, rec in enumerate(value):
+            yield f"{part.where} [{i}]", rec
+        return
+    lead = len(body) - len(body.lstrip())
+    text = body[lead:]
+    if text[:1] != b"[":
         raise DataFormatError(
-            f"{part.where}: window.YTD.{part.name}.part{part.part} is not valid JSON ({e}); "
-            "is the archive file truncated?"
-        ) from e
-    if not isinstance(value, list):
-        raise DataFormatError(f"{part.where}: expected a JSON array after the window.YTD header")
-    return value
+            f"{part.where}: no JSON array after the window.YTD header "
+            f"(byte {part.offset + lead} is {text[:1]!r}); is this an X archive file?"
+        )
+    # the closing lines at the shallowest indentation end the records
+    closes = list(_CLOSE.finditer(text))
+    depth = min((len(m.group(1)) for m in closes), default=0)
+    ends = [(m.end(), m.group(2) is not None) for m in closes if len(m.group(1)) == depth]
+    ends.append((len(text), False))  # the rest: "]", or a record cut short
+    prev = 1  # after the "["
+    kept = 0
+    first_error = ""
+    for end, opens_next in ends:
+        chunk = text[prev:end]
+        at = prev + len(chunk) - len(chunk.lstrip())
+        prev = end
+        rec = chunk.strip()
+        if opens_next:  # "}, {": the brace opens the next record
+            rec = rec[:-1].rstrip()
+        rec = rec.lstrip(b",").strip()
+        while rec[-1:] in (b",", b"]"):
+            rec = rec[:-1].rstrip()
+        if not rec:
+            continue
+        if rec[:1] != b"{":  # opened on the previous record's closing line
+            rec = b"{\n" + rec
+        try:
+            value = _json(rec)
+        except ValueError as e:
+            offset = part.offset + lead + at
+            line = 1 + part.lines_before + part.data[: lead + at].count(b"\n")
+            first_error = first_error or f"byte {offset}, line {line}: {e}"
+            report.records += 1
+            report.skip(
+                "damaged archive record (not valid JSON; the other records are kept)",
+                where=f"{part.where}: byte {offset}, line {line}",
+                record=rec[:2000].decode("utf-8", "replace") + f" ({e})",
+            )
+            continue
+        kept += 1
+        yield f"{part.where}: byte {part.offset + lead + at}", value
+    if not kept and first_error:  # nothing in it readable: the file, not a record, is bad
+        raise DataFormatError(
+            f"{part.where}: window.YTD.{part.name}.part{part.part} is not valid JSON "
+            f"({first_error}); is the archive file truncated?"
+        )
 
 
 def _manifest_owner(path: Path) -> dict[str, Any] | None:
@@ -149,6 +240,101 @@ def _manifest_owner(path: Path) -> dict[str, Any] | None:
         return None
     user = info.get("userInfo") if isinstance(info, dict) else None
     return user if isinstance(user, dict) else None
+
+
+# ------------------------------------------------------------------ the one type boundary
+# The fields of an archive tweet the reader relies on, with the types it relies on.
+# Each tweet is checked against them (msgspec) before it is mapped: a tweet whose field
+# has another type is skipped, naming the field, instead of failing half way. Numbers
+# are strings in archives (ints are taken too); unknown fields are ignored.
+
+_Num = str | int | None
+
+
+class _UrlEnt(msgspec.Struct):
+    url: str | None = None
+    shortUrl: str | None = None
+    expanded_url: str | None = None
+    expandedUrl: str | None = None
+
+
+class _MediaEnt(msgspec.Struct):
+    url: str | None = None
+    type: str | None = None
+    media_url_https: str | None = None
+    ext_alt_text: str | None = None
+
+
+class _MentionEnt(msgspec.Struct):
+    id_str: _Num = None
+    id: _Num = None
+    screen_name: str | None = None
+    name: str | None = None
+
+
+class _TagEnt(msgspec.Struct):
+    text: str | None = None
+
+
+class _Entities(msgspec.Struct):
+    urls: list[_UrlEnt] | None = None
+    media: list[_MediaEnt] | None = None
+    user_mentions: list[_MentionEnt] | None = None
+    hashtags: list[_TagEnt] | None = None
+
+
+class _ExtEntities(msgspec.Struct):
+    media: list[_MediaEnt] | None = None
+
+
+class _RetweetRef(msgspec.Struct):
+    id_str: _Num = None
+
+
+class _Edit(msgspec.Struct):
+    initialTweetId: _Num = None
+
+
+class _EditInfo(msgspec.Struct):
+    edit: _Edit | None = None
+
+
+class _Tweet(msgspec.Struct):
+    id_str: _Num = None
+    id: _Num = None
+    full_text: str | None = None
+    text: str | None = None
+    created_at: str | None = None
+    display_text_range: list[_Num] | None = None
+    entities: _Entities | None = None
+    extended_entities: _ExtEntities | None = None
+    in_reply_to_status_id_str: _Num = None
+    in_reply_to_user_id_str: _Num = None
+    lang: str | None = None
+    favorite_count: _Num = None
+    retweet_count: _Num = None
+    retweeted_status: _RetweetRef | None = None
+    edit_info: _EditInfo | None = None
+
+
+class _NoteCore(msgspec.Struct):
+    text: str
+    urls: list[_UrlEnt] | None = None
+
+
+class _NoteTweet(msgspec.Struct):
+    core: _NoteCore
+    createdAt: str | None = None
+
+
+def _invalid(value: Any, typ: type) -> str | None:
+    """``None`` if ``value`` has the fields of ``typ`` with their types, else which
+    field does not (``"$.entities.urls[].url: Expected `str | null`, got `int`"``)."""
+    try:
+        msgspec.convert(value, typ)
+    except msgspec.ValidationError as e:
+        return field_error(e)
+    return None
 
 
 def _time(value: Any) -> datetime | None:
@@ -205,13 +391,15 @@ def read_xarchive(path: str | Path, report: ReadReport) -> Iterator[tuple[str, p
     notes = _read_notes(by_name.get("note_tweet", []), report)
     for name in ("tweets", "tweet", "community_tweet", "deleted_tweets"):
         for part in by_name.get(name, []):
-            for rec in _load(part):
+            for where, rec in _records(part, report):
                 report.records += 1
                 tweet = rec.get("tweet") if isinstance(rec, dict) else None
                 if not isinstance(tweet, dict):
-                    report.skip(
-                        "tweet record without a 'tweet' object", where=part.where, record=rec
-                    )
+                    report.skip("tweet record without a 'tweet' object", where=where, record=rec)
+                    continue
+                bad = _invalid(tweet, _Tweet)
+                if bad is not None:
+                    report.skip(f"tweet with a field of the wrong type: {bad}", where=where)
                     continue
                 _tweet(
                     tweet,
@@ -220,24 +408,24 @@ def read_xarchive(path: str | Path, report: ReadReport) -> Iterator[tuple[str, p
                     notes,
                     sink,
                     report,
-                    part.where,
+                    where,
                     deleted=name == "deleted_tweets",
                 )
                 yield from sink.ready()
 
     for name, follower_side in (("follower", True), ("following", False)):
         for part in by_name.get(name, []):
-            for rec in _load(part):
+            for where, rec in _records(part, report):
                 report.records += 1
                 obj = rec.get(name) if isinstance(rec, dict) else None
                 acc = obj.get("accountId") if isinstance(obj, dict) else None
                 if not isinstance(acc, str) or not acc.isdigit():
                     report.skip(
-                        f"{name} record without a numeric accountId", where=part.where, record=rec
+                        f"{name} record without a numeric accountId", where=where, record=rec
                     )
                     continue
                 if owner_id is None:
-                    report.skip(f"{name} record but archive owner unknown", where=part.where)
+                    report.skip(f"{name} record but archive owner unknown", where=where)
                     continue
                 sink.account({"platform": _PLATFORM, "account_id": acc, "source": _SOURCE})
                 fol, fri = (acc, owner_id) if follower_side else (owner_id, acc)
@@ -253,12 +441,12 @@ def read_xarchive(path: str | Path, report: ReadReport) -> Iterator[tuple[str, p
                 yield from sink.ready()
 
     for part in by_name.get("like", []):
-        for rec in _load(part):
+        for where, rec in _records(part, report):
             report.records += 1
             obj = rec.get("like") if isinstance(rec, dict) else None
             tid = obj.get("tweetId") if isinstance(obj, dict) else None
             if not isinstance(tid, str) or not tid.isdigit() or owner_id is None:
-                report.skip("like record without tweetId or owner", where=part.where, record=rec)
+                report.skip("like record without tweetId or owner", where=where, record=rec)
                 continue
             sink.add(
                 "interactions",
@@ -273,13 +461,13 @@ def read_xarchive(path: str | Path, report: ReadReport) -> Iterator[tuple[str, p
             yield from sink.ready()
 
     for part in by_name.get("lists_member", []):
-        for rec in _load(part):
+        for where, rec in _records(part, report):
             report.records += 1
             obj = rec.get("userListInfo") if isinstance(rec, dict) else None
             url = http_url(obj.get("url")) if isinstance(obj, dict) else None
             if url is None or owner_id is None:
                 report.skip(
-                    "lists_member record without list url or owner", where=part.where, record=rec
+                    "lists_member record without list url or owner", where=where, record=rec
                 )
                 continue
             m = re.search(r"/([^/]+)/lists/([^/?#]+)", url)
@@ -300,9 +488,10 @@ def read_xarchive(path: str | Path, report: ReadReport) -> Iterator[tuple[str, p
 
     for name, ps in by_name.items():
         if name not in _READ:
-            for part in ps:
-                report.records += 1  # the part is one record, skipped
-                report.skip(f"archive data type not read: {name}", where=part.where)
+            for part in ps:  # each record of the part is read and skipped (none if empty)
+                if not _empty(part):
+                    report.records += 1  # the part is one record, skipped
+                    report.skip(f"archive data type not read: {name}", where=part.where)
     yield from sink.flush()
 
 
@@ -311,11 +500,11 @@ def _read_owner(
 ) -> dict[str, Any]:
     owner: dict[str, Any] = {}
     for part in by_name.get("account", []):
-        for rec in _load(part):
+        for where, rec in _records(part, report):
             report.records += 1
             acc = rec.get("account") if isinstance(rec, dict) else None
             if not isinstance(acc, dict) or not str(acc.get("accountId", "")).isdigit():
-                report.skip("account record without accountId", where=part.where, record=rec)
+                report.skip("account record without accountId", where=where, record=rec)
                 continue
             owner = {
                 "id": str(acc["accountId"]),
@@ -333,7 +522,7 @@ def _read_owner(
             }
     description = None
     for part in by_name.get("profile", []):
-        for rec in _load(part):
+        for _where, rec in _records(part, report):
             report.records += 1
             prof = rec.get("profile") if isinstance(rec, dict) else None
             desc = prof.get("description") if isinstance(prof, dict) else None
@@ -366,16 +555,20 @@ def _read_notes(parts: list[_Part], report: ReadReport) -> dict[datetime | None,
     """Long posts (note tweets) keyed by creation second, to complete truncated tweets."""
     notes: dict[datetime | None, list[_Note]] = {}
     for part in parts:
-        for rec in _load(part):
+        for where, rec in _records(part, report):
             report.records += 1
             nt = rec.get("noteTweet") if isinstance(rec, dict) else None
+            bad = _invalid(nt, _NoteTweet) if isinstance(nt, dict) else None
+            if bad is not None:
+                report.skip(f"note_tweet with a field of the wrong type: {bad}", where=where)
+                continue
             core = nt.get("core") if isinstance(nt, dict) else None
             if (
                 not isinstance(nt, dict)
                 or not isinstance(core, dict)
                 or not isinstance(core.get("text"), str)
             ):
-                report.skip("note_tweet record without core.text", where=part.where, record=rec)
+                report.skip("note_tweet record without core.text", where=where, record=rec)
                 continue
             t = parse_iso(nt.get("createdAt"))
             urls = [u for u in core.get("urls") or [] if isinstance(u, dict)]
