@@ -44,7 +44,7 @@ def test_snap_ego_file_adds_ego_follows_and_circles(shared_data: Path) -> None:
     assert got[: len(pairs)] == pairs  # file order, a follows b
     assert set(got[len(pairs) :]) == {("18988524", n) for n in nodes}
     assert rep.records == len(pairs) and rep.n_skipped == 0
-    assert set(t["follows"].column("platform").to_pylist()) == {"graph"}
+    assert set(t["follows"].column("platform").to_pylist()) == {"graph:18988524"}
     circles = (shared_data / "graph-snap-ego-twitter/sample_egos/18988524.circles").read_text()
     circle_lines = [c.split() for c in circles.splitlines() if c.strip()]
     assert t["lists"].num_rows == len(circle_lines)

@@ -29,6 +29,11 @@ Write a module ``mutuals/io/readers/<name>.py``, list it in :data:`MODULES`
 
 ``sniff`` gets a :class:`Sniff` of the input (decompressed first bytes, first JSON
 record if any, file name); readers are tried in ``priority`` order (lower first).
+A sniffer says yes only to what looks like its format throughout the head (not to
+anything that merely splits into two columns). ``explain``, optional, says why an
+input that came close is *not* the format ("ids that are not integers"); when no
+reader accepts an input, :func:`detect`'s error lists every format tried and
+these reasons, on one line.
 An input may be a folder (``Sniff.is_dir``, empty ``head``), e.g. an unpacked
 archive; a reader that accepts folders checks ``s.is_dir`` in its sniffer.
 Options not meant for a reader are ignored by it (accept ``**options``).
@@ -82,6 +87,7 @@ class ReaderSpec:
     sniff: Callable[[Sniff], bool]
     description: str
     priority: int = 100
+    explain: Callable[[Sniff], str | None] | None = None
 
 
 _REGISTRY: dict[str, ReaderSpec] = {}
@@ -89,12 +95,17 @@ _loaded = False
 
 
 def register(
-    name: str, *, sniff: Callable[[Sniff], bool], description: str, priority: int = 100
+    name: str,
+    *,
+    sniff: Callable[[Sniff], bool],
+    description: str,
+    priority: int = 100,
+    explain: Callable[[Sniff], str | None] | None = None,
 ) -> Callable[[ReaderFn], ReaderFn]:
     """Decorator registering a reader function under ``name`` (see module docstring)."""
 
     def deco(fn: ReaderFn) -> ReaderFn:
-        _REGISTRY[name] = ReaderSpec(name, fn, sniff, description, priority)
+        _REGISTRY[name] = ReaderSpec(name, fn, sniff, description, priority, explain)
         return fn
 
     return deco
@@ -134,7 +145,8 @@ def detect(path: str | Path) -> str:
     Raises
     ------
     UnknownFormatError
-        No reader recognised the file; the message lists every format tried.
+        No reader recognised the file; the message (one line) lists every format
+        tried and, for those that came close, why the file is not that format.
     """
     src = Source(path)
     sn = sniff_source(src)
@@ -142,13 +154,15 @@ def detect(path: str | Path) -> str:
         return "empty"
     _load()
     tried = []
-    for spec in sorted(_REGISTRY.values(), key=lambda s: (s.priority, s.name)):
+    specs = sorted(_REGISTRY.values(), key=lambda s: (s.priority, s.name))
+    for spec in specs:
         tried.append(spec.name)
         try:
             if spec.sniff(sn):
                 return spec.name
         except Exception:  # a sniffer must never decide by crashing
             continue
+    why = _reasons(specs, sn)
     if sn.is_dir:
         raise UnknownFormatError(
             f"{src.name}: a folder no reader recognised (tried {', '.join(tried)}); "
@@ -174,9 +188,24 @@ def detect(path: str | Path) -> str:
             f"(the file starts with {head!r}); re-download or re-compress it"
         )
     raise UnknownFormatError(
-        f"{src.name}: format not recognised; tried {', '.join(tried)}. "
+        f"{src.name}: format not recognised; tried {', '.join(tried)}{why}. "
         f"The file starts with {head!r}. Pass --format NAME if you know the format."
     )
+
+
+def _reasons(specs: list[ReaderSpec], sn: Sniff) -> str:
+    """`` (snap: why not; csv-edges: why not)`` from the readers that came close."""
+    out = []
+    for spec in specs:
+        if spec.explain is None:
+            continue
+        try:
+            why = spec.explain(sn)
+        except Exception:  # an explanation must never turn into a crash
+            why = None
+        if why:
+            out.append(f"{spec.name}: {' '.join(why.split())[:160]}")
+    return f" ({'; '.join(out)})" if out else ""
 
 
 def read(
