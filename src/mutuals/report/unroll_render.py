@@ -437,7 +437,7 @@ def _html_media(m: dict[str, Any], ids: str, embed_images: bool) -> list[str]:
 
 
 def _html_block(b: Block, by_id: dict[str, ThreadPost], out: list[str], embed_images: bool) -> None:
-    ids = _esc(" ".join(b.post_ids))
+    ids = _esc(" ".join(neutralise_handle(i) for i in b.post_ids))
     if b.kind == "marker":
         text = _MARKER_TEXT[b.marker or "missing"]
         out.append(f'<p class="marker" data-post-ids="{ids}">{_esc(text)}</p>')
@@ -479,7 +479,7 @@ def _html_author(th: Thread) -> str:
 
 
 def _html_thread(th: Thread, out: list[str], embed_images: bool, level: int = 1) -> None:
-    out.append(f'<article data-author-id="{_esc(th.author_id or "")}">')
+    out.append(f'<article data-author-id="{_esc(neutralise_handle(th.author_id))}">')
     who = _who(th)
     out.append(
         f"<h{level}>Thread by {_bdi(who)}</h{level}>" if who else f"<h{level}>Thread</h{level}>"
