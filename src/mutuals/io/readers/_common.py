@@ -809,9 +809,9 @@ _CHECKS = {
             f.name,
             "id" if f.name.endswith("_id") and pa.types.is_string(f.type) else _column_kind(f.type),
             f.nullable,
-            f.type.value_type.num_fields
+            tuple(x.name for x in f.type.value_type)
             if pa.types.is_list(f.type) and pa.types.is_struct(f.type.value_type)
-            else 0,
+            else (),
         )
         for f in schema
     ]
@@ -859,7 +859,9 @@ def _type_name(v: Any) -> str:
     }.get(type(v), type(v).__name__)
 
 
-def check_value(kind: str, nullable: bool, nfields: int, v: Any) -> tuple[Any, str | None]:
+def check_value(
+    kind: str, nullable: bool, fields: tuple[str, ...], v: Any
+) -> tuple[Any, str | None]:
     """``v`` as its column of ``kind`` takes it, and a note if it was converted.
 
     Unambiguous cases are converted (an integer id to its decimal text, ``"5"`` to 5
@@ -912,16 +914,21 @@ def check_value(kind: str, nullable: bool, nfields: int, v: Any) -> tuple[Any, s
             bad = next(x for x in v if type(x) is not str)
             raise BadValue(f"a list holding {_type_name(bad)} where a list of text is expected")
     elif kind == "list_struct" and (t is list or t is tuple):
+        out = []  # as dicts: Arrow takes a column of structs as all dicts or all tuples
         for x in v:
-            vals = x.values() if type(x) is dict else x if type(x) in (tuple, list) else None
-            if vals is None or (type(x) is not dict and len(x) != nfields):
+            if type(x) is dict:
+                x = {k: x.get(k) for k in fields}
+            elif type(x) in (tuple, list) and len(x) == len(fields):
+                x = dict(zip(fields, x, strict=True))
+            else:
                 raise BadValue(
                     f"a list holding {_type_name(x)} where a list of objects is expected"
                 )
-            for y in vals:
+            for y in x.values():
                 if y is not None and type(y) is not str:
                     raise BadValue(f"an object holding {_type_name(y)} where text is expected")
-        return v, None
+            out.append(x)
+        return out, None
     raise BadValue(f"{_type_name(v)} where {_EXPECTED[kind]} is expected")
 
 
@@ -939,11 +946,11 @@ def check_tuple_row(
         except BadValue as e:
             report.skip(f"{table}.{name}: {e} (record skipped)", record=_short_repr(row))
             return None, False
+        out[i] = v
         if note is not None:
             report.noted[note if note.startswith("unparseable") else f"{table}.{name}: {note}"] += 1
-            out[i] = v
             clean = False
-    return (row if clean else tuple(out)), clean
+    return tuple(out), clean
 
 
 def check_dict_row(table: str, row: dict[str, Any], report: ReadReport) -> dict[str, Any] | None:

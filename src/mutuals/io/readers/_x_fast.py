@@ -147,7 +147,7 @@ def handle_page(line: bytes, ctx: Any, special_path: Any) -> bool:
     """
     try:
         page = _decode(line)
-    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return False  # the dict path reads (or counts) it
     tw = page.twarc
     url = tw.url if tw is not None else None

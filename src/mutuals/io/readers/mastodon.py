@@ -32,10 +32,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pyarrow as pa
 
 from mutuals.errors import DataFormatError
-from mutuals.io.readers._common import NOT_UTF8, Source, decode_legacy, iter_lines
+from mutuals.io.readers._common import NOT_UTF8, Source, decode_legacy, field_error, iter_lines
 from mutuals.io.readers._rows import RowSink, http_url, parse_iso
 from mutuals.io.readreport import ReadReport
 
@@ -159,6 +160,8 @@ def _is_json_lines(path: Path) -> bool:
             json.loads(decode_legacy(first))
     except json.JSONDecodeError:
         return False
+    except RecursionError:  # a value, nested too deep: its line is counted as skipped
+        return True
     return True
 
 
@@ -172,9 +175,14 @@ def _values(path: Path, report: ReadReport) -> Iterator[tuple[str, Any]]:
                 except UnicodeDecodeError:  # a file re-saved in a legacy encoding: keep it
                     value = json.loads(decode_legacy(raw))
                     report.noted[NOT_UTF8] += 1
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError) as e:
+                reason = "JSON nested too deep" if isinstance(e, RecursionError) else ""
                 report.records += 1
-                report.skip("malformed JSON line", where=f"{path}:{i}", record=repr(raw[:200]))
+                report.skip(
+                    f"malformed JSON line{f' ({reason})' if reason else ''}",
+                    where=f"{path}:{i}",
+                    record=repr(raw[:200]),
+                )
                 continue
             yield f"{path}:{i}", value
         return
@@ -191,11 +199,96 @@ def _values(path: Path, report: ReadReport) -> Iterator[tuple[str, Any]]:
         return
     try:
         value = json.loads(text)
+    except RecursionError as e:
+        raise DataFormatError(f"{path}: JSON nested too deep to read") from e
     except json.JSONDecodeError as e:
         raise DataFormatError(
             f"{path}: neither a JSON document nor JSON lines ({e}); is the file truncated?"
         ) from e
     yield str(path), value
+
+
+# ------------------------------------------------------------------ the one type boundary
+# The fields of a Status and an Account the reader relies on, with the types it relies
+# on. Each status (and its account) is checked against them (msgspec) before it is
+# mapped: a status whose field has another type is skipped, naming the field. Ids may be
+# numbers (older servers); counts given as text are converted (and noted) by the RowSink.
+
+_Id = str | int
+_Count = int | str | None
+
+
+class _Account(msgspec.Struct):
+    id: _Id | None = None
+    acct: str | None = None
+    username: str | None = None
+    display_name: str | None = None
+    note: str | None = None
+    created_at: str | None = None
+    followers_count: _Count = None
+    following_count: _Count = None
+    statuses_count: _Count = None
+    locked: bool | None = None
+
+
+class _Mention(msgspec.Struct):
+    id: _Id | None = None
+    acct: str | None = None
+    username: str | None = None
+    url: str | None = None
+
+
+class _Tag(msgspec.Struct):
+    name: str | None = None
+
+
+class _Media(msgspec.Struct):
+    type: str | None = None
+    url: str | None = None
+    description: str | None = None
+
+
+class _Card(msgspec.Struct):
+    url: str | None = None
+
+
+class _Quote(msgspec.Struct):
+    quoted_status: dict[str, Any] | None = None
+    quoted_status_id: _Id | None = None
+
+
+class _Status(msgspec.Struct):
+    id: _Id
+    account: _Account
+    content: str | None = None
+    created_at: str | None = None
+    reblog: dict[str, Any] | None = None
+    quote: _Quote | None = None
+    spoiler_text: str | None = None
+    mentions: list[_Mention] | None = None
+    tags: list[_Tag] | None = None
+    media_attachments: list[_Media] | None = None
+    card: _Card | None = None
+    in_reply_to_id: _Id | None = None
+    in_reply_to_account_id: _Id | None = None
+    language: str | None = None
+    favourites_count: _Count = None
+    reblogs_count: _Count = None
+    replies_count: _Count = None
+    quotes_count: _Count = None
+    edited_at: str | None = None
+    url: str | None = None
+    uri: str | None = None
+
+
+def _invalid(value: Any, typ: type) -> str | None:
+    """``None`` if ``value`` has the fields of ``typ`` with their types, else which
+    field does not (``"$.tags: Expected `array | null`, got `int`"``)."""
+    try:
+        msgspec.convert(value, typ)
+    except msgspec.ValidationError as e:
+        return field_error(e)
+    return None
 
 
 class _State:
@@ -342,6 +435,10 @@ def _account(a: dict[str, Any], sink: RowSink, full: bool) -> str | None:
     aid = a.get("id")
     if aid is None:
         return None
+    bad = _invalid(a, _Account)
+    if bad is not None:
+        sink.report.skip(f"account with a field of the wrong type: {bad}")
+        return None
     note = a.get("note")
     sink.account(
         {
@@ -368,6 +465,10 @@ def _status(s: dict[str, Any], where: str, st: _State, root: str | None) -> str 
     acc = s.get("account")
     if sid is None or not isinstance(acc, dict) or acc.get("id") is None:
         report.skip("status without id or account", where=where, record=str(sid))
+        return None
+    bad = _invalid(s, _Status)
+    if bad is not None:
+        report.skip(f"status with a field of the wrong type: {bad}", where=where)
         return None
     sid = str(sid)
     if sid in st.seen_status:

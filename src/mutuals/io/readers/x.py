@@ -92,12 +92,10 @@ def _str_id(v: Any) -> str | None:
     return None
 
 
-def _int(v: Any) -> int | None:
-    if isinstance(v, int) and not isinstance(v, bool):
-        return v
-    if isinstance(v, str) and v.isdigit():
-        return int(v)
-    return None
+def _int(v: Any) -> Any:
+    """A count as delivered: the Emitter's row check takes an integer, converts an
+    unambiguous one (``"5"``, noted) and skips the record on anything else."""
+    return v
 
 
 class _Ctx:
@@ -1132,14 +1130,21 @@ def _read(
         def handler(line: bytes) -> bool:
             try:
                 return handle_page(line, ctx, _special_endpoint)
-            except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+            except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError):
                 return False  # let the dict path read it and count what it cannot
 
     for where, rec in iter_json_records(src, report, handler):
         if rec is not HANDLED:
             try:
                 _dispatch(rec, ctx, where, options)
-            except (AttributeError, TypeError, KeyError, IndexError, ValueError) as e:
+            except (
+                AttributeError,
+                TypeError,
+                KeyError,
+                IndexError,
+                ValueError,
+                RecursionError,
+            ) as e:
                 # a field of an unexpected type deep in a record: count the record as
                 # skipped (rows already taken from it are kept) instead of crashing
                 report.skip(
@@ -1151,10 +1156,18 @@ def _read(
     yield from em.close()
 
 
+#: The head of a twarc2 / API v2 page whose first line does not parse (cut short):
+#: it opens with ``data``, ``includes`` or ``errors`` and holds v2 tweet or user keys.
+_V2_HEAD = re.compile(rb'^\s*\{\s*"(?:data|includes|errors)"\s*:\s*[\[{]')
+_V2_KEYS = (b'"edit_history_tweet_ids"', b'"author_id"', b'"__twarc"', b'"public_metrics"')
+
+
 def _sniff_shape(*shapes: str):
     def sniff(s: Sniff) -> bool:
         if s.first_record is not None:
             return _shape(s.first_record) in shapes
+        if "twarc2" in shapes and s.problem is None and _V2_HEAD.match(s.head):  # cut page
+            return any(k in s.head for k in _V2_KEYS)
         return False
 
     return sniff
