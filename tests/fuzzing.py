@@ -970,6 +970,33 @@ def check_read(
     path: Path, fmt: str | None, chunk_rows: int, rejects: bool, stage: str
 ) -> tuple[list[Finding], str]:
     """Read ``path`` as ``fmt`` (None: detect) and check every invariant.
+    Returns the findings and the typed error's message (if one was raised).
+
+    An exception Python could not raise (one inside a callback such as pyarrow's
+    ``invalid_row_handler``, printed as "Exception ignored in") is a crash too."""
+    swallowed: list[Any] = []
+    old = sys.unraisablehook
+    sys.unraisablehook = swallowed.append
+    try:
+        out, typed = _check_read(path, fmt, chunk_rows, rejects, stage)
+    finally:
+        sys.unraisablehook = old
+    for u in swallowed:
+        e = u.exc_value
+        if e is None:
+            continue
+        f = _crash(stage, e)
+        f.signature = (
+            f"unraisable {f.signature} (in {getattr(u.object, '__qualname__', u.object)!s:.60})"
+        )
+        out.append(f)
+    return out, typed
+
+
+def _check_read(
+    path: Path, fmt: str | None, chunk_rows: int, rejects: bool, stage: str
+) -> tuple[list[Finding], str]:
+    """Read ``path`` as ``fmt`` (None: detect) and check every invariant.
     Returns the findings and the typed error's message (if one was raised)."""
     from collections import Counter
 
