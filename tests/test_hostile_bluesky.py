@@ -533,3 +533,26 @@ def _has_cid_or_bytes(v: Any) -> bool:
     if isinstance(v, list):
         return any(_has_cid_or_bytes(x) for x in v)
     return isinstance(v, float) and not math.isfinite(v)
+
+
+# -- 5. chunking and detection ---------------------------------------------------------
+
+
+def test_appview_chunks_never_exceed_chunk_rows(shared_data: Path) -> None:
+    from mutuals.io.readers import Source
+    from mutuals.io.readers.bluesky_api import read_bluesky_api
+
+    path = shared_data / "bluesky-marshalx-sdk-fixtures" / "get_follows.json"
+    report = ReadReport(str(path))
+    chunks = list(read_bluesky_api(Source(path), report, 2))
+    assert chunks and max(t.num_rows for _, t in chunks) <= 2
+    assert sum(t.num_rows for n, t in chunks if n == "follows") == report.rows["follows"] > 2
+
+
+def test_jetstream_with_car_bytes_inside_is_still_jetstream(car, tmp_path: Path) -> None:
+    raw, _ = car
+    good = b'{"did":"did:plc:abc","time_us":1,"kind":"identity","identity":{"handle":"a.bsky.app"}}'
+    f = tmp_path / "spliced.jsonl"
+    f.write_bytes(good + b"\n" + raw[100:900] + b"\n" + good + b"\n")
+    tables, report = _read(f)
+    assert report.format == "bluesky-jetstream" and tables["accounts"].num_rows >= 1

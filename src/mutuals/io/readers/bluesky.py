@@ -302,7 +302,8 @@ def _looks_car(head: bytes) -> bool:
     if b"roots" in head[:64] and b"version" in head[:64]:
         return True
     # a damaged header: the CIDs of atproto blocks (v1, DAG-CBOR, sha2-256) still show
-    return head.count(b"\x01\x71\x12\x20") >= 2
+    # (not in text: JSON lines start with "{")
+    return head.lstrip()[:1] != b"{" and head.count(b"\x01\x71\x12\x20") >= 2
 
 
 def read_bluesky(path: str | Path, report: ReadReport) -> Iterator[tuple[str, pa.Table]]:

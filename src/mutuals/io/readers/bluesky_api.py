@@ -747,5 +747,14 @@ def read_bluesky_api(
     reader = _Reader(sink, report)
     for where, value in iter_json_records(src, report):
         reader.response(value, f"{src.name}:{where}")
-        yield from sink.ready()
-    yield from sink.flush()
+        yield from _sliced(sink.ready(), chunk_rows)
+    yield from _sliced(sink.flush(), chunk_rows)
+
+
+def _sliced(
+    chunks: Iterator[tuple[str, pa.Table]], chunk_rows: int
+) -> Iterator[tuple[str, pa.Table]]:
+    """At most ``chunk_rows`` rows per chunk (one response can add more rows than that)."""
+    for name, table in chunks:
+        for start in range(0, table.num_rows, max(chunk_rows, 1)):
+            yield name, table.slice(start, chunk_rows)
