@@ -845,6 +845,16 @@ class BadValue(Exception):
     """A value that does not fit its canonical column (the message says why)."""
 
 
+def _utf8(v: str) -> tuple[str, str | None]:
+    """``v``, with lone surrogates (``"\\udfff"`` in JSON, not encodable) replaced."""
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:
+        fixed = v.encode("utf-8", "replace").decode("utf-8")
+        return fixed, "lone surrogate in text (replaced by '?')"
+    return v, None
+
+
 def _type_name(v: Any) -> str:
     if isinstance(v, bool):
         return "a boolean"
@@ -875,7 +885,7 @@ def check_value(
     t = type(v)
     if kind == "str" or kind == "id":
         if t is str:
-            return v, None
+            return _utf8(v)
         if t is int and kind == "id":
             return str(v), "integer given for text (converted to its digits)"
     elif kind == "int":
@@ -910,7 +920,8 @@ def check_value(
     elif kind == "list_str":
         if t is list or t is tuple:
             if all(type(x) is str for x in v):
-                return v, None
+                fixed = [_utf8(x)[0] for x in v]
+                return fixed, "lone surrogate in text (replaced by '?')" if fixed != v else None
             bad = next(x for x in v if type(x) is not str)
             raise BadValue(f"a list holding {_type_name(bad)} where a list of text is expected")
     elif kind == "list_struct" and (t is list or t is tuple):
@@ -924,9 +935,11 @@ def check_value(
                 raise BadValue(
                     f"a list holding {_type_name(x)} where a list of objects is expected"
                 )
-            for y in x.values():
+            for k, y in x.items():
                 if y is not None and type(y) is not str:
                     raise BadValue(f"an object holding {_type_name(y)} where text is expected")
+                if y is not None:
+                    x[k] = _utf8(y)[0]
             out.append(x)
         return out, None
     raise BadValue(f"{_type_name(v)} where {_EXPECTED[kind]} is expected")

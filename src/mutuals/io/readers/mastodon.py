@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import pyarrow as pa
@@ -215,7 +215,11 @@ def _values(path: Path, report: ReadReport) -> Iterator[tuple[str, Any]]:
 # numbers (older servers); counts given as text are converted (and noted) by the RowSink.
 
 _Id = str | int
-_Count = int | str | None
+_Count = (
+    Annotated[int, msgspec.Meta(ge=-(1 << 63), le=(1 << 63) - 1)]
+    | Annotated[str, msgspec.Meta(pattern=r"^\s*-?\d{1,18}\s*$")]
+    | None
+)
 
 
 class _Account(msgspec.Struct):
@@ -288,6 +292,8 @@ def _invalid(value: Any, typ: type) -> str | None:
         msgspec.convert(value, typ)
     except msgspec.ValidationError as e:
         return field_error(e)
+    except UnicodeError:  # a lone surrogate in a string: the row check replaces it
+        return None
     return None
 
 
@@ -358,7 +364,7 @@ def _dispatch(value: Any, where: str, st: _State, focal: str | None) -> None:
         _history([value], where, st)
         return
     if "acct" in value and "username" in value and "id" in value:
-        _account(value, st.sink, full=True)
+        _account(value, st.sink, full=True, record=where)
         return
     if "statuses" in value or "accounts" in value:
         st.report.records -= 1
@@ -431,13 +437,21 @@ def _account_id(status: dict[str, Any]) -> str | None:
     return str(acc["id"]) if isinstance(acc, dict) and acc.get("id") is not None else None
 
 
-def _account(a: dict[str, Any], sink: RowSink, full: bool) -> str | None:
+def _account(
+    a: dict[str, Any], sink: RowSink, full: bool, *, record: str | None = None
+) -> str | None:
+    """Add an account row; ``record`` is where, when the account is itself the record
+    (else it is part of one, and a malformed account is only noted)."""
     aid = a.get("id")
     if aid is None:
         return None
     bad = _invalid(a, _Account)
     if bad is not None:
-        sink.report.skip(f"account with a field of the wrong type: {bad}")
+        reason = f"account with a field of the wrong type: {bad}"
+        if record is not None:
+            sink.report.skip(reason, where=record)
+        else:
+            sink.report.noted[f"{reason} (account row not written)"] += 1
         return None
     note = a.get("note")
     sink.account(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -99,11 +100,25 @@ def _parts(path: Path, report: ReadReport) -> list[_Part]:
     if path.is_dir():
         raw = [(str(f), f.read_bytes()) for f in _candidate_files(path)]
     elif path.is_file() and zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as z:
+        try:
+            z = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as e:
+            raise DataFormatError(f"{path}: a damaged zip file ({e}); re-download it") from e
+        with z:
             names = [n for n in z.namelist() if n.endswith(".js")]
             in_data = [n for n in names if "data/" in n]
             for n in in_data or names:
-                raw.append((f"{path}!{n}", z.read(n)))
+                try:
+                    raw.append((f"{path}!{n}", z.read(n)))
+                except (
+                    zipfile.BadZipFile,
+                    zlib.error,
+                    EOFError,
+                    OSError,
+                    NotImplementedError,
+                ) as e:
+                    report.records += 1  # a damaged member: skipped, the others read
+                    report.skip(f"damaged zip member ({e})", where=f"{path}!{n}")
     elif path.is_file():
         raw = [(str(path), path.read_bytes())]
     else:
@@ -113,6 +128,7 @@ def _parts(path: Path, report: ReadReport) -> list[_Part]:
         m = _HEADER.match(data)
         if m is None:
             if not where.endswith("manifest.js"):
+                report.records += 1  # the file is one record, skipped
                 report.skip("archive file without window.YTD header", where=where)
             continue
         parts.append(
@@ -227,11 +243,16 @@ def _manifest_owner(path: Path) -> dict[str, Any] | None:
                 text = cand.read_text("utf-8-sig")
                 break
     elif path.is_file() and zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as z:
-            for n in z.namelist():
-                if n.endswith("manifest.js"):
-                    text = z.read(n).decode("utf-8-sig")
-                    break
+        try:
+            with zipfile.ZipFile(path) as z:
+                for n in z.namelist():
+                    if n.endswith("manifest.js"):
+                        text = z.read(n).decode("utf-8-sig")
+                        break
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
+            return None  # a damaged manifest: the owner comes from account.js or is unknown
+        except UnicodeDecodeError:
+            return None
     if not text or "=" not in text:
         return None
     try:
@@ -334,6 +355,8 @@ def _invalid(value: Any, typ: type) -> str | None:
         msgspec.convert(value, typ)
     except msgspec.ValidationError as e:
         return field_error(e)
+    except UnicodeError:  # a lone surrogate in a string: the row check replaces it
+        return None
     return None
 
 
