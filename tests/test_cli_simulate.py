@@ -1,6 +1,7 @@
 """`mutuals simulate` end to end."""
 
 import json
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -499,3 +500,28 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_up_front(runner, tmp_path):
     last = res.output.strip().splitlines()[-1]
     assert res.exit_code == 1 and "needs about" in last and "GB" in last and "--accounts" in last
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "allowed"),
+    [
+        ("quality_lambda=inf", "allowed: a finite number"),
+        ("quality_lambda=-inf", "allowed: a finite number"),
+        ("half_life=inf", "allowed: a finite number > 0"),
+    ],
+)
+def test_an_infinity_is_refused_by_a_message_that_does_not_allow_it(
+    setting: str, allowed: str
+) -> None:
+    res = CliRunner().invoke(main, ["simulate", "--set", setting, "--no-progress"])
+    assert res.exit_code != 0
+    assert allowed in res.output
+    assert "inf]" not in res.output and "[-inf" not in res.output  # no contradiction
+
+
+def test_an_empty_scenario_file_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.toml"
+    empty.write_text("# nothing here\n")
+    res = CliRunner().invoke(main, ["simulate", str(empty), "--out", str(tmp_path / "r")])
+    assert res.exit_code == 1 and "scenario file is empty" in res.output
+    assert not (tmp_path / "r").exists()

@@ -30,7 +30,7 @@ def test_platform_and_simsom_runs_plot(tmp_path):
     assert r.invoke(main, args).exit_code == 0
     res = r.invoke(main, ["plot", str(tmp_path / "p")])
     assert res.exit_code == 0, res.output
-    names = sorted(p.name for p in (tmp_path / "p" / "plots").iterdir())
+    names = sorted(p.name for p in (tmp_path / "p" / "plots").glob("*.png"))
     assert names == ["exposures.png", "followers.png", "reach.png", "steps.png"]
     assert all((tmp_path / "p" / "plots" / n).read_bytes().startswith(PNG) for n in names)
     args = [

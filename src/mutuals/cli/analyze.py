@@ -26,9 +26,15 @@ __all__ = ["analyze"]
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=500,
               show_default=True, help="Bootstrap resamples for reach intervals.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Write into an --out folder that holds files mutuals did not write (left alone).",
+)
 def analyze(
     store: Path,
     out: Path | None,
+    overwrite: bool,
     hashtag: str | None,
     seed: int,
     resolution: float,
@@ -37,19 +43,24 @@ def analyze(
 ) -> None:
     """Measure the follow graph, reach, isolation and hashtags of STORE.
 
-    STORE is a folder written by `mutuals ingest` (or by a simulation run).
-    Prints a summary and writes one Parquet table per result and summary.json
-    to --out.
+    STORE is a folder written by `mutuals ingest` or by `mutuals simulate
+    --store STORE`. Prints a summary and writes one Parquet table per result
+    and summary.json to --out (an analysis folder of its own: never the store).
     """
     from mutuals.errors import MutualsError
+    from mutuals.io.folders import FolderWriter
+    from mutuals.io.store import open_store
     from mutuals.report.analyze import analyze_store, format_summary, write_analysis
 
     try:
-        result = analyze_store(
-            store, seed=seed, hashtag=hashtag, resolution=resolution, n_boot=n_boot
-        )
+        opened = open_store(store)  # a run folder or a damaged store: one line, now
         folder = out if out is not None else store / "analysis"
-        written = write_analysis(result, folder)
+        # --out is checked (and locked) before the analysis runs
+        with FolderWriter(folder, "analysis", overwrite=overwrite, what="--out") as w:
+            result = analyze_store(
+                opened, seed=seed, hashtag=hashtag, resolution=resolution, n_boot=n_boot
+            )
+            written = write_analysis(result, folder, writer=w)
     except MutualsError as e:
         raise click.ClickException(str(e)) from e
     if as_json:

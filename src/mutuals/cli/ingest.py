@@ -69,7 +69,18 @@ def _list_formats(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     callback=_list_formats,
     help="List the formats that can be read, then exit.",
 )
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Write the store into a folder that holds files mutuals did not write (they are"
+    " left alone, never replaced), and replace an existing --rejects file.",
+)
 @click.option("--platform", help="Platform label for graph inputs (default: graph).")
+@click.option(
+    "--id-space",
+    help="Edge-list inputs share this id space (by default each file's integer ids are"
+    " its own, namespaced by the file).",
+)
 @click.option("--focal", "focal_id", help="Focal account id of v1.1 follower/friend id pages.")
 @click.option(
     "--relation",
@@ -78,7 +89,13 @@ def _list_formats(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 )
 @click.option("--follower-col", help="Follower column of CSV/Parquet edge tables.")
 @click.option("--friend-col", help="Friend (followed) column of CSV/Parquet edge tables.")
-@click.option("--chunk-rows", default=16384, show_default=True, help="Rows per streamed chunk.")
+@click.option(
+    "--chunk-rows",
+    default=16384,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Rows per streamed chunk.",
+)
 @click.option(
     "--memory-limit", default="1GB", show_default=True, help="DuckDB memory limit for the merge."
 )
@@ -94,7 +111,9 @@ def ingest(
     out: Path,
     rejects: Path | None,
     fmt: str | None,
+    overwrite: bool,
     platform: str | None,
+    id_space: str | None,
     focal_id: str | None,
     relation: str | None,
     follower_col: str | None,
@@ -115,6 +134,7 @@ def ingest(
         k: v
         for k, v in {
             "platform": platform,
+            "id_space": id_space,
             "focal_id": focal_id,
             "relation": relation,
             "follower_col": follower_col,
@@ -132,6 +152,7 @@ def ingest(
                 chunk_rows=chunk_rows,
                 memory_limit=memory_limit,
                 threads=threads,
+                overwrite=overwrite,
                 **options,
             )
     except MutualsError as e:

@@ -19,7 +19,12 @@ __all__ = ["plot"]
     help="Folder for the PNG files [default: RUN/plots].",
 )
 @click.option("--dpi", type=click.IntRange(30, 600), default=120, show_default=True)
-def plot(run: Path, out: Path | None, dpi: int) -> None:
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Write into an --out folder that holds files mutuals did not write (left alone).",
+)
+def plot(run: Path, out: Path | None, dpi: int, overwrite: bool) -> None:
     """Draw the figures of RUN, a folder written by `mutuals simulate`.
 
     Writes PNGs: feed quality and repetition over time, followers by
@@ -27,11 +32,16 @@ def plot(run: Path, out: Path | None, dpi: int) -> None:
     SimSoM runs, quality per step and bot messages in human feeds.
     """
     try:
+        from mutuals.io.folders import FolderWriter
         from mutuals.io.runs import read_run
-        from mutuals.report.plots import plot_run
 
         tables, _ = read_run(run)
-        for p in plot_run(tables, out or run / "plots", dpi=dpi):
+        # checked before any figure is drawn
+        with FolderWriter(out or run / "plots", "plots", overwrite=overwrite, what="--out") as w:
+            from mutuals.report.plots import plot_run
+
+            written = plot_run(tables, w.path, dpi=dpi, writer=w)
+        for p in written:
             click.echo(str(p))
     except MutualsError as e:
         raise click.ClickException(str(e)) from None

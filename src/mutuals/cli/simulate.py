@@ -81,7 +81,14 @@ def _table(rows: list[tuple[str, Any]]) -> str:
 @click.option(
     "--store",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Also write the run as a canonical store (platform 'sim') for `mutuals analyze` (platform scenarios).",
+    help="Also merge the run into a canonical store (platform 'sim') for `mutuals analyze`"
+    " (platform scenarios); a store is merged into, never replaced.",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Write into an --out (or --store) folder that holds files mutuals did not write;"
+    " they are left alone, and none of them is ever replaced.",
 )
 @click.option(
     "--from-manifest",
@@ -136,6 +143,7 @@ def _simulate(
     out: Path | None,
     graph_path: Path | None,
     store: Path | None,
+    overwrite: bool,
     threads: int | None,
     progress: bool,
     show_params: bool,
@@ -242,42 +250,78 @@ def _simulate(
             )
     if sc.model == "platform" and loaded is None:
         _check_memory(sc.params)
-    for folder in (out, store):  # fail now, not after a long run
-        if folder is not None:
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as e:
-                raise InputError(f"cannot write to {str(folder)!r}: {e.strerror or e}") from None
-    click.echo(f"mutuals simulate: scenario {sc.name} ({sc.model}), seed {run_seed}", err=True)
-    t0 = time.perf_counter()
-    if sc.model == "simsom":
-        tables, rows = _run_simsom(sc.params, run_seed, progress, manifest)
-    else:
-        if loaded is not None and graph_path is not None:
-            manifest["graph"] = {
-                "path": str(graph_path.resolve()),
-                **loaded.report,
-                "mean_follows": loaded.graph.n_follows / loaded.graph.n_accounts,
-            }
-        tables, rows, sim = _run_platform(sc.params, run_seed, progress, manifest, loaded)
+    from mutuals.io.folders import FolderWriter
+
+    # fail now, not after a long run: both folders are checked (and --out is
+    # locked) before the first tick
+    with FolderWriter(out, "run", overwrite=overwrite, what="--out") as writer:
+        sim_source = None
         if store is not None:
-            from mutuals.io.simstore import simulation_to_canonical
-            from mutuals.io.store import write_store
+            sim_source = _simulation_source(manifest)
+            _check_store(store, sim_source, overwrite)
+        click.echo(f"mutuals simulate: scenario {sc.name} ({sc.model}), seed {run_seed}", err=True)
+        t0 = time.perf_counter()
+        if sc.model == "simsom":
+            tables, rows = _run_simsom(sc.params, run_seed, progress, manifest)
+        else:
+            if loaded is not None and graph_path is not None:
+                manifest["graph"] = {
+                    "path": str(graph_path.resolve()),
+                    **loaded.report,
+                    "mean_follows": loaded.graph.n_follows / loaded.graph.n_accounts,
+                }
+            tables, rows, sim = _run_platform(sc.params, run_seed, progress, manifest, loaded)
+            if store is not None and sim_source is not None:
+                from mutuals.io.ingest import Tables, ingest
+                from mutuals.io.simstore import simulation_to_canonical
 
-            write_store(
-                store,
-                simulation_to_canonical(sim),
-                metadata={"inputs": [{"simulated": str(out), "seed": run_seed}]},
-            )
-            click.echo(
-                f"wrote the canonical store to {store} (try: mutuals analyze {store})", err=True
-            )
-    manifest["seconds"] = time.perf_counter() - t0
-    from mutuals.io.runs import write_run
+                ingest(
+                    [Tables(simulation_to_canonical(sim), sim_source, format="simulation")],
+                    store,
+                    overwrite=overwrite,
+                )
+                click.echo(
+                    f"merged the run into the canonical store {store} (try: mutuals analyze {store})",
+                    err=True,
+                )
+        manifest["seconds"] = time.perf_counter() - t0
+        from mutuals.io.runs import write_run
 
-    write_run(out, tables, manifest)
+        write_run(out, tables, manifest, writer=writer)
+    for msg in writer.messages:
+        click.echo(f"note: {msg}", err=True)
     click.echo(_table(rows))
     click.echo(f"wrote {', '.join(f'{k}.parquet' for k in tables)} and manifest.json to {out}")
+
+
+def _simulation_source(manifest: dict[str, Any]) -> str:
+    """How a run is named among a store's inputs: scenario, seed and a digest of
+    its parameters (and graph), so the same run merged twice is one input."""
+    import hashlib
+    import json
+
+    what = {k: manifest.get(k) for k in ("scenario", "model", "params", "seed", "graph")}
+    digest = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
+    return f"simulation {manifest.get('scenario')} seed={manifest.get('seed')} {digest[:12]}"
+
+
+def _check_store(store: Path, source: str, overwrite: bool) -> None:
+    """A store is only ever merged into: refuse up front one that cannot take
+    this run (not writable, another kind of folder, or holding a different
+    simulated run, whose account and post ids would collide with this one's)."""
+    from mutuals.io.folders import FolderWriter
+    from mutuals.io.store import Store
+
+    with FolderWriter(store, "store", overwrite=overwrite, what="--store") as w:
+        if not w.previous:
+            return
+        inputs = Store(store).metadata.get("inputs", [])
+    for d in inputs if isinstance(inputs, list) else []:
+        if isinstance(d, dict) and d.get("format") == "simulation" and d.get("source") != source:
+            raise InputError(
+                f"--store {str(store)!r} already holds another simulated run ({d.get('source')});"
+                " simulated ids of two runs would collide: give a new --store"
+            )
 
 
 def _check_memory(params: Any) -> None:

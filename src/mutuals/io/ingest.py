@@ -21,7 +21,11 @@ reported in API errors), then input order. ``posts.deleted`` is true when any
 observation says so; ``follows.created_at`` is the earliest known. Of an X edit
 chain (rows sharing ``edit_of_id``) only the latest version (largest id) is
 kept. Every account id that appears in another table gets an ``accounts`` row
-(``source="referenced"`` when nothing else is known about it).
+(``source="referenced"`` when nothing else is known about it). A ``tombstones``
+row (a deleted record: a Bluesky follow, like or repost delete) removes every
+``follows`` and ``interactions`` row with the same ``(platform, record_id)``,
+whichever input brought it, now and in later merges: the tombstones stay in the
+store, so merging the record's create again later does not bring it back.
 
 Ingesting the same inputs gives byte-identical Parquet files; ingesting into an
 existing store merges with what is there. The store's files are replaced only
@@ -33,9 +37,9 @@ external sort in DuckDB (``memory_limit``) followed by a streaming pass.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +48,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mutuals.errors import InputError
+from mutuals.io.folders import FolderWriter, _failpoint
 from mutuals.io.readreport import ReadReport
 from mutuals.io.schema import SCHEMAS
 
-__all__ = ["KEYS", "ingest"]
+__all__ = ["KEYS", "Tables", "ingest"]
 
 #: Key columns of each canonical table.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -57,10 +62,39 @@ KEYS: dict[str, tuple[str, ...]] = {
     "interactions": ("platform", "kind", "source_id", "post_id", "target_post_id", "target_id"),
     "lists": ("platform", "list_id"),
     "list_members": ("platform", "list_id", "account_id"),
+    "tombstones": ("platform", "record_id"),
 }
+
+#: Tables whose rows a tombstone (a deleted record) removes, by ``record_id``.
+_TOMBSTONED = ("follows", "interactions")
 
 _META = "store.json"
 _ORD = "_ord"
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Canonical tables held in memory, as one input of :func:`ingest`.
+
+    ``source`` names the input in ``store.json`` (a simulated run's folder, say);
+    every row of every table counts as one record.
+    """
+
+    tables: Mapping[str, pa.Table]
+    source: str
+    format: str = "tables"
+
+    def chunks(self, report: ReadReport, chunk_rows: int) -> Iterator[tuple[str, pa.Table]]:
+        from mutuals.io.store import conform
+
+        for name, table in self.tables.items():
+            if name not in SCHEMAS:
+                raise InputError(f"unknown table {name!r}; tables are {', '.join(SCHEMAS)}")
+            t = conform(name, table)
+            report.records += t.num_rows
+            report.rows[name] += t.num_rows
+            for start in range(0, t.num_rows, chunk_rows):
+                yield name, t.slice(start, chunk_rows)
 
 
 def ingest(
@@ -72,16 +106,17 @@ def ingest(
     chunk_rows: int = 16384,
     memory_limit: str = "1GB",
     threads: int = 2,
+    overwrite: bool = False,
     **options: Any,
 ) -> list[ReadReport]:
     """Read ``inputs`` into the store folder ``out``, merging with its content.
 
     Parameters
     ----------
-    inputs : iterable of path or networkx graph
+    inputs : iterable of path, networkx graph or :class:`Tables`
         Files (or folders, for readers of folders) in any registered format,
-        detected per input unless ``format`` is given, and/or in-memory
-        NetworkX graphs.
+        detected per input unless ``format`` is given, in-memory NetworkX
+        graphs, and canonical tables in memory.
     out : path
         Store folder (created if absent).
     format : str, optional
@@ -94,6 +129,9 @@ def ingest(
         DuckDB memory limit for the merge (it spills to disk beyond it).
     threads : int
         DuckDB threads for the merge.
+    overwrite : bool
+        Write the store into a folder that holds files mutuals did not write
+        (they are left alone), and replace an existing ``rejects`` file.
     **options
         Reader options (``platform``, ``focal_id``, ``relation``, ``follower_col``...).
 
@@ -111,8 +149,7 @@ def ingest(
     if chunk_rows < 1:
         raise InputError(f"chunk_rows must be >= 1, got {chunk_rows}")
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"store {str(out)!r} exists and is not a folder")
+    _check_memory_limit(memory_limit)
     if format is not None:
         get_reader(format)  # an unknown name fails here, listing the known ones
     formats: dict[int, str | None] = {}
@@ -122,59 +159,109 @@ def ingest(
                 raise InputError(f"input {str(inp)!r} does not exist")
             # detect every format before reading anything: a bad input fails fast
             formats[i] = format or detect(inp)
-    try:
-        rej = open(rejects, "w", encoding="utf-8") if rejects else None  # noqa: SIM115
-    except OSError as e:
-        raise InputError(
-            f"cannot write the rejects file {str(rejects)!r}: {e.strerror or e}"
-        ) from e
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".ingest-", dir=out))
-    except OSError as e:
-        if rej is not None:
-            rej.close()
-        raise InputError(f"cannot create the store folder {str(out)!r}: {e.strerror or e}") from e
+    rejects_path = Path(rejects) if rejects else None
+    if rejects_path is not None:  # checked before the store folder is made
+        if rejects_path.exists() and not overwrite:
+            raise InputError(
+                f"the rejects file {str(rejects_path)!r} exists; mutuals does not replace it: "
+                "name a new file, or pass --overwrite"
+            )
+        if not rejects_path.parent.is_dir() or not os.access(rejects_path.parent, os.W_OK):
+            raise InputError(
+                f"cannot write the rejects file {str(rejects_path)!r}: its folder "
+                f"{str(rejects_path.parent)!r} is missing or not writable"
+            )
     reports: list[ReadReport] = []
-    try:
-        # existing tables are part 0 (oldest), inputs follow in order
-        for name in SCHEMAS:
-            path = out / f"{name}.parquet"
-            if path.exists():
-                _write_parts(tmp, 0, _existing_chunks(path, name, chunk_rows))
-        for i, inp in enumerate(inputs, 1):
-            if isinstance(inp, str | Path):
-                rep = ReadReport(str(inp))
-                chunks = read(inp, format=formats[i], report=rep, chunk_rows=chunk_rows, **options)
-            elif hasattr(inp, "is_directed") and hasattr(inp, "edges"):
-                rep = ReadReport(f"<networkx {type(inp).__name__}>", format="networkx")
-                chunks = iter_networkx(inp, rep, chunk_rows, **options)
-            else:
-                raise InputError(
-                    f"input {i} is a {type(inp).__name__}; pass file paths or networkx graphs"
-                )
-            rep.rejects = rej
+    with FolderWriter(out, "store", overwrite=overwrite, what="store") as writer:
+        tmp = writer.temp_dir()
+        rej_tmp = None
+        rej = None
+        if rejects_path is not None:
+            rej_tmp = rejects_path.with_name(f".{rejects_path.name}.mutuals-tmp-{writer.token}")
             try:
-                _write_parts(tmp, i, chunks)
-            finally:
-                rep.rejects = None
-            reports.append(rep)
-        merge = _merge(tmp, out, memory_limit=memory_limit, threads=threads)
-        _write_meta(out, reports, merge)
-    finally:
-        if rej is not None:
-            rej.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+                rej = open(rej_tmp, "w", encoding="utf-8")  # noqa: SIM115
+            except OSError as e:
+                raise InputError(
+                    f"cannot write the rejects file {str(rejects_path)!r}: {e.strerror or e}"
+                ) from e
+        try:
+            # existing tables are part 0 (oldest), inputs follow in order
+            for name in SCHEMAS:
+                path = out / f"{name}.parquet"
+                if path.exists() and f"{name}.parquet" in writer.previous:
+                    _write_parts(tmp, 0, _existing_chunks(path, name, chunk_rows))
+            for i, inp in enumerate(inputs, 1):
+                if isinstance(inp, str | Path):
+                    rep = ReadReport(str(inp))
+                    chunks = read(
+                        inp, format=formats[i], report=rep, chunk_rows=chunk_rows, **options
+                    )
+                elif isinstance(inp, Tables):
+                    rep = ReadReport(inp.source, format=inp.format)
+                    chunks = inp.chunks(rep, chunk_rows)
+                elif hasattr(inp, "is_directed") and hasattr(inp, "edges"):
+                    rep = ReadReport(f"<networkx {type(inp).__name__}>", format="networkx")
+                    chunks = iter_networkx(inp, rep, chunk_rows, **options)
+                else:
+                    raise InputError(
+                        f"input {i} is a {type(inp).__name__}; pass file paths, networkx "
+                        "graphs or mutuals.io.ingest.Tables"
+                    )
+                rep.rejects = rej
+                try:
+                    _write_parts(tmp, i, chunks)
+                finally:
+                    rep.rejects = None
+                reports.append(rep)
+            _failpoint("ingest-read")
+            merged, merge = _merge(tmp, memory_limit=memory_limit, threads=threads)
+            _failpoint("ingest-merged")
+            for name, part in merged.items():
+                writer.stage(f"{name}.parquet", part)
+            meta = _store_meta(out, reports, merge, merged)
+            writer.write_text(_META, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+            if rej is not None:
+                rej.close()
+                rej = None
+            writer.commit(last=_META)
+            if rej_tmp is not None and rejects_path is not None:
+                rej_tmp.replace(rejects_path)
+        except OSError as e:
+            raise InputError(f"cannot write the store {str(out)!r}: {e.strerror or e}") from None
+        finally:
+            if rej is not None:
+                rej.close()
+            if rej_tmp is not None:
+                rej_tmp.unlink(missing_ok=True)
     return reports
 
 
-def _existing_chunks(path: Path, name: str, chunk_rows: int) -> Iterator[tuple[str, pa.Table]]:
-    pf = pq.ParquetFile(path)
-    for batch in pf.iter_batches(batch_size=chunk_rows):
-        t = pa.Table.from_batches([batch])
-        from mutuals.io.store import conform
+def _check_memory_limit(memory_limit: str) -> None:
+    """DuckDB's own parser decides; its complaint becomes one line."""
+    import duckdb
 
-        yield name, conform(name, t)
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit={_q(str(memory_limit))}")
+    except duckdb.Error:
+        raise InputError(
+            f"memory limit {memory_limit!r} is not a size; give one such as 512MB, 2GB or 4GiB"
+        ) from None
+    finally:
+        con.close()
+
+
+def _existing_chunks(path: Path, name: str, chunk_rows: int) -> Iterator[tuple[str, pa.Table]]:
+    from mutuals.io.store import conform
+
+    try:
+        pf = pq.ParquetFile(path)
+        for batch in pf.iter_batches(batch_size=chunk_rows):
+            yield name, conform(name, pa.Table.from_batches([batch]))
+    except (pa.ArrowException, OSError) as e:
+        raise InputError(
+            f"{path}: the store's table is not readable ({e}); nothing was changed"
+        ) from None
 
 
 def _write_parts(tmp: Path, index: int, chunks: Iterator[tuple[str, pa.Table]]) -> None:
@@ -218,11 +305,28 @@ _BATCH = 65536
 _STREAM = True
 
 
-def _merge(tmp: Path, out: Path, *, memory_limit: str, threads: int) -> dict[str, Any]:
+def _merge(tmp: Path, *, memory_limit: str, threads: int) -> tuple[dict[str, Path], dict[str, Any]]:
     """Sort all parts by (key, priority, input order) with DuckDB (an external
     sort: it spills to disk), then stream the sorted rows (Arrow batches; a
     temporary Parquet file if streaming runs out of memory) through
     :func:`_coalesce`, which merges runs of equal keys batch by batch."""
+    import duckdb
+
+    try:
+        return _merge_tables(tmp, memory_limit=memory_limit, threads=threads)
+    except duckdb.OutOfMemoryException:
+        raise InputError(
+            f"the merge ran out of memory (memory limit {memory_limit}); raise "
+            "--memory-limit, or look for records with huge fields; nothing was changed"
+        ) from None
+    except duckdb.Error as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise InputError(f"the merge failed: {first}; nothing was changed") from None
+
+
+def _merge_tables(
+    tmp: Path, *, memory_limit: str, threads: int
+) -> tuple[dict[str, Path], dict[str, Any]]:
     import duckdb
 
     con = duckdb.connect()
@@ -232,7 +336,12 @@ def _merge(tmp: Path, out: Path, *, memory_limit: str, threads: int) -> dict[str
     con.execute("SET preserve_insertion_order=true")
     stats: dict[str, Any] = {}
     merged: dict[str, Path] = {}
-    for name in [n for n in SCHEMAS if n != "accounts"] + ["accounts"]:
+    # tombstones first (they filter follows and interactions), accounts last
+    # (they gather the ids every other table references)
+    order_of_tables = (
+        ["tombstones"] + [n for n in SCHEMAS if n not in ("accounts", "tombstones")] + ["accounts"]
+    )
+    for name in order_of_tables:
         files = sorted((tmp / name).glob("*.parquet")) if (tmp / name).exists() else []
         sources = [f"SELECT * FROM read_parquet({_q(str(f))})" for f in files]
         if name == "accounts":
@@ -251,7 +360,19 @@ def _merge(tmp: Path, out: Path, *, memory_limit: str, threads: int) -> dict[str
         if name == "posts":
             drop = _superseded_edits(con, union)
         part = tmp / f"{name}.merged.parquet"
-        query = f"SELECT {cols} FROM ({union}) ORDER BY {', '.join(order)}"
+        source = f"({union})"
+        removed = 0
+        if name in _TOMBSTONED and "tombstones" in merged:
+            tomb = f"read_parquet({_q(str(merged['tombstones']))})"
+            source = (
+                f"(SELECT u.* FROM ({union}) AS u ANTI JOIN {tomb} AS t "
+                "ON u.platform = t.platform AND u.record_id = t.record_id)"
+            )
+            removed = con.execute(
+                f"SELECT count(*) FROM ({union}) AS u SEMI JOIN {tomb} AS t "
+                "ON u.platform = t.platform AND u.record_id = t.record_id"
+            ).fetchall()[0][0]
+        query = f"SELECT {cols} FROM {source} ORDER BY {', '.join(order)}"
         counts: tuple[int, int] | None = None
         if _STREAM:
             try:
@@ -271,18 +392,13 @@ def _merge(tmp: Path, out: Path, *, memory_limit: str, threads: int) -> dict[str
             sorted_path.unlink()
         rows_in, rows_out = counts
         merged[name] = part
-        stats[name] = {"rows_in": rows_in, "rows_out": rows_out}
+        stats[name] = {"rows_in": rows_in + removed, "rows_out": rows_out}
+        if removed:
+            stats[name]["removed_by_tombstones"] = int(removed)
         if drop:
             stats[name]["superseded_edit_versions"] = len(drop)
     con.close()
-    # only now, with every table merged, replace the store's files
-    for name in SCHEMAS:
-        final = out / f"{name}.parquet"
-        if name in merged:
-            merged[name].replace(final)
-        elif final.exists():
-            final.unlink()
-    return stats
+    return merged, stats
 
 
 def _superseded_edits(con: Any, union: str) -> set[str]:
@@ -476,7 +592,12 @@ def _duck_type(t: pa.DataType) -> str:
     return "VARCHAR"
 
 
-def _write_meta(out: Path, reports: list[ReadReport], merge: dict[str, Any]) -> None:
+def _store_meta(
+    out: Path, reports: list[ReadReport], merge: dict[str, Any], merged: dict[str, Path]
+) -> dict[str, Any]:
+    """The new ``store.json``: every input ever merged, the row count of every
+    table (which :func:`~mutuals.io.store.open_store` checks against the files)
+    and what the last merge did."""
     meta_path = out / _META
     meta: dict[str, Any] = {}
     if meta_path.exists():
@@ -487,15 +608,14 @@ def _write_meta(out: Path, reports: list[ReadReport], merge: dict[str, Any]) -> 
     inputs = {d["source"]: d for d in meta.get("inputs", []) if isinstance(d, dict)}
     for r in reports:
         inputs[r.source] = r.to_dict()
-    tables = {}
-    for name in SCHEMAS:
-        p = out / f"{name}.parquet"
-        tables[name] = pq.ParquetFile(p).metadata.num_rows if p.exists() else 0
-    meta = {
+    tables = {
+        name: pq.ParquetFile(merged[name]).metadata.num_rows if name in merged else 0
+        for name in SCHEMAS
+    }
+    return {
         "format": "mutuals-store",
-        "version": 1,
+        "version": 2,
         "inputs": [inputs[k] for k in sorted(inputs)],
         "tables": tables,
         "last_merge": merge,
     }
-    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")

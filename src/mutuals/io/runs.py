@@ -8,7 +8,6 @@ byte-identical Parquet files.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import platform as _platform
 import sys
@@ -20,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mutuals.errors import InputError
+from mutuals.io.folders import FolderWriter, recover
 
 __all__ = ["environment", "read_run", "write_run"]
 
@@ -41,39 +41,60 @@ def environment() -> dict[str, str]:
     }
 
 
-def write_run(out: str | Path, tables: Mapping[str, pa.Table], manifest: Mapping[str, Any]) -> Path:
+def write_run(
+    out: str | Path,
+    tables: Mapping[str, pa.Table],
+    manifest: Mapping[str, Any],
+    *,
+    overwrite: bool = False,
+    writer: FolderWriter | None = None,
+) -> Path:
     """Write ``tables`` as ``<name>.parquet`` and ``manifest.json`` into ``out``.
 
-    Rewriting a run folder removes the tables its previous manifest listed that
-    this run does not write; other files are left alone.
+    The write is one transaction (:class:`~mutuals.io.folders.FolderWriter`):
+    every file goes to a temporary sibling first and the manifest is renamed
+    into place last, so a killed or failed write leaves the previous run whole.
+    A folder that holds anything but an earlier run is refused (``overwrite``
+    writes beside files mutuals did not write, and never replaces them).
+    Rewriting a run folder removes the previous run's tables that this run
+    does not write. Pass an open ``writer`` (made before a long run, so that a
+    bad folder fails first) to write through it.
     """
-    path = Path(out)
-    if path.exists() and not path.is_dir():
-        raise InputError(f"output {str(path)!r} exists and is not a folder")
+    if writer is None:
+        with FolderWriter(out, "run", overwrite=overwrite, what="--out") as w:
+            return _write_run(w, tables, manifest)
+    return _write_run(writer, tables, manifest)
+
+
+def _write_run(
+    w: FolderWriter, tables: Mapping[str, pa.Table], manifest: Mapping[str, Any]
+) -> Path:
     full = {
         **manifest,
         "tables": {k: t.num_rows for k, t in tables.items()},
         "environment": environment(),
     }
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        old = path / "manifest.json"
-        if old.is_file():  # a previous run here: drop its tables that this run does not write
-            with contextlib.suppress(ValueError, AttributeError):
-                for name in json.loads(old.read_text(encoding="utf-8")).get("tables", {}):
-                    if isinstance(name, str) and name == Path(name).name and name not in tables:
-                        (path / f"{name}.parquet").unlink(missing_ok=True)
         for name, table in tables.items():
-            pq.write_table(table, path / f"{name}.parquet", compression="zstd")
-        (path / "manifest.json").write_text(json.dumps(full, indent=2, default=str) + "\n")
+            tmp = w.temp_file(f"{name}.parquet")
+            pq.write_table(table, tmp, compression="zstd")
+            w.stage(f"{name}.parquet", tmp)
+        w.write_text("manifest.json", json.dumps(full, indent=2, default=str) + "\n")
+        w.commit(last="manifest.json")
     except OSError as e:
-        raise InputError(f"cannot write the run to {str(path)!r}: {e.strerror or e}") from None
-    return path
+        raise InputError(f"cannot write the run to {str(w.path)!r}: {e.strerror or e}") from None
+    return w.path
 
 
 def read_run(path: str | Path) -> tuple[dict[str, pa.Table], dict[str, Any]]:
-    """Read a run folder back: its tables and its manifest."""
+    """Read a run folder back: its tables and its manifest.
+
+    Finishes (or clears) a write that a killed command left half done, and
+    checks that every table the manifest lists is there with the row count the
+    manifest records: a folder mixing two runs' files is an error, not data.
+    """
     p = Path(path)
+    recover(p)
     man = p / "manifest.json"
     if not man.is_file():
         raise InputError(f"{str(p)!r} holds no manifest.json: not a run folder")
@@ -84,7 +105,7 @@ def read_run(path: str | Path) -> tuple[dict[str, pa.Table], dict[str, Any]]:
     if not isinstance(manifest, dict) or not isinstance(manifest.get("tables", {}), dict):
         raise InputError(f"{man}: not a run manifest (an object with a 'tables' object)")
     tables = {}
-    for name in manifest.get("tables", {}):
+    for name, rows in manifest.get("tables", {}).items():
         f = p / f"{name}.parquet"
         if not f.is_file():
             raise InputError(f"{f}: missing, yet listed in manifest.json")
@@ -92,4 +113,9 @@ def read_run(path: str | Path) -> tuple[dict[str, pa.Table], dict[str, Any]]:
             tables[name] = pq.read_table(f)
         except (pa.ArrowException, OSError) as e:
             raise InputError(f"{f}: not a readable Parquet file ({e})") from None
+        if isinstance(rows, int) and not isinstance(rows, bool) and tables[name].num_rows != rows:
+            raise InputError(
+                f"{f}: holds {tables[name].num_rows:,} rows but manifest.json records "
+                f"{rows:,}: the folder mixes files of different runs; re-run it into a new folder"
+            )
     return tables, manifest

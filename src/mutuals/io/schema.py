@@ -17,6 +17,9 @@ posts          every post: original, repost, reply, quote; text cleaned for read
 interactions   account-to-account edges: repost, reply, quote, mention, like
 lists          curated lists, Bluesky starter packs and feeds of accounts
 list_members   membership of accounts in lists
+tombstones     deleted records (a Bluesky follow, like or repost delete): a row of
+               follows or interactions whose ``record_id`` is here is dropped by
+               every merge, in the same ingest and in later ones
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ __all__ = [
     "POSTS",
     "POST_KINDS",
     "SCHEMAS",
+    "TOMBSTONES",
     "empty_table",
 ]
 
@@ -72,6 +76,9 @@ FOLLOWS = pa.schema(
         pa.field("friend_id", pa.string(), nullable=False),  # the account being followed
         pa.field("created_at", _TS),  # known on Bluesky; null where the platform hides it
         pa.field("source", pa.string()),
+        # the platform's id of the record that made the edge (Bluesky AT-URI), so
+        # that a later delete of that record (a tombstone) removes it
+        pa.field("record_id", pa.string()),
     ]
 )
 
@@ -128,6 +135,7 @@ INTERACTIONS = pa.schema(
         pa.field("target_post_id", pa.string()),
         pa.field("created_at", _TS),
         pa.field("source", pa.string()),
+        pa.field("record_id", pa.string()),  # as in follows (a like's or repost's AT-URI)
     ]
 )
 
@@ -154,6 +162,16 @@ LIST_MEMBERS = pa.schema(
     ]
 )
 
+TOMBSTONES = pa.schema(
+    [
+        pa.field("platform", pa.string(), nullable=False),
+        pa.field("record_id", pa.string(), nullable=False),  # the deleted record (AT-URI)
+        pa.field("collection", pa.string()),  # e.g. "app.bsky.graph.follow"
+        pa.field("deleted_at", _TS),
+        pa.field("source", pa.string()),
+    ]
+)
+
 #: Table name -> schema, in the order a store writes them.
 SCHEMAS: dict[str, pa.Schema] = {
     "accounts": ACCOUNTS,
@@ -162,6 +180,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "interactions": INTERACTIONS,
     "lists": LISTS,
     "list_members": LIST_MEMBERS,
+    "tombstones": TOMBSTONES,
 }
 
 

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mutuals.errors import InputError
+from mutuals.io.folders import FolderWriter, folder_kind, recover
 from mutuals.io.schema import SCHEMAS
 
 __all__ = ["Store", "is_store", "open_store", "write_store"]
@@ -77,24 +78,57 @@ def _sql_str(path: Path) -> str:
 
 
 def open_store(path: str | Path) -> Store:
-    """Open an existing store folder."""
+    """Open an existing store folder.
+
+    Finishes (or clears) a write that a killed command left half done, and
+    checks that each table holds the rows ``store.json`` records for it.
+    """
     p = Path(path)
     if not p.is_dir():
         raise InputError(f"store {str(p)!r} is not a folder; create one with `mutuals ingest`")
+    recover(p)
     if not is_store(p):
+        kind = folder_kind(p)
+        if kind is not None and kind[0] == "run":
+            raise InputError(
+                f"{str(p)!r} is a simulation run folder, not a canonical store; write one "
+                "with `mutuals simulate ... --store STORE`, then use STORE"
+            )
         raise InputError(
             f"{str(p)!r} is not a mutuals store (no {_META} and no table files such as "
             "posts.parquet); create one with `mutuals ingest INPUT... --out STORE`"
         )
-    return Store(p)
+    store = Store(p)
+    meta = store.metadata
+    counts = meta.get("tables") if isinstance(meta, dict) else None
+    if isinstance(counts, dict):
+        for name, rows in counts.items():
+            f = p / f"{name}.parquet"
+            if name not in SCHEMAS or not isinstance(rows, int) or isinstance(rows, bool):
+                continue
+            try:
+                have = pq.ParquetFile(f).metadata.num_rows if f.exists() else 0
+            except (pa.ArrowException, OSError) as e:
+                raise InputError(f"{f}: not a readable Parquet file ({e})") from None
+            if have != rows:
+                raise InputError(
+                    f"{f}: holds {have:,} rows but {_META} records {rows:,}: the store's "
+                    "files do not belong together; re-ingest into a new store"
+                )
+    return store
 
 
 def is_store(path: str | Path) -> bool:
-    """Whether ``path`` is a store folder: it holds ``store.json`` or a table file."""
+    """Whether ``path`` is a store folder: it holds ``store.json``, or table files
+    and is not another kind of mutuals output (a run folder also holds
+    ``posts.parquet``)."""
     p = Path(path)
-    return p.is_dir() and (
-        (p / _META).exists() or any((p / f"{name}.parquet").exists() for name in SCHEMAS)
-    )
+    if not p.is_dir():
+        return False
+    kind = folder_kind(p)
+    if kind is not None:
+        return kind[0] == "store"
+    return (p / _META).exists() or any((p / f"{name}.parquet").exists() for name in SCHEMAS)
 
 
 def write_store(
@@ -102,23 +136,40 @@ def write_store(
     tables: Mapping[str, pa.Table],
     *,
     metadata: Mapping[str, Any] | None = None,
+    overwrite: bool = False,
 ) -> Store:
-    """Write canonical tables to a store folder, replacing the tables given.
+    """Write canonical tables as a new store folder.
 
     Each table is cast to its canonical schema (missing nullable columns are
     filled with nulls); an unknown table name or a column that cannot be cast
-    raises :class:`~mutuals.errors.InputError`.
+    raises :class:`~mutuals.errors.InputError`. The folder must not hold a store
+    already: a store is only merged into (:func:`mutuals.io.ingest.ingest`, which
+    also takes in-memory tables), never replaced. The write is one transaction
+    (:class:`~mutuals.io.folders.FolderWriter`).
     """
     p = Path(path)
-    p.mkdir(parents=True, exist_ok=True)
+    conformed = {}
     for name, table in tables.items():
         if name not in SCHEMAS:
             raise InputError(f"unknown table {name!r}; tables are {', '.join(SCHEMAS)}")
-        pq.write_table(conform(name, table), p / f"{name}.parquet")
-    if metadata is not None:
-        (p / _META).write_text(json.dumps(dict(metadata), indent=2, default=str))
-    elif not (p / _META).exists():  # mark the folder as a store, even with no tables
-        (p / _META).write_text(json.dumps({"format": "mutuals-store"}, indent=2) + "\n")
+        conformed[name] = conform(name, table)
+    with FolderWriter(p, "store", overwrite=overwrite, what="store") as w:
+        if w.previous:
+            raise InputError(
+                f"{str(p)!r} already holds a store; merge into it with `mutuals ingest` "
+                "(mutuals.io.ingest.ingest), or write to a new folder"
+            )
+        try:
+            for name, t in conformed.items():
+                tmp = w.temp_file(f"{name}.parquet")
+                pq.write_table(t, tmp)
+                w.stage(f"{name}.parquet", tmp)
+            meta = {"format": "mutuals-store", **dict(metadata or {})}
+            meta["tables"] = {n: (conformed[n].num_rows if n in conformed else 0) for n in SCHEMAS}
+            w.write_text(_META, json.dumps(meta, indent=2, default=str) + "\n")
+            w.commit(last=_META)
+        except OSError as e:
+            raise InputError(f"cannot write the store {str(p)!r}: {e.strerror or e}") from None
     return Store(p)
 
 

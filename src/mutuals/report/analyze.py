@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from mutuals.errors import InputError
+from mutuals.io.folders import FolderWriter
 from mutuals.io.schema import SCHEMAS
 from mutuals.io.store import Store, conform, open_store
 
@@ -377,26 +378,38 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def write_analysis(analysis: Analysis, out: str | Path) -> list[Path]:
-    """Write each result table as ``<name>.parquet`` and the summary as ``summary.json``."""
-    folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise InputError(f"output {str(folder)!r} exists and is not a folder")
+def write_analysis(
+    analysis: Analysis,
+    out: str | Path,
+    *,
+    overwrite: bool = False,
+    writer: FolderWriter | None = None,
+) -> list[Path]:
+    """Write each result table as ``<name>.parquet`` and the summary as ``summary.json``.
+
+    ``out`` is an analysis folder (:class:`~mutuals.io.folders.FolderWriter`,
+    kind ``"analysis"``), written as one transaction: a store, a run, or a
+    folder of files mutuals did not write is refused (``overwrite`` writes
+    beside such files and never replaces one).
+    """
+    if writer is None:
+        with FolderWriter(out, "analysis", overwrite=overwrite, what="--out") as w:
+            return _write(w, analysis)
+    return _write(writer, analysis)
+
+
+def _write(w: FolderWriter, analysis: Analysis) -> list[Path]:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        for name, table in analysis.tables.items():
+            tmp = w.temp_file(f"{name}.parquet")
+            pq.write_table(table, tmp)
+            w.stage(f"{name}.parquet", tmp)
+        w.write_text("summary.json", json.dumps(analysis.summary, indent=2, allow_nan=False) + "\n")
+        return w.commit(last="summary.json")
     except OSError as e:
         raise InputError(
-            f"cannot create the output folder {str(folder)!r}: {e.strerror or e}"
-        ) from e
-    written = []
-    for name, table in analysis.tables.items():
-        path = folder / f"{name}.parquet"
-        pq.write_table(table, path)
-        written.append(path)
-    path = folder / "summary.json"
-    path.write_text(json.dumps(analysis.summary, indent=2, allow_nan=False) + "\n")
-    written.append(path)
-    return written
+            f"cannot write the analysis to {str(w.path)!r}: {e.strerror or e}"
+        ) from None
 
 
 def _minus(a: Any, b: Any) -> int | None:

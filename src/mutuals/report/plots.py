@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mutuals.errors import InputError
+from mutuals.io.folders import FolderWriter
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -155,10 +156,20 @@ def simsom_figure(timeline: pa.Table) -> Figure:
     return fig
 
 
-def plot_run(tables: Mapping[str, pa.Table], out: str | Path, *, dpi: int = 120) -> list[Path]:
-    """Write every figure the run's tables allow as PNG files into ``out``."""
-    path = Path(out)
-    path.mkdir(parents=True, exist_ok=True)
+def plot_run(
+    tables: Mapping[str, pa.Table],
+    out: str | Path,
+    *,
+    dpi: int = 120,
+    overwrite: bool = False,
+    writer: FolderWriter | None = None,
+) -> list[Path]:
+    """Write every figure the run's tables allow as PNG files into ``out``.
+
+    ``out`` is a folder of figures (:class:`~mutuals.io.folders.FolderWriter`,
+    kind ``"plots"``): written as one transaction, refused when it holds files
+    mutuals did not write (``overwrite`` writes beside them).
+    """
     figures: dict[str, Figure] = {}
     if "timeline" in tables:
         figures["simsom"] = simsom_figure(tables["timeline"])
@@ -172,9 +183,20 @@ def plot_run(tables: Mapping[str, pa.Table], out: str | Path, *, dpi: int = 120)
         figures["reach"] = reach_figure(tables["posts"], tables["accounts"])
     if not figures:
         raise InputError(f"nothing to plot: tables {sorted(tables)}")
-    written = []
-    for name, fig in figures.items():
-        p = path / f"{name}.png"
-        fig.savefig(p, dpi=dpi)
-        written.append(p)
-    return written
+    if writer is None:
+        with FolderWriter(out, "plots", overwrite=overwrite, what="--out") as w:
+            return _save(w, figures, dpi)
+    return _save(writer, figures, dpi)
+
+
+def _save(w: FolderWriter, figures: Mapping[str, Figure], dpi: int) -> list[Path]:
+    try:
+        for name, fig in figures.items():
+            tmp = w.temp_file(f"{name}.png")
+            fig.savefig(tmp, dpi=dpi, format="png")
+            w.stage(f"{name}.png", tmp)
+        return w.commit()
+    except OSError as e:
+        raise InputError(
+            f"cannot write the figures to {str(w.path)!r}: {e.strerror or e}"
+        ) from None

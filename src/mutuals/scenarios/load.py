@@ -137,6 +137,11 @@ def load_scenario(spec: str | Path) -> Scenario:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    if not data:
+        raise ConfigError(
+            f"{path}: the scenario file is empty; give at least one parameter "
+            "(`mutuals simulate --show-params` lists them), or run the built-in `default`"
+        )
     return scenario_from_mapping(data, name=path.stem)
 
 

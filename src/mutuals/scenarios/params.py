@@ -42,11 +42,16 @@ def _describe(meta: Mapping[str, Any]) -> str:
     if meta["kind"] == "choice":
         return "one of " + ", ".join(repr(o) for o in meta["options"])
     lo, hi = meta["lo"], meta["hi"]
-    kind = "an integer" if meta["integer"] else "a number"
-    left = "(" if meta["lo_open"] else "["
-    lo_s = "-inf" if lo is None else f"{lo:g}"
-    hi_s = "inf" if hi is None else f"{hi:g}"
-    return f"{kind} in {left}{lo_s}, {hi_s}]"
+    # infinities are never allowed: an open end means any finite value
+    kind = "an integer" if meta["integer"] else "a finite number"
+    if lo is not None and hi is not None:
+        left = "(" if meta["lo_open"] else "["
+        return f"{kind} in {left}{lo:g}, {hi:g}]"
+    if lo is not None:
+        return f"{kind} {'>' if meta['lo_open'] else '>='} {lo:g}"
+    if hi is not None:
+        return f"{kind} <= {hi:g}"
+    return kind
 
 
 def check_value(key: str, value: Any, meta: Mapping[str, Any]) -> Any:

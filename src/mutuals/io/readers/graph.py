@@ -54,6 +54,8 @@ came before. Edge-table id columns must hold strings or integers.
 
 from __future__ import annotations
 
+import codecs
+import io
 import re
 import zlib
 from collections.abc import Iterator
@@ -494,7 +496,8 @@ def read_csv_edges(
         return "skip"
 
     try:
-        with src.open() as f:
+        with src.open() as raw:
+            f = _ValidUtf8(raw, report)
             reader = pcsv.open_csv(
                 f,
                 read_options=pcsv.ReadOptions(block_size=1 << 22),
@@ -511,6 +514,40 @@ def read_csv_edges(
         report.records += 1
         report.skip("truncated compressed input (rest of file lost)", where=src.name)
     yield from em.close()
+
+
+class _ValidUtf8(io.RawIOBase):
+    """A byte stream with invalid UTF-8 replaced by U+FFFD (counted in the
+    report). pyarrow's CSV reader decodes a malformed row's text before it
+    calls the invalid-row handler, and an undecodable row there would end the
+    file; replaced, the row is skipped and counted like any other."""
+
+    def __init__(self, raw: Any, report: ReadReport) -> None:
+        self._raw = raw
+        self._report = report
+        self._dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._strict = codecs.getincrementaldecoder("utf-8")()
+        self._buf = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self._buf:
+            chunk = self._raw.read(1 << 20)
+            final = not chunk
+            try:  # a character split between two reads is valid once joined
+                self._strict.decode(chunk, final)
+            except UnicodeDecodeError:
+                self._strict.reset()
+                self._report.noted["blocks with invalid UTF-8 (bytes replaced by U+FFFD)"] += 1
+            self._buf = self._dec.decode(chunk, final).encode("utf-8")
+            if final:
+                break
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
 
 
 def _sniff_parquet(s: Sniff) -> bool:
