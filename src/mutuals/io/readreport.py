@@ -43,6 +43,7 @@ class ReadReport:
     skipped: Counter[str] = field(default_factory=Counter)
     noted: Counter[str] = field(default_factory=Counter)
     rejects: TextIO | None = field(default=None, repr=False)
+    _row_mark: int = field(default=-1, repr=False, compare=False)
 
     def skip(self, reason: str, *, where: str = "", record: Any = None) -> None:
         """Count a skipped record and, if a rejects file is open, write it there."""
@@ -53,6 +54,25 @@ class ReadReport:
                 json.dumps({"source": self.source, "reason": reason, "where": where, "record": raw})
                 + "\n"
             )
+
+    def skip_row(
+        self, reason: str, *, where: str = "", record: Any = None, per_record: bool = True
+    ) -> None:
+        """A row made from a record does not fit its table and is dropped.
+
+        The record it came from counts as skipped once; a further row dropped
+        from the same record (``records`` has not moved on since) is noted
+        instead, so ``skipped`` never counts a record twice nor exceeds
+        ``records``. With ``per_record=False`` (rows dropped in bulk, after their
+        records were counted) each row counts as a skip while skips stay within
+        the records read.
+        """
+        counted = self.records != self._row_mark if per_record else True
+        if counted and self.n_skipped < self.records:
+            self._row_mark = self.records
+            self.skip(reason, where=where, record=record)
+        else:
+            self.noted[f"{reason} (a further row of a record already counted)"] += 1
 
     @property
     def n_skipped(self) -> int:

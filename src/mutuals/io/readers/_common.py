@@ -957,7 +957,7 @@ def check_tuple_row(
         try:
             v, note = check_value(kind, nullable, nf, out[i])
         except BadValue as e:
-            report.skip(f"{table}.{name}: {e} (record skipped)", record=_short_repr(row))
+            report.skip_row(f"{table}.{name}: {e} (record skipped)", record=_short_repr(row))
             return None, False
         out[i] = v
         if note is not None:
@@ -973,7 +973,7 @@ def check_dict_row(table: str, row: dict[str, Any], report: ReadReport) -> dict[
         try:
             v, note = check_value(kind, nullable, nf, out.get(name))
         except BadValue as e:
-            report.skip(f"{table}.{name}: {e} (record skipped)", record=_short_repr(row))
+            report.skip_row(f"{table}.{name}: {e} (record skipped)", record=_short_repr(row))
             return None
         if kind == "ts" and type(v) is str:  # dict rows carry times as datetimes
             v = parse_time(v)
@@ -1039,6 +1039,6 @@ def drop_long_values(table: str, t: pa.Table, report: ReadReport) -> pa.Table:
         if n:
             reason = f"{table}.{name}: text longer than {_size(MAX_FIELD_BYTES)} (record skipped)"
             for _ in range(n):
-                report.skip(reason)
+                report.skip_row(reason, per_record=False)
             t = t.filter(pc.invert(mask))
     return t
