@@ -87,7 +87,7 @@ class RowSink:
         A ``full`` row (a profile) is always added; a bare reference (id, handle)
         only the first time the account is seen.
         """
-        key = (row.get("platform"), row.get("account_id"))
+        key = (str(row.get("platform")), str(row.get("account_id")))
         if not full and key in self._seen_accounts:
             return
         n = len(self._buf["accounts"])

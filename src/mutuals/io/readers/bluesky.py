@@ -65,7 +65,6 @@ from mutuals.io.readers.atproto import (
     walk_mst,
 )
 from mutuals.io.readreport import ReadReport
-from mutuals.io.schema import SCHEMAS
 
 __all__ = ["apply_facets", "read_bluesky", "sniff", "to_json_model"]
 
@@ -77,8 +76,6 @@ _LIKE = "app.bsky.feed.like"
 _FOLLOW = "app.bsky.graph.follow"
 #: Collections whose rows carry ``record_id`` (and so a tombstone removes).
 _TOMBSTONED = (_FOLLOW, _LIKE, _REPOST)
-#: The store's ``tombstones`` table (absent from older schemas: no rows then).
-_HAS_TOMBSTONES = "tombstones" in SCHEMAS
 #: Damaged CAR blocks noted one by one (with their byte offsets); the rest are counted.
 _MAX_NOTED_DAMAGE = 50
 
@@ -562,9 +559,9 @@ def apply_facets(
                 for x in facet.features
                 if (typ := _FEATURES.get(str(x.get("$type", "")))) is not None
             ]
-        except _FieldError as e:
+        except _FieldError as bad:
             if noted is not None:
-                noted[f"{FACET_SKIPPED}: {e}"] += 1
+                noted[f"{FACET_SKIPPED}: {bad}"] += 1
             continue
         s, e = facet.index.byteStart, facet.index.byteEnd
         for feat in feats:
@@ -640,17 +637,16 @@ def _embed(
 
 
 def _tombstone(sink: RowSink, uri: str, coll: str, at: datetime | None, source: str) -> None:
-    if _HAS_TOMBSTONES:
-        sink.add(
-            "tombstones",
-            {
-                "platform": _PLATFORM,
-                "record_id": uri,
-                "collection": coll,
-                "deleted_at": at,
-                "source": source,
-            },
-        )
+    sink.add(
+        "tombstones",
+        {
+            "platform": _PLATFORM,
+            "record_id": uri,
+            "collection": coll,
+            "deleted_at": at,
+            "source": source,
+        },
+    )
 
 
 def _record(

@@ -380,14 +380,27 @@ def _check_id_column(name: str, col: str, t: pa.DataType) -> None:
     )
 
 
-def _as_utf8(col: Any, report: ReadReport, source: str) -> Any:
-    """Ids as strings; ids that are not valid UTF-8 become null (then skipped)."""
+def _as_utf8(col: Any, report: ReadReport, source: str, replaced: bool = False) -> Any:
+    """Ids as strings; ids that are not valid UTF-8 become null (then skipped).
+    ``replaced``: the input's invalid bytes were replaced by U+FFFD on the way
+    in (:class:`_ValidUtf8`), so an id holding U+FFFD is one that was not valid."""
+    import pyarrow.compute as pc
+
     if pa.types.is_dictionary(col.type):
         col = col.cast(col.type.value_type)
     try:
-        return col.cast(pa.string())
+        out_col = col.cast(pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         pass
+    else:
+        if not replaced:
+            return out_col
+        bad = pc.fill_null(pc.match_substring(out_col, "\ufffd"), False)
+        n_bad = pc.sum(bad).as_py() or 0
+        if n_bad:
+            report.noted["id that is not valid UTF-8 (edge skipped)"] += n_bad
+            out_col = pc.if_else(bad, pa.scalar(None, pa.string()), out_col)
+        return out_col
     out = []
     for v in col.to_pylist():
         if isinstance(v, bytes):
@@ -408,11 +421,12 @@ def _edge_batch(
     source: str,
     report: ReadReport,
     em: Emitter,
+    replaced: bool = False,
 ) -> None:
     import pyarrow.compute as pc
 
-    f = _as_utf8(batch.column(fcol), report, source)
-    t = _as_utf8(batch.column(tcol), report, source)
+    f = _as_utf8(batch.column(fcol), report, source, replaced)
+    t = _as_utf8(batch.column(tcol), report, source, replaced)
     report.records += len(f)
     ok = pc.and_(pc.is_valid(f), pc.is_valid(t))
     ok = pc.and_(ok, pc.and_(pc.not_equal(f, ""), pc.not_equal(t, "")))
@@ -505,7 +519,7 @@ def read_csv_edges(
                 convert_options=opts,
             )
             for batch in reader:
-                _edge_batch(batch, fcol, tcol, platform, "csv-edges", report, em)
+                _edge_batch(batch, fcol, tcol, platform, "csv-edges", report, em, f.replaced)
                 yield from em.ready()
     except pa.ArrowInvalid as e:
         report.records += 1
@@ -517,8 +531,8 @@ def read_csv_edges(
 
 
 class _ValidUtf8(io.RawIOBase):
-    """A byte stream with invalid UTF-8 replaced by U+FFFD (counted in the
-    report). pyarrow's CSV reader decodes a malformed row's text before it
+    """A byte stream with invalid UTF-8 replaced by U+FFFD (the ids holding one
+    are then skipped as not valid UTF-8, see :func:`_as_utf8`). pyarrow's CSV reader decodes a malformed row's text before it
     calls the invalid-row handler, and an undecodable row there would end the
     file; replaced, the row is skipped and counted like any other."""
 
@@ -528,6 +542,7 @@ class _ValidUtf8(io.RawIOBase):
         self._dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._strict = codecs.getincrementaldecoder("utf-8")()
         self._buf = b""
+        self.replaced = False  # some invalid bytes were replaced
 
     def readable(self) -> bool:
         return True
@@ -540,7 +555,7 @@ class _ValidUtf8(io.RawIOBase):
                 self._strict.decode(chunk, final)
             except UnicodeDecodeError:
                 self._strict.reset()
-                self._report.noted["blocks with invalid UTF-8 (bytes replaced by U+FFFD)"] += 1
+                self.replaced = True
             self._buf = self._dec.decode(chunk, final).encode("utf-8")
             if final:
                 break
