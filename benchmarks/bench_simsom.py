@@ -15,9 +15,15 @@ import argparse
 import resource
 import time
 
-from mutuals.engine.simsom import run_simsom
+from mutuals.engine.simsom import run_simsom as _run_simsom
+from mutuals.metrics.recorder import SimSoMRecorder
 from mutuals.scenarios.simsom import SimSoMParams
 from mutuals.sweeps.simsom import relative_quality_sweep
+
+
+def run_simsom(*args, **kwargs):
+    """Measured as mutuals.run does (the recorder's diversity and tau-b)."""
+    return _run_simsom(*args, recorder=SimSoMRecorder(), **kwargs)
 
 
 def main() -> None:

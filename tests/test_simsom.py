@@ -13,9 +13,11 @@ from mutuals.engine.reference import (
     reference_pick,
     reference_simsom_step,
 )
-from mutuals.engine.simsom import SimSoMState, run_simsom, step
+from mutuals.engine.simsom import SimSoMState, step
+from mutuals.engine.simsom import run_simsom as _run_simsom
 from mutuals.errors import ConfigError
 from mutuals.kernels import feeds as kf
+from mutuals.metrics.recorder import SimSoMRecorder
 from mutuals.scenarios.simsom import (
     SHUFFLES,
     TARGETING,
@@ -25,6 +27,13 @@ from mutuals.scenarios.simsom import (
     draw_quality,
 )
 from threads import digests_by_thread_count
+
+
+def run_simsom(*args, **kwargs):
+    """The engine's loop, measured as mutuals.run does."""
+    kwargs.setdefault("recorder", SimSoMRecorder())
+    return _run_simsom(*args, **kwargs)
+
 
 feed_entry = st.integers(0, 9)
 
@@ -178,9 +187,10 @@ def test_same_seed_same_run_and_other_seed_differs():
 def test_same_result_whatever_the_thread_count():
     setup = (
         "from mutuals.engine.simsom import run_simsom\n"
+        "from mutuals.metrics.recorder import SimSoMRecorder\n"
         "from mutuals.scenarios.simsom import SimSoMParams\n"
         "p = SimSoMParams(n_humans=3000, mean_follows=20, max_steps=15, burn_in=2, window=2)\n"
-        "r = run_simsom(p, seed=11)\n"
+        "r = run_simsom(p, seed=11, recorder=SimSoMRecorder())\n"
         "tables = {'timeline': r.timeline, 'messages': r.messages}\n"
     )
     assert len(digests_by_thread_count(setup)) == 1
@@ -262,7 +272,6 @@ def test_quality_draws_stay_in_the_unit_interval_at_extreme_lambda(lam):
 
 
 def test_messages_and_timeline_agree_on_counts_and_the_time_convention():
-    from mutuals.engine.simsom import run_simsom
 
     p = SimSoMParams(n_humans=200, mean_follows=20, gamma=0.1, max_steps=12, burn_in=1000)
     r = run_simsom(p, seed=3)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -229,16 +228,10 @@ def _simulate(
             raise click.UsageError("--out is the run being re-run; give another folder")
         out = out or run_dir.with_name(run_dir.name + "-rerun")
     out = out or Path("runs") / f"{sc.name}-{run_seed}"
-    manifest: dict[str, Any] = {
-        "scenario": sc.name,
-        "model": sc.model,
-        "params": sc.describe_params(),
-        "seed": run_seed,
-        "command": sys.argv,
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
+    # what the library's manifest does not know: how the run was asked for
+    cli_record: dict[str, Any] = {"command": sys.argv}
     if from_manifest is not None:
-        manifest["rerun_of"] = str(from_manifest.resolve())
+        cli_record["rerun_of"] = str(from_manifest.resolve())
     if sc.model == "platform":
         p = sc.params
         exact = p.days * p.ticks_per_day
@@ -257,26 +250,45 @@ def _simulate(
     with FolderWriter(out, "run", overwrite=overwrite, what="--out") as writer:
         sim_source = None
         if store is not None:
-            sim_source = _simulation_source(manifest)
+            sim_source = _simulation_source(
+                {
+                    "scenario": sc.name,
+                    "model": sc.model,
+                    "params": sc.describe_params(),
+                    "seed": run_seed,
+                    "graph": None if graph_path is None else str(graph_path.resolve()),
+                }
+            )
             _check_store(store, sim_source, overwrite)
         click.echo(f"mutuals simulate: scenario {sc.name} ({sc.model}), seed {run_seed}", err=True)
-        t0 = time.perf_counter()
+        from mutuals.api import run
+
+        if sc.model == "platform" and loaded is None:
+            click.echo(
+                f"generating {sc.params.accounts:,} accounts,"
+                f" ~{sc.params.mean_follows:g} follows each ...",
+                err=True,
+            )
+        total = sc.params.ticks if sc.model == "platform" else sc.params.max_steps
+        label = "simulating" if sc.model == "platform" else "simsom steps (stops at convergence)"
+        with _bar(total, progress, label) as bar:
+            last = [0]
+
+            def tick(done: int, _total: int) -> None:
+                bar.update(done - last[0])
+                last[0] = done
+
+            result = run(sc, seed=run_seed, graph=loaded, progress=tick)
+        manifest = {**result.manifest, **cli_record}
         if sc.model == "simsom":
-            tables, rows = _run_simsom(sc.params, run_seed, progress, manifest)
+            rows = _simsom_rows(result)
         else:
-            if loaded is not None and graph_path is not None:
-                manifest["graph"] = {
-                    "path": str(graph_path.resolve()),
-                    **loaded.report,
-                    "mean_follows": loaded.graph.n_follows / loaded.graph.n_accounts,
-                }
-            tables, rows, sim = _run_platform(sc.params, run_seed, progress, manifest, loaded)
+            rows = _platform_rows(result, loaded)
             if store is not None and sim_source is not None:
                 from mutuals.io.ingest import Tables, ingest
-                from mutuals.io.simstore import simulation_to_canonical
 
                 ingest(
-                    [Tables(simulation_to_canonical(sim), sim_source, format="simulation")],
+                    [Tables(result.canonical(), sim_source, format="simulation")],
                     store,
                     overwrite=overwrite,
                 )
@@ -284,14 +296,15 @@ def _simulate(
                     f"merged the run into the canonical store {store} (try: mutuals analyze {store})",
                     err=True,
                 )
-        manifest["seconds"] = time.perf_counter() - t0
         from mutuals.io.runs import write_run
 
-        write_run(out, tables, manifest, writer=writer)
+        write_run(out, result.tables, manifest, writer=writer)
     for msg in writer.messages:
         click.echo(f"note: {msg}", err=True)
     click.echo(_table(rows))
-    click.echo(f"wrote {', '.join(f'{k}.parquet' for k in tables)} and manifest.json to {out}")
+    click.echo(
+        f"wrote {', '.join(f'{k}.parquet' for k in result.tables)} and manifest.json to {out}"
+    )
 
 
 def _simulation_source(manifest: dict[str, Any]) -> str:
@@ -351,20 +364,11 @@ def _bar(total: int, enabled: bool, label: str):
     )
 
 
-def _run_platform(params, seed: int, progress: bool, manifest: dict[str, Any], loaded=None):
+def _platform_rows(result: Any, loaded: Any) -> list[tuple[str, Any]]:
     import numpy as np
-    import pyarrow as pa
 
-    from mutuals.engine.platform import Simulation
-
-    t0 = time.perf_counter()
-    if loaded is None:
-        click.echo(
-            f"generating {params.accounts:,} accounts, ~{params.mean_follows:g} follows each ...",
-            err=True,
-        )
-    sim = Simulation(params, seed=seed, graph=None if loaded is None else loaded.graph)
-    gen = time.perf_counter() - t0
+    sim, s = result.model, result.summary
+    params = result.scenario.params
     realised = sim.graph.n_follows / sim.accounts.n
     if loaded is None and realised < 0.8 * params.mean_follows:
         click.echo(
@@ -373,25 +377,15 @@ def _run_platform(params, seed: int, progress: bool, manifest: dict[str, Any], l
             " same account are dropped",
             err=True,
         )
-    with _bar(params.ticks, progress, "simulating") as bar:
-        last = [0]
-
-        def tick(done: int, total: int) -> None:
-            bar.update(done - last[0])
-            last[0] = done
-
-        result = sim.run(progress=tick)
-    s = result.summary
-    manifest["summary"] = s
-    steps = result.steps
+    steps = result.tables["steps"]
     last_row = (
         {k: steps.column(k)[-1].as_py() for k in steps.column_names} if steps.num_rows else {}
     )
-    posts = result.posts
+    posts = result.tables["posts"]
     kinds = posts.column("kind").to_numpy(zero_copy_only=False)
     orig = kinds == "post"
     reach = posts.column("deliveries").to_numpy()[orig]
-    rows = [
+    return [
         ("accounts", s["accounts"]),
         ("follows (start -> end)", f"{s['follows_at_start']:,} -> {s['follows_at_end']:,}"),
         ("simulated days", s["days"]),
@@ -410,28 +404,17 @@ def _run_platform(params, seed: int, progress: bool, manifest: dict[str, Any], l
         ("median reach per post", float(np.median(reach)) if reach.size else float("nan")),
         ("median followers", last_row.get("median_followers", float("nan"))),
         ("share under 1k followers", last_row.get("share_under_1k", float("nan"))),
-        ("graph generation (s)", gen),
+        ("graph generation (s)", s["graph_seconds"]),
         ("simulation (s)", s["run_seconds"]),
         (
             "sessions per second",
             s["sessions"] / s["run_seconds"] if s["run_seconds"] else float("nan"),
         ),
     ]
-    tables = result.tables
-    if loaded is not None:  # keep the file's id of each account, so results map back to it
-        tables["accounts"] = tables["accounts"].append_column(
-            "source_id", pa.array([str(x) for x in loaded.labels.tolist()], pa.string())
-        )
-    return tables, rows, sim
 
 
-def _run_simsom(params, seed: int, progress: bool, manifest: dict[str, Any]):
-    from mutuals.engine.simsom import run_simsom
-
-    with _bar(params.max_steps, progress, "simsom steps (stops at convergence)") as bar:
-        r = run_simsom(params, seed=seed, progress=lambda step, q: bar.update(1))
-    manifest["summary"] = r.summary()
-    manifest["network"] = r.network
+def _simsom_rows(result: Any) -> list[tuple[str, Any]]:
+    r, params = result.model, result.scenario.params
     realised = r.network["human_follows"] / params.n_humans
     if realised < 0.8 * params.mean_follows:
         click.echo(
@@ -440,7 +423,7 @@ def _run_simsom(params, seed: int, progress: bool, manifest: dict[str, Any]):
             " the same account are dropped",
             err=True,
         )
-    rows = [
+    return [
         ("humans / bots", f"{params.n_humans:,} / {params.n_bots:,}"),
         ("follows", r.network["edges"]),
         ("steps (converged)", f"{r.steps} ({'yes' if r.converged else 'no: hit max_steps'})"),
@@ -451,4 +434,3 @@ def _run_simsom(params, seed: int, progress: bool, manifest: dict[str, Any]):
         ("messages", r.messages.num_rows),
         ("seconds", r.seconds),
     ]
-    return {"timeline": r.timeline, "messages": r.messages}, rows

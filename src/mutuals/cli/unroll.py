@@ -49,8 +49,8 @@ def load_posts(path: str | Path) -> tuple[Any, Any, list[Any]]:
     import pyarrow as pa
 
     from mutuals.io.readreport import ReadReport
-    from mutuals.io.schema import empty_table
     from mutuals.io.store import is_store, open_store
+    from mutuals.tables import empty_table
 
     p = Path(path)
     if is_store(p):

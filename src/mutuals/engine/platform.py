@@ -18,7 +18,7 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -31,35 +31,29 @@ from mutuals.graphs.generate import (
     generate_population,
 )
 from mutuals.kernels import platform as kp
-from mutuals.metrics.feeds import kendall_tau_b
 from mutuals.platform.accounts import Accounts
 from mutuals.platform.graph import FollowGraph
-from mutuals.platform.posts import PostTable
+from mutuals.platform.state import PlatformState
+from mutuals.platform.trending import trending_table
 from mutuals.scenarios.platform import PlatformParams
+from mutuals.tables import STEPS_SCHEMA
 
-__all__ = ["STEPS_SCHEMA", "RunResult", "Simulation"]
+__all__ = ["STEPS_SCHEMA", "Recorder", "RunResult", "Simulation", "trending_table"]
 
-_RECENT = 8  # posts remembered per author, for list feeds
 
-#: Columns of the ``steps`` table (one row per measurement).
-STEPS_SCHEMA = pa.schema(
-    [
-        ("tick", pa.int32()),
-        ("day", pa.float64()),
-        ("sessions", pa.int64()),
-        ("posts", pa.int64()),
-        ("deliveries", pa.int64()),
-        ("feed_quality", pa.float64()),
-        ("topic_repetition", pa.float64()),
-        ("source_repetition", pa.float64()),
-        ("tau_b", pa.float64()),
-        ("follows", pa.int64()),
-        ("unfollows", pa.int64()),
-        ("share_away", pa.float64()),
-        ("median_followers", pa.float64()),
-        ("share_under_1k", pa.float64()),
-    ]
-)
+class Recorder(Protocol):
+    """What the engine calls to measure a run (see
+    :class:`mutuals.metrics.recorder.PlatformRecorder`); it reads the state
+    and never changes it."""
+
+    @property
+    def last_tick(self) -> int | None: ...
+
+    def measure(self, state: PlatformState, *, n_topics: int, ticks_per_day: int) -> None: ...
+
+    def steps(self) -> pa.Table: ...
+
+    def exposures(self, community_names: list[str]) -> pa.Table: ...
 
 
 @dataclass
@@ -113,9 +107,11 @@ class Simulation:
         seed: SeedLike = None,
         accounts: Accounts | None = None,
         graph: FollowGraph | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         self.params = p = params or PlatformParams()
         self.rng = check_random_state(seed)
+        self.recorder = recorder
         t0 = _time.perf_counter()
         if accounts is None:
             accounts = generate_population(p.population_spec(), seed=self.rng)
@@ -126,11 +122,16 @@ class Simulation:
                 f"graph has {graph.n_accounts} accounts but the population has {accounts.n}"
             )
         self.graph_seconds = _time.perf_counter() - t0
-        self.accounts = accounts
-        self.graph = graph
         n = accounts.n
         n_comm = len(accounts.community_names)
         T = p.n_topics
+        st = PlatformState.empty(
+            accounts,
+            graph,
+            n_topics=T,
+            feed_capacity=p.feed_capacity,
+            post_capacity=max(1024, int(n * p.mean_activity * (1 + p.p_post))),
+        )
         # Interest: topic_focus of the mass on the community's home topics
         # (topic t is at home in community t % n_comm), the rest spread evenly.
         home = (np.arange(T)[None, :] % n_comm) == accounts.community[:, None].astype(np.int64)
@@ -138,44 +139,19 @@ class Simulation:
         has_home = home.any(1, keepdims=True)
         focus = np.where(has_home, p.topic_focus, 0.0)
         interest = (1 - focus) / T + focus * home / n_home
-        self.interest = interest.astype(np.float32)
-        self.topic_pref = np.cumsum(
-            self.interest / self.interest.sum(1, keepdims=True), axis=1
-        ).astype(np.float64)
-        self.heat_mean = np.full(n, p.heat_mean, np.float32)
-        F = p.feed_capacity
-        self.ring_item = np.full((n, F), -1, np.int64)
-        self.ring_time = np.zeros((n, F), np.int32)
-        self.head = np.zeros(n, np.int32)
-        self.count = np.zeros(n, np.int32)
-        self.recent = np.full((n, _RECENT), -1, np.int64)
-        self.recent_head = np.zeros(n, np.int64)
-        self.posts = PostTable(capacity=max(1024, int(n * p.mean_activity * (1 + p.p_post))))
-        self.exposures = np.zeros((n_comm, n_comm), np.int64)
-        self.follows_today = np.zeros(n, np.int32)
-        self.away_until = np.zeros(n, np.int64)  # tick before which an account starts no session
-        self.followers_at_start = graph.followers_count
-        # lists: CSR of members; each account reads at most one list
-        self.list_ptr = np.zeros(1, np.int64)
-        self.list_members = np.zeros(0, np.int32)
-        self.sub_ptr = np.zeros(n + 1, np.int64)  # CSR: account -> lists it reads
-        self.sub_lists = np.zeros(0, np.int32)
-        self.tick = 0
-        self.counters: dict[str, int] = {
-            "sessions": 0,
-            "reads": 0,
-            "engagements": 0,
-            "deliveries": 0,
-            "follow_requests": 0,
-            "follows": 0,
-            "follows_over_budget": 0,
-            "follow_backs": 0,
-            "unfollows": 0,
-            "departures": 0,
-        }
-        self._topic_counts: list[NDArray[np.int64]] = []
-        self._rows: dict[str, list[float]] = {}
-        self._exposure_rows: list[NDArray[np.int64]] = []
+        st.interest = interest.astype(np.float32)
+        st.topic_pref = np.cumsum(st.interest / st.interest.sum(1, keepdims=True), axis=1).astype(
+            np.float64
+        )
+        st.heat_mean[:] = p.heat_mean
+        self.state = st
+
+    def __getattr__(self, name: str) -> Any:
+        """Read access to the state's arrays (``sim.graph``, ``sim.posts``...)."""
+        state = self.__dict__.get("state")
+        if state is not None and hasattr(state, name):
+            return getattr(state, name)
+        raise AttributeError(name)
 
     # -- interventions ---------------------------------------------------------
     def add_list(self, members: ArrayLike, subscribers: ArrayLike) -> int:
@@ -194,17 +170,17 @@ class Simulation:
         if m.size == 0:
             raise InputError("a list needs at least one member")
         idx = self.list_ptr.size - 1
-        self.list_members = np.concatenate([self.list_members, m.astype(np.int32)])
-        self.list_ptr = np.append(self.list_ptr, self.list_members.size)
+        self.state.list_members = np.concatenate([self.list_members, m.astype(np.int32)])
+        self.state.list_ptr = np.append(self.list_ptr, self.list_members.size)
         counts = np.diff(self.sub_ptr)
         owner = np.repeat(np.arange(n), counts)
         owner = np.concatenate([owner, s])
         lists = np.concatenate([self.sub_lists, np.full(s.size, idx, np.int32)])
         order = np.argsort(owner, kind="stable")
-        self.sub_lists = lists[order]
-        self.sub_ptr = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=n))]).astype(
-            np.int64
-        )
+        self.state.sub_lists = lists[order]
+        self.state.sub_ptr = np.concatenate(
+            [[0], np.cumsum(np.bincount(owner, minlength=n))]
+        ).astype(np.int64)
         return idx
 
     def follow(self, follower: ArrayLike, friend: ArrayLike) -> NDArray[np.bool_]:
@@ -325,63 +301,17 @@ class Simulation:
         self.counters["engagements"] += int(n_eng)
         new_kind = c["kind"][first : posts.n]
         new_topic = c["topic"][first : posts.n]
-        self._topic_counts.append(
+        self.state.topic_counts.append(
             np.bincount(new_topic[new_kind != 1], minlength=p.n_topics).astype(np.int64)
         )
-        self.tick += 1
+        self.state.tick += 1
         if self.tick % p.measure_every == 0:
-            self._measure(first)
+            self._measure()
 
-    def _measure(self, first: int) -> None:
-        p = self.params
-        n = self.accounts.n
-        c = self.posts.cols
-        q = np.empty(n)
-        trep = np.empty(n)
-        srep = np.empty(n)
-        kp.feed_stats(
-            self.ring_item,
-            self.count,
-            c["topic"],
-            c["author"],
-            c["quality"],
-            c["root"],
-            p.n_topics,
-            q,
-            trep,
-            srep,
-        )
-        fc = self.graph.followers_count
-        # discriminative power over the last day's originals: quality vs reposts + quotes
-        lo = 0
-        day_ago = self.tick - p.ticks_per_day
-        if self.posts.n:
-            lo = int(np.searchsorted(c["time"][: self.posts.n], day_ago, side="right"))
-        orig = np.flatnonzero(c["kind"][lo : self.posts.n] == 0) + lo
-        tau = (
-            kendall_tau_b(c["quality"][orig], c["reposts"][orig] + c["quotes"][orig])[0]
-            if orig.size > 1
-            else np.nan
-        )
-        row = {
-            "tick": self.tick,
-            "day": self.tick / p.ticks_per_day,
-            "sessions": self.counters["sessions"],
-            "posts": self.posts.n,
-            "deliveries": self.counters["deliveries"],
-            "feed_quality": float(np.nanmean(q)) if np.isfinite(q).any() else np.nan,
-            "topic_repetition": float(np.nanmean(trep)) if np.isfinite(trep).any() else np.nan,
-            "source_repetition": float(np.nanmean(srep)) if np.isfinite(srep).any() else np.nan,
-            "tau_b": tau,
-            "follows": self.counters["follows"],
-            "unfollows": self.counters["unfollows"],
-            "share_away": float((self.away_until > self.tick).mean()),
-            "median_followers": float(np.median(fc)),
-            "share_under_1k": float((fc < 1000).mean()),
-        }
-        for k, v in row.items():
-            self._rows.setdefault(k, []).append(v)
-        self._exposure_rows.append(self.exposures.copy())
+    def _measure(self) -> None:
+        if self.recorder is not None:
+            p = self.params
+            self.recorder.measure(self.state, n_topics=p.n_topics, ticks_per_day=p.ticks_per_day)
 
     # -- the loop -------------------------------------------------------------
     def run(self, *, progress: Callable[[int, int], None] | None = None) -> RunResult:
@@ -392,38 +322,28 @@ class Simulation:
             self.step()
             if progress is not None:
                 progress(self.tick, total)
-        if self.tick and self._rows.get("tick", [None])[-1] != self.tick:
-            self._measure(self.posts.n)  # the last tick is always measured
+        if self.tick and self.recorder is not None and self.recorder.last_tick != self.tick:
+            self._measure()  # the last tick is always measured
         seconds = _time.perf_counter() - t0
         return self.result(seconds)
 
     def result(self, seconds: float = float("nan")) -> RunResult:
+        """The run's tables so far; ``steps`` and ``exposures`` are the
+        recorder's (empty without one)."""
         names = self.accounts.community_names
-        steps = pa.table(
-            {
-                f.name: np.asarray(self._rows.get(f.name, []), f.type.to_pandas_dtype())
-                for f in STEPS_SCHEMA
-            },
-            schema=STEPS_SCHEMA,
-        )
-        ticks = self._rows.get("tick", [])
-        k = len(names)
-        ex_tick, ex_a, ex_r, ex_n = [], [], [], []
-        for t, mat in zip(ticks, self._exposure_rows, strict=True):
-            ex_tick.append(np.full(k * k, t, np.int32))
-            ex_a.append(np.repeat(np.arange(k), k))
-            ex_r.append(np.tile(np.arange(k), k))
-            ex_n.append(mat.ravel())
-        cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)  # noqa: E731
         name_arr = np.asarray(names, dtype=object)
-        exposures = pa.table(
-            {
-                "tick": cat(ex_tick, np.int32),
-                "author_community": pa.array(name_arr[cat(ex_a, np.int64)], pa.string()),
-                "reader_community": pa.array(name_arr[cat(ex_r, np.int64)], pa.string()),
-                "exposures": cat(ex_n, np.int64),
-            }
-        )
+        if self.recorder is not None:
+            steps, exposures = self.recorder.steps(), self.recorder.exposures(list(names))
+        else:
+            steps = STEPS_SCHEMA.empty_table()
+            exposures = pa.table(
+                {
+                    "tick": pa.array([], pa.int32()),
+                    "author_community": pa.array([], pa.string()),
+                    "reader_community": pa.array([], pa.string()),
+                    "exposures": pa.array([], pa.int64()),
+                }
+            )
         posts = self.posts.to_arrow()
         acc = self.accounts
         accounts = pa.table(
@@ -439,8 +359,8 @@ class Simulation:
             }
         )
         tc = (
-            np.asarray(self._topic_counts)
-            if self._topic_counts
+            np.asarray(self.state.topic_counts)
+            if self.state.topic_counts
             else np.zeros((0, self.params.n_topics), np.int64)
         )
         trending = trending_table(tc, window=max(1, self.params.ticks_per_day // 4))
@@ -464,45 +384,3 @@ class Simulation:
             trending=trending,
             summary=summary,
         )
-
-
-def trending_table(topic_counts: NDArray[np.int64], *, window: int, top: int = 5) -> pa.Table:
-    """Hashtags ranked by recent velocity, per tick.
-
-    ``velocity = uses in the last window - uses in the window before``
-    (ticks); the top ``top`` topics by velocity (ties: lower id) are listed
-    each tick with their recent count. A trend rises while its velocity is
-    positive and falls when it turns negative.
-    """
-    if window < 1:
-        raise InputError("window must be >= 1")
-    n_ticks = topic_counts.shape[0]
-    if n_ticks == 0:
-        return pa.table(
-            {
-                "tick": pa.array([], pa.int32()),
-                "rank": pa.array([], pa.int16()),
-                "topic": pa.array([], pa.int16()),
-                "recent": pa.array([], pa.int64()),
-                "velocity": pa.array([], pa.int64()),
-            }
-        )
-    csum = np.vstack(
-        [np.zeros((1, topic_counts.shape[1]), np.int64), np.cumsum(topic_counts, axis=0)]
-    )
-    t = np.arange(1, n_ticks + 1)
-    recent = csum[t] - csum[np.maximum(t - window, 0)]
-    before = csum[np.maximum(t - window, 0)] - csum[np.maximum(t - 2 * window, 0)]
-    velocity = recent - before
-    k = min(top, topic_counts.shape[1])
-    order = np.argsort(-velocity, axis=1, kind="stable")[:, :k]
-    rows = np.arange(n_ticks)[:, None]
-    return pa.table(
-        {
-            "tick": np.repeat(t, k).astype(np.int32),
-            "rank": np.tile(np.arange(1, k + 1), n_ticks).astype(np.int16),
-            "topic": order.ravel().astype(np.int16),
-            "recent": recent[rows, order].ravel(),
-            "velocity": velocity[rows, order].ravel(),
-        }
-    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -20,7 +20,6 @@ from numpy.typing import NDArray
 from mutuals._random import SeedLike, check_random_state
 from mutuals.kernels import feeds as kf
 from mutuals.kernels import simsom as ks
-from mutuals.metrics.feeds import kendall_tau_b, shannon_entropy
 from mutuals.scenarios.simsom import (
     SimSoMNetwork,
     SimSoMParams,
@@ -29,7 +28,19 @@ from mutuals.scenarios.simsom import (
     draw_quality,
 )
 
-__all__ = ["SimSoMResult", "SimSoMState", "run_simsom"]
+__all__ = ["SimSoMRecorder", "SimSoMResult", "SimSoMState", "run_simsom"]
+
+
+class SimSoMRecorder(Protocol):
+    """What the SimSoM loop calls to measure a run (see
+    :class:`mutuals.metrics.recorder.SimSoMRecorder`): once per step, and once
+    at the end; it reads the state and never changes it."""
+
+    def measure(self, state: SimSoMState, humans: NDArray[np.bool_], *, tau: bool) -> None: ...
+
+    def columns(self) -> dict[str, NDArray[Any]]: ...
+
+    def final(self, state: SimSoMState, humans: NDArray[np.bool_]) -> dict[str, float]: ...
 
 
 @dataclass
@@ -173,32 +184,13 @@ def step(state: SimSoMState, params: SimSoMParams, rng: np.random.Generator) -> 
     state.step += 1
 
 
-def _diversity(state: SimSoMState, humans: NDArray[np.bool_]) -> float:
-    msgs = state.feed_msg[humans]
-    live = np.arange(state.feed_msg.shape[1])[None, :] < state.feed_len[humans][:, None]
-    _, counts = np.unique(msgs[live], return_counts=True)
-    return shannon_entropy(counts)
-
-
-def _tau_visible(state: SimSoMState, humans: NDArray[np.bool_]) -> float:
-    """Tau-b of quality vs human shares over the messages now in human feeds."""
-    msgs = state.feed_msg[humans]
-    live = np.arange(state.feed_msg.shape[1])[None, :] < state.feed_len[humans][:, None]
-    ids = np.unique(msgs[live])
-    return kendall_tau_b(state.quality[ids], state.human_shares[ids])[0]
-
-
-def _tau(state: SimSoMState) -> tuple[float, float]:
-    m = state.n_messages
-    return kendall_tau_b(state.quality[:m], state.human_shares[:m])
-
-
 def run_simsom(
     params: SimSoMParams | None = None,
     *,
     seed: SeedLike = None,
     progress: Callable[[int, float], None] | None = None,
     network: SimSoMNetwork | None = None,
+    recorder: SimSoMRecorder | None = None,
 ) -> SimSoMResult:
     """Run SimSoM to convergence.
 
@@ -212,6 +204,10 @@ def run_simsom(
     network : SimSoMNetwork, optional
         Reuse a network built by :func:`~mutuals.scenarios.simsom.build_network`
         (its randomness is then not drawn from ``seed``).
+    recorder : SimSoMRecorder, optional
+        Measures each step (the timeline's diversity and tau-b columns) and
+        the run's final diversity and tau-b; without one those are left out
+        (NaN in the result). :func:`mutuals.run` always passes one.
 
     Stopping
     --------
@@ -231,7 +227,7 @@ def run_simsom(
     humans = ~net.accounts.is_bot
     q = 1.0
     rows: dict[str, list[float]] = {
-        k: [] for k in ("step", "Q", "q", "change", "bot_share", "messages", "diversity", "tau")
+        k: [] for k in ("step", "Q", "q", "change", "bot_share", "messages")
     }
     converged = False
     while state.step < params.max_steps:
@@ -240,15 +236,12 @@ def run_simsom(
         new_q = params.rho * q + (1 - params.rho) * Q
         change = abs(new_q - q) / q if q > 0 else 0.0
         q = new_q
-        tau = np.nan
-        if params.tau_every and state.step % params.tau_every == 0:
-            tau = _tau_visible(state, humans)
-        for k, v in zip(
-            rows,
-            (state.step, Q, q, change, bot_share, state.n_messages, _diversity(state, humans), tau),
-            strict=True,
-        ):
+        for k, v in zip(rows, (state.step, Q, q, change, bot_share, state.n_messages), strict=True):
             rows[k].append(v)
+        if recorder is not None:
+            recorder.measure(
+                state, humans, tau=bool(params.tau_every and state.step % params.tau_every == 0)
+            )
         if progress is not None:
             progress(state.step, q)
         if params.stop == "reference":
@@ -267,7 +260,7 @@ def run_simsom(
     else:
         w = min(params.window, len(rows["Q"]))
         quality = float(np.mean(rows["Q"][-w:]))
-    tau, p = _tau(state)
+    final = recorder.final(state, humans) if recorder is not None else {}
     m = state.n_messages
     messages = pa.table(
         {
@@ -289,8 +282,7 @@ def run_simsom(
             "relative_change": np.asarray(rows["change"], np.float64),
             "bot_share_in_human_feeds": np.asarray(rows["bot_share"], np.float64),
             "messages": np.asarray(rows["messages"], np.int64),
-            "diversity": np.asarray(rows["diversity"], np.float64),
-            "tau_b": np.asarray(rows["tau"], np.float64),
+            **(recorder.columns() if recorder is not None else {}),
         }
     )
     return SimSoMResult(
@@ -299,9 +291,9 @@ def run_simsom(
         smoothed_quality=q,
         steps=state.step,
         converged=converged,
-        diversity=_diversity(state, humans),
-        tau=tau,
-        tau_pvalue=p,
+        diversity=final.get("diversity", float("nan")),
+        tau=final.get("tau_b", float("nan")),
+        tau_pvalue=final.get("tau_pvalue", float("nan")),
         timeline=timeline,
         messages=messages,
         network=net.report,

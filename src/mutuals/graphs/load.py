@@ -31,6 +31,7 @@ class LoadedGraph:
     graph: FollowGraph
     labels: NDArray
     report: dict[str, int]
+    path: Path | None = None  # the file it was read from
 
 
 def from_edge_arrays(follower: NDArray, friend: NDArray) -> LoadedGraph:
@@ -104,6 +105,7 @@ def load_edgelist(path: str | Path, *, reverse: bool = False) -> LoadedGraph:
     loaded.report.update(
         {"lines_skipped_as_comments": comments, "lines_with_extra_columns": extra_columns}
     )
+    loaded.path = p
     return loaded
 
 
@@ -163,4 +165,5 @@ def load_parquet_edges(
         t.column(friend).to_numpy(zero_copy_only=False),
     )
     loaded.report["null_rows_dropped"] = int(dropped)
+    loaded.path = p
     return loaded

@@ -94,7 +94,7 @@ def _legacy(path: Path) -> tuple[str, set[str]] | None:
         return "run", files | {"manifest.json"}
     meta = _read_json(path / "store.json")
     if isinstance(meta, dict) and meta.get("format") == "mutuals-store":
-        from mutuals.io.schema import SCHEMAS
+        from mutuals.tables import SCHEMAS
 
         files = {f"{t}.parquet" for t in SCHEMAS if (path / f"{t}.parquet").exists()}
         return "store", files | {"store.json"}

@@ -50,7 +50,7 @@ import pyarrow.parquet as pq
 from mutuals.errors import InputError
 from mutuals.io.folders import FolderWriter, _failpoint
 from mutuals.io.readreport import ReadReport
-from mutuals.io.schema import SCHEMAS
+from mutuals.tables import SCHEMAS
 
 __all__ = ["KEYS", "Tables", "ingest"]
 

@@ -1,7 +1,7 @@
 """A simulated run as canonical tables, so real-data measures apply unchanged.
 
 The simulator's accounts, follow graph, posts and interactions map onto the
-schemas of :mod:`mutuals.io.schema` with ``platform = "sim"``: account and
+schemas of :mod:`mutuals.tables` with ``platform = "sim"``: account and
 post ids become decimal strings, a tick becomes a timestamp (from
 ``epoch``, ``ticks_per_day`` ticks a day), a topic becomes the hashtag
 ``topic<k>``, a left-right position becomes ``leaning``.
@@ -9,7 +9,7 @@ post ids become decimal strings, a tick becomes a timestamp (from
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -19,9 +19,9 @@ from mutuals.io.store import conform
 from mutuals.platform.posts import KIND_NAMES
 
 if TYPE_CHECKING:
-    from mutuals.engine.platform import Simulation
+    from mutuals.platform.state import PlatformState
 
-__all__ = ["simulation_to_canonical"]
+__all__ = ["simulation_to_canonical", "state_to_canonical"]
 
 _EPOCH_US = 1_577_836_800_000_000  # 2020-01-01T00:00:00Z
 
@@ -30,34 +30,42 @@ def _ids(a: np.ndarray) -> pa.Array:
     return pc.cast(pa.array(a.astype(np.int64)), pa.string())
 
 
-def simulation_to_canonical(sim: Simulation, *, epoch_us: int = _EPOCH_US) -> dict[str, pa.Table]:
-    """Canonical ``accounts``, ``follows``, ``posts`` and ``interactions`` of a run."""
-    acc = sim.accounts
+def simulation_to_canonical(sim: Any, *, epoch_us: int = _EPOCH_US) -> dict[str, pa.Table]:
+    """:func:`state_to_canonical` of a simulation (anything with ``state`` and
+    ``params.ticks_per_day``, such as :class:`mutuals.engine.platform.Simulation`)."""
+    return state_to_canonical(sim.state, ticks_per_day=sim.params.ticks_per_day, epoch_us=epoch_us)
+
+
+def state_to_canonical(
+    state: PlatformState, *, ticks_per_day: int, epoch_us: int = _EPOCH_US
+) -> dict[str, pa.Table]:
+    """Canonical ``accounts``, ``follows``, ``posts`` and ``interactions`` of a run's state."""
+    acc = state.accounts
     n = acc.n
     names = np.asarray(acc.community_names, dtype=object)
-    followers = sim.graph.followers_count
+    followers = state.graph.followers_count
     accounts = pa.table(
         {
             "platform": pa.array(["sim"] * n),
             "account_id": _ids(np.arange(n)),
             "followers_count": followers.astype(np.int64),
-            "following_count": sim.graph.friends_count.astype(np.int64),
+            "following_count": state.graph.friends_count.astype(np.int64),
             "community": pa.array(names[acc.community.astype(np.int64)], pa.string()),
             "leaning": acc.position.astype(np.float64),
             "source": pa.array(["mutuals.simulate"] * n),
         }
     )
-    f, t = sim.graph.edges()
+    f, t = state.graph.edges()
     follows = pa.table(
         {"platform": pa.array(["sim"] * f.size), "follower_id": _ids(f), "friend_id": _ids(t)}
     )
-    c = sim.posts.cols
-    m = sim.posts.n
+    c = state.posts.cols
+    m = state.posts.n
     kind = c["kind"][:m]
     parent = c["parent"][:m]
     root = c["root"][:m]
     author = c["author"][:m]
-    us_per_tick = 86_400_000_000 // sim.params.ticks_per_day
+    us_per_tick = 86_400_000_000 // ticks_per_day
     created = pa.array(
         epoch_us + c["time"][:m].astype(np.int64) * us_per_tick, pa.timestamp("us", tz="UTC")
     )

@@ -7,7 +7,7 @@ Layout::
       interactions.parquet  lists.parquet  list_members.parquet
       store.json        # what was ingested: inputs, formats, read/skip counts
 
-Every table has the schema of :mod:`mutuals.io.schema`; a table missing from
+Every table has the schema of :mod:`mutuals.tables`; a table missing from
 the folder reads as empty. :meth:`Store.connect` gives a DuckDB connection with
 one view per table, for SQL over the store.
 """
@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from mutuals.errors import InputError
 from mutuals.io.folders import FolderWriter, folder_kind, recover
-from mutuals.io.schema import SCHEMAS
+from mutuals.tables import SCHEMAS
 
 __all__ = ["Store", "is_store", "open_store", "write_store"]
 

@@ -1,4 +1,4 @@
-"""Measures: pure functions over the canonical tables (:mod:`mutuals.io.schema`).
+"""Measures: pure functions over the canonical tables (:mod:`mutuals.tables`).
 
 The same code measures real data and simulator output converted to the
 canonical tables.

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mutuals.errors import InputError
-from mutuals.io.schema import SCHEMAS
+from mutuals.tables import SCHEMAS
 
 __all__ = [
     "account_keys",

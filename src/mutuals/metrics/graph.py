@@ -211,7 +211,7 @@ def follow_graph(accounts: pa.Table, follows: pa.Table) -> FollowGraph:
     Parameters
     ----------
     accounts, follows : pyarrow.Table
-        Canonical tables (see :mod:`mutuals.io.schema`); ``accounts`` may be empty.
+        Canonical tables (see :mod:`mutuals.tables`); ``accounts`` may be empty.
 
     Raises
     ------

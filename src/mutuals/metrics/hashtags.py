@@ -20,8 +20,8 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from mutuals.errors import InputError
-from mutuals.io.schema import POST_KINDS
 from mutuals.metrics._tables import encode_keys, group_aggregate, require_columns
+from mutuals.tables import POST_KINDS
 
 __all__ = [
     "AdopterNetwork",

@@ -25,8 +25,8 @@ import pyarrow.parquet as pq
 
 from mutuals.errors import InputError
 from mutuals.io.folders import FolderWriter
-from mutuals.io.schema import SCHEMAS
 from mutuals.io.store import Store, conform, open_store
+from mutuals.tables import SCHEMAS
 
 __all__ = ["Analysis", "analyze_store", "analyze_tables", "format_summary", "write_analysis"]
 

@@ -2,7 +2,7 @@
 
 Every reader is a generator that streams one input and yields ``(table_name,
 pyarrow.Table)`` chunks of at most ``chunk_rows`` rows, each already in the
-canonical schema of :mod:`mutuals.io.schema`; it counts what it read, kept and
+canonical schema of :mod:`mutuals.tables`; it counts what it read, kept and
 skipped (and why) in a :class:`~mutuals.io.readreport.ReadReport`.
 
 Use :func:`read` (detects the format) or :func:`detect` / :func:`get_reader`.

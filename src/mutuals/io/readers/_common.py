@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from mutuals.errors import DataFormatError
 from mutuals.io.readreport import ReadReport
-from mutuals.io.schema import SCHEMAS
+from mutuals.tables import SCHEMAS
 
 __all__ = [
     "NOT_UTF8",

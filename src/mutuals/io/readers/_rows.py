@@ -12,8 +12,8 @@ import pyarrow as pa
 
 from mutuals.io.readers._common import check_dict_row, drop_long_values
 from mutuals.io.readreport import ReadReport
-from mutuals.io.schema import SCHEMAS
 from mutuals.io.store import conform
+from mutuals.tables import SCHEMAS
 
 __all__ = ["RowSink", "http_url", "parse_iso", "unescape"]
 

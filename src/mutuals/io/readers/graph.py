@@ -68,7 +68,7 @@ from mutuals.errors import DataFormatError, InputError
 from mutuals.io.readers import Sniff, Source, register
 from mutuals.io.readers._common import Emitter, iter_lines
 from mutuals.io.readreport import ReadReport
-from mutuals.io.schema import SCHEMAS
+from mutuals.tables import SCHEMAS
 
 __all__ = [
     "FOLLOWER_COLUMNS",

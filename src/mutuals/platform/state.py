@@ -1,0 +1,121 @@
+"""The whole mutable state of a platform run, as arrays.
+
+:class:`PlatformState` holds everything a tick reads or changes: the accounts,
+the follow graph, the post columns, every account's feed (a ring of post ids),
+its recent posts (for list feeds), the lists and who reads them, the learned
+topic interest, the heat each account posts at, the daily follow budgets used,
+the times accounts are away, the exposure counts and the run's counters. It is
+data only: :mod:`mutuals.engine` is the one place that changes it, and a
+checkpoint saves it whole (:meth:`PlatformState.arrays`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mutuals.platform.accounts import Accounts
+from mutuals.platform.graph import FollowGraph
+from mutuals.platform.posts import PostTable
+
+__all__ = ["COUNTERS", "RECENT", "PlatformState"]
+
+#: Posts remembered per author, for list feeds.
+RECENT = 8
+
+#: The run's running totals, in the order they are reported.
+COUNTERS = (
+    "sessions",
+    "reads",
+    "engagements",
+    "deliveries",
+    "follow_requests",
+    "follows",
+    "follows_over_budget",
+    "follow_backs",
+    "unfollows",
+    "departures",
+)
+
+
+@dataclass
+class PlatformState:
+    """Every array of a platform run (see the module docstring).
+
+    Feeds are rings: row ``r`` of ``ring_item`` (post ids) and ``ring_time``
+    (ticks) with ``head[r]`` the next slot to write and ``count[r]`` live
+    entries. Lists are CSR: ``list_members[list_ptr[l]:list_ptr[l+1]]`` are the
+    members of list ``l``; ``sub_lists[sub_ptr[a]:sub_ptr[a+1]]`` the lists
+    account ``a`` reads.
+    """
+
+    accounts: Accounts
+    graph: FollowGraph
+    posts: PostTable
+    interest: NDArray[np.float32]  # accounts x topics, learned from engagement
+    topic_pref: NDArray[np.float64]  # accounts x topics, cumulative posting preference
+    heat_mean: NDArray[np.float32]  # the heat each account posts at
+    ring_item: NDArray[np.int64]
+    ring_time: NDArray[np.int32]
+    head: NDArray[np.int32]
+    count: NDArray[np.int32]
+    recent: NDArray[np.int64]  # accounts x RECENT: own posts, reposts and quotes
+    recent_head: NDArray[np.int64]
+    exposures: NDArray[np.int64]  # author community x reader community, cumulative
+    follows_today: NDArray[np.int32]
+    away_until: NDArray[np.int64]  # tick before which an account starts no session
+    followers_at_start: NDArray[np.int32]
+    list_ptr: NDArray[np.int64]
+    list_members: NDArray[np.int32]
+    sub_ptr: NDArray[np.int64]
+    sub_lists: NDArray[np.int32]
+    tick: int = 0
+    counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
+    #: per tick, uses of each topic by new posts, replies and quotes (not reposts)
+    topic_counts: list[NDArray[np.int64]] = field(default_factory=list)
+
+    @classmethod
+    def empty(
+        cls,
+        accounts: Accounts,
+        graph: FollowGraph,
+        *,
+        n_topics: int,
+        feed_capacity: int,
+        post_capacity: int,
+    ) -> PlatformState:
+        """A state with empty feeds, no posts, no lists and zero counters
+        (interest, topic preference and heat are set by the engine)."""
+        n = accounts.n
+        k = len(accounts.community_names)
+        return cls(
+            accounts=accounts,
+            graph=graph,
+            posts=PostTable(capacity=post_capacity),
+            interest=np.zeros((n, n_topics), np.float32),
+            topic_pref=np.ones((n, n_topics), np.float64),
+            heat_mean=np.zeros(n, np.float32),
+            ring_item=np.full((n, feed_capacity), -1, np.int64),
+            ring_time=np.zeros((n, feed_capacity), np.int32),
+            head=np.zeros(n, np.int32),
+            count=np.zeros(n, np.int32),
+            recent=np.full((n, RECENT), -1, np.int64),
+            recent_head=np.zeros(n, np.int64),
+            exposures=np.zeros((k, k), np.int64),
+            follows_today=np.zeros(n, np.int32),
+            away_until=np.zeros(n, np.int64),
+            followers_at_start=graph.followers_count,
+            list_ptr=np.zeros(1, np.int64),
+            list_members=np.zeros(0, np.int32),
+            sub_ptr=np.zeros(n + 1, np.int64),
+            sub_lists=np.zeros(0, np.int32),
+        )
+
+    def arrays(self) -> dict[str, Any]:
+        """The state's own arrays and scalars by name (accounts, graph and posts
+        are containers of their own)."""
+        skip = {"accounts", "graph", "posts"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
