@@ -168,3 +168,18 @@ def test_recover_leaves_a_running_writer_alone(tmp_path: Path) -> None:
         w.commit()
     assert _visible(tmp_path / "o") == {"a.parquet": "x"}
     assert (tmp_path / "o" / MARKER).exists()
+
+
+def test_one_writer_commits_several_times(tmp_path: Path) -> None:
+    """Checkpoints commit through one writer, each commit whole."""
+    out = tmp_path / "ck"
+    with FolderWriter(out, "checkpoint") as w:
+        w.write_text("state-1.npz", "one")
+        w.commit()
+        w.write_text("state-2.npz", "two")
+        w.commit()  # the first file is the previous output's, not staged again: removed
+        assert _visible(out) == {"state-2.npz": "two"}
+        w.write_text("state-3.npz", "three")
+        w.commit(keep=["state-2.npz"])
+    assert _visible(out) == {"state-2.npz": "two", "state-3.npz": "three"}
+    assert folder_kind(out) == ("checkpoint", {"state-2.npz", "state-3.npz"})

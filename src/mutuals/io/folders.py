@@ -67,6 +67,8 @@ KINDS = {
     "store": "canonical store",
     "analysis": "analysis",
     "plots": "folder of figures",
+    "checkpoint": "checkpoint of a run",
+    "sweep": "sweep",
 }
 _OWN = {MARKER, JOURNAL, LOCK}
 
@@ -412,7 +414,12 @@ class FolderWriter:
         (p / JOURNAL).unlink()
         self._committed = True
         self.previous = set(files)
-        return [p / n for n in names]
+        moved = [p / n for n in names]
+        # a later commit (the next checkpoint) starts afresh
+        renamed = {self._staged[n] for n in names}
+        self._temps = [t for t in self._temps if t not in renamed]
+        self._staged.clear()
+        return moved
 
     def __exit__(self, *exc: Any) -> None:
         try:
