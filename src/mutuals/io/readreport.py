@@ -46,8 +46,14 @@ class ReadReport:
     _row_mark: int = field(default=-1, repr=False, compare=False)
 
     def skip(self, reason: str, *, where: str = "", record: Any = None) -> None:
-        """Count a skipped record and, if a rejects file is open, write it there."""
-        self.skipped[reason] += 1
+        """Count a skipped record and, if a rejects file is open, write it there.
+
+        A record one of whose rows was already dropped (:meth:`skip_row`) is
+        not counted twice: the reason is noted instead."""
+        if self.records and self._row_mark == self.records:
+            self.noted[f"{reason} (record already counted as skipped)"] += 1
+        else:
+            self.skipped[reason] += 1
         if self.rejects is not None:
             raw = record if isinstance(record, str | int | float | type(None)) else repr(record)
             self.rejects.write(
@@ -69,8 +75,8 @@ class ReadReport:
         """
         counted = self.records != self._row_mark if per_record else True
         if counted and self.n_skipped < self.records:
-            self._row_mark = self.records
             self.skip(reason, where=where, record=record)
+            self._row_mark = self.records
         else:
             self.noted[f"{reason} (a further row of a record already counted)"] += 1
 

@@ -593,7 +593,7 @@ def read_parquet_edges(
     try:
         pf = pq.ParquetFile(src.path)
         schema = pf.schema_arrow
-    except (pa.ArrowException, OSError) as e:
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as e:
         raise DataFormatError(f"{src.name}: not a readable Parquet file: {e}") from e
     names = schema.names
     fcol = _pick(names, follower_col, FOLLOWER_COLUMNS, "follower")
@@ -609,7 +609,7 @@ def read_parquet_edges(
             ):
                 _edge_batch(batch, fcol, tcol, platform, "parquet-edges", report, em)
                 yield from em.ready()
-        except (pa.ArrowException, OSError) as e:
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as e:
             n = max(pf.metadata.row_group(rg).num_rows, 1)
             reason = "damaged Parquet row group (its rows not read)"
             report.records += n
@@ -965,6 +965,11 @@ def _read_xml(
             report.skip(f"{e}; rest of file not read", where=g.where())
         else:
             raise DataFormatError(f"{src.name}: not read as {label}: {e} (line {g.line()})") from e
+    except LookupError as e:  # an XML declaration naming an encoding Python does not know
+        if not report.records:
+            raise DataFormatError(f"{src.name}: not a readable {label} file: {e}") from e
+        report.records += 1
+        report.skip(f"unknown text encoding ({e}); rest of file not read", where=g.where())
     except expat.ExpatError as e:
         msg = expat.ErrorString(e.code) if e.code else str(e)
         if not report.records:
