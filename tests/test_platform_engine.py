@@ -41,9 +41,11 @@ def _state(sim: Simulation) -> dict:
         community=sim.accounts.community, attention=sim.accounts.attention, is_bot=sim.accounts.is_bot,
         n_posts=sim.posts.n, ranked=p.ranking == "ranked",
     )  # fmt: skip
-    for k in ("p_post", "w_like", "w_repost", "w_reply", "w_quote", "engage_scale", "heat_weight", "half_life",
-              "interest_lr", "quality_lambda", "appeal_exponent", "heat_spread", "follow_on_engage", "list_read_prob"):  # fmt: skip
+    for k in ("w_like", "w_repost", "w_reply", "w_quote", "heat_weight", "half_life",
+              "interest_lr", "quality_lambda", "appeal_exponent", "heat_spread"):  # fmt: skip
         s[k] = getattr(p, k)
+    for k in ("p_post", "engage_scale", "follow_on_engage", "list_read_prob"):  # per account
+        s[k] = getattr(sim.state, k)
     return s
 
 

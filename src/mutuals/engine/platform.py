@@ -25,6 +25,7 @@ import pyarrow as pa
 from numpy.typing import ArrayLike, NDArray
 
 from mutuals._random import SeedLike, check_random_state
+from mutuals.behaviour import Activity, Following, Leaving, Sessions, Unfollowing
 from mutuals.errors import InputError
 from mutuals.graphs.generate import (
     generate_follow_graph,
@@ -33,7 +34,7 @@ from mutuals.graphs.generate import (
 from mutuals.kernels import platform as kp
 from mutuals.platform.accounts import Accounts
 from mutuals.platform.graph import FollowGraph
-from mutuals.platform.state import PlatformState
+from mutuals.platform.state import PER_ACCOUNT, PlatformState
 from mutuals.platform.trending import trending_table
 from mutuals.scenarios.platform import PlatformParams
 from mutuals.tables import STEPS_SCHEMA
@@ -144,7 +145,14 @@ class Simulation:
             np.float64
         )
         st.heat_mean[:] = p.heat_mean
+        for name in PER_ACCOUNT:
+            getattr(st, name)[:] = getattr(p, name)
         self.state = st
+        self.activity = Activity()
+        self.sessions = Sessions()
+        self.leaving = Leaving()
+        self.unfollowing = Unfollowing()
+        self.following = Following()
 
     def __getattr__(self, name: str) -> Any:
         """Read access to the state's arrays (``sim.graph``, ``sim.posts``...)."""
@@ -229,83 +237,54 @@ class Simulation:
 
     # -- the step ------------------------------------------------------------------
     def step(self) -> None:
-        """Advance one tick."""
+        """Advance one tick: the phases of :data:`mutuals.behaviour.PHASES`, in order.
+
+        Policies decide; this method applies what they return (follows within
+        budgets, unfollows, departures, deliveries) and counts it.
+        """
         p = self.params
         rng = self.rng
-        acc = self.accounts
-        n = acc.n
-        if self.tick > 0 and self.tick % p.ticks_per_day == 0:
-            self.follows_today[:] = 0
-        rate = acc.activity.astype(np.float64) / p.ticks_per_day
-        counts = rng.poisson(np.where(self.away_until > self.tick, 0.0, rate))
-        sessions = np.repeat(np.arange(n, dtype=np.int32), counts)
-        kmax = int(acc.attention.max())
-        u = rng.random((sessions.size, kp.U_ITEMS + kmax))
-        posts = self.posts
-        posts.reserve(sessions.size * (1 + kmax))
-        first = posts.n
-        follow_src = np.empty(sessions.size * kmax, np.int64)
-        follow_dst = np.empty(sessions.size * kmax, np.int64)
-        engaged = np.zeros(sessions.size, np.int32)
-        c = posts.cols
-        n_posts, n_follow, n_reads, n_eng = kp.run_sessions(
-            sessions, u, self.tick, p.ranking == "ranked",
-            acc.community, acc.attention, acc.is_bot, self.interest, self.topic_pref,
-            self.ring_item, self.ring_time, self.head, self.count,
-            c["author"], c["time"], c["topic"], c["quality"], c["appeal"], c["heat"], c["kind"],
-            c["parent"], c["root"], c["views"], c["reposts"], c["replies"], c["quotes"], c["likes"],
-            first,
-            p.p_post, p.w_like, p.w_repost, p.w_reply, p.w_quote, p.engage_scale, p.heat_weight,
-            p.half_life, p.interest_lr, p.quality_lambda, p.appeal_exponent, self.heat_mean,
-            p.heat_spread, p.follow_on_engage,
-            self.exposures, follow_src, follow_dst, engaged,
-            self.list_ptr, self.list_members, self.sub_ptr, self.sub_lists, self.recent, self.recent_head,
-            p.list_read_prob,
-        )  # fmt: skip
-        posts.n = int(n_posts)
-        # tuning out: a session with no engagement may make its account leave for a while
-        if p.leave_if_bored > 0:
-            bored = sessions[(engaged == 0) & (rng.random(sessions.size) < p.leave_if_bored)]
-            bored = np.unique(bored)
-            away = rng.exponential(p.away_days * p.ticks_per_day, bored.size)
-            away = np.minimum(np.ceil(away), 2.0**62)  # huge away_days: gone for good, no overflow
-            self.away_until[bored] = self.tick + 1 + away.astype(np.int64)
-            self.counters["departures"] += int(bored.size)
-        # unfollows: a share of sessions drops one random friend
-        u_unf = rng.random(sessions.size)
-        if p.unfollow_rate > 0:
-            who = sessions[u_unf < p.unfollow_rate]
-            start, length, nbr = self.graph.friend_rows
-            who = who[length[who] > 0]
-            pick = start[who] + (rng.random(who.size) * length[who]).astype(np.int64)
-            self.unfollow(who, nbr[pick])
+        st = self.state
+        if st.tick > 0 and st.tick % p.ticks_per_day == 0:
+            st.follows_today[:] = 0
+        sessions = self.activity.sessions(st, p, rng)
+        first = st.posts.n
+        out = self.sessions.run(st, p, sessions, rng)
+        away, until = self.leaving.decide(st, p, sessions, out.engaged, rng)
+        if away.size:
+            st.away_until[away] = until
+            st.counters["departures"] += int(away.size)
+        who, whom = self.unfollowing.decide(st, p, sessions, rng)
+        if who.size:
+            self.unfollow(who, whom)
         # follows from discovery, then follow-backs
-        src, dst = follow_src[:n_follow], follow_dst[:n_follow]
-        self.counters["follow_requests"] += int(n_follow)
+        src, dst = out.follow_src, out.follow_dst
+        st.counters["follow_requests"] += int(src.size)
         applied = self.follow(src, dst)
-        back = rng.random(int(applied.sum())) < p.follow_back
-        if back.any():
-            made = self.follow(dst[applied][back], src[applied][back])
-            self.counters["follow_backs"] += int(made.sum())
+        back_src, back_dst = self.following.follow_backs(st, p, src[applied], dst[applied], rng)
+        if back_src.size:
+            made = self.follow(back_src, back_dst)
+            st.counters["follow_backs"] += int(made.sum())
         # deliveries of the tick's new rows
-        f_start, f_len, f_nbr = self.graph.follower_rows
-        self.counters["deliveries"] += int(
+        c = st.posts.cols
+        f_start, f_len, f_nbr = st.graph.follower_rows
+        st.counters["deliveries"] += int(
             kp.deliver_ring(
-                first, posts.n, c["author"], c["kind"], f_start, f_len, f_nbr,
-                self.ring_item, self.ring_time, self.head, self.count, self.tick,
+                first, st.posts.n, c["author"], c["kind"], f_start, f_len, f_nbr,
+                st.ring_item, st.ring_time, st.head, st.count, st.tick,
                 c["deliveries"], c["root"],
             )
         )  # fmt: skip
-        self.counters["sessions"] += int(sessions.size)
-        self.counters["reads"] += int(n_reads)
-        self.counters["engagements"] += int(n_eng)
-        new_kind = c["kind"][first : posts.n]
-        new_topic = c["topic"][first : posts.n]
-        self.state.topic_counts.append(
+        st.counters["sessions"] += int(sessions.size)
+        st.counters["reads"] += out.reads
+        st.counters["engagements"] += out.engagements
+        new_kind = c["kind"][first : st.posts.n]
+        new_topic = c["topic"][first : st.posts.n]
+        st.topic_counts.append(
             np.bincount(new_topic[new_kind != 1], minlength=p.n_topics).astype(np.int64)
         )
-        self.state.tick += 1
-        if self.tick % p.measure_every == 0:
+        st.tick += 1
+        if st.tick % p.measure_every == 0:
             self._measure()
 
     def _measure(self) -> None:

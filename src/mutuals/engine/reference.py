@@ -189,8 +189,8 @@ def reference_sessions(
     for i, a in enumerate(sessions.tolist()):
         k = int(s["attention"][a])
         subs = s["sub_lists"][s["sub_ptr"][a] : s["sub_ptr"][a + 1]].tolist()
-        if subs and u[i, U_LIST] < s["list_read_prob"]:
-            share = float(u[i, U_LIST]) / s["list_read_prob"]  # in [0, 1): which list
+        if subs and u[i, U_LIST] < s["list_read_prob"][a]:
+            share = float(u[i, U_LIST]) / s["list_read_prob"][a]  # in [0, 1): which list
             lst = subs[min(int(share * len(subs)), len(subs) - 1)]
             cand = []
             for m in s["list_members"][s["list_ptr"][lst] : s["list_ptr"][lst + 1]].tolist():
@@ -213,7 +213,7 @@ def reference_sessions(
             t = int(s["topic"][rt])
             pe = min(
                 1.0,
-                s["engage_scale"]
+                s["engage_scale"][a]
                 * float(s["appeal"][rt])
                 * (0.5 + float(s["interest"][a, t]))
                 * (1.0 + s["heat_weight"] * float(s["heat"][rt])),
@@ -251,9 +251,9 @@ def reference_sessions(
             )  # fmt: skip
             if kind != 2:
                 remember(a, q)
-                if follow_u < s["follow_on_engage"]:
+                if follow_u < s["follow_on_engage"][a]:
                     follows.append((a, int(s["author"][rt])))
-        if u[i, U_POST] < s["p_post"]:
+        if u[i, U_POST] < s["p_post"][a]:
             cum = s["topic_pref"][a]
             topic = next((t for t in range(cum.size) if u[i, U_TOPIC] < cum[t]), cum.size - 1)
             lam = s["quality_lambda"]

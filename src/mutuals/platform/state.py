@@ -21,10 +21,21 @@ from mutuals.platform.accounts import Accounts
 from mutuals.platform.graph import FollowGraph
 from mutuals.platform.posts import PostTable
 
-__all__ = ["COUNTERS", "RECENT", "PlatformState"]
+__all__ = ["COUNTERS", "PER_ACCOUNT", "RECENT", "PlatformState"]
 
 #: Posts remembered per author, for list feeds.
 RECENT = 8
+
+#: Policy parameters held per account (a scenario event may change them for a group).
+PER_ACCOUNT = (
+    "p_post",
+    "engage_scale",
+    "follow_on_engage",
+    "follow_back",
+    "unfollow_rate",
+    "list_read_prob",
+    "leave_if_bored",
+)
 
 #: The run's running totals, in the order they are reported.
 COUNTERS = (
@@ -72,6 +83,15 @@ class PlatformState:
     list_members: NDArray[np.int32]
     sub_ptr: NDArray[np.int64]
     sub_lists: NDArray[np.int32]
+    # per-account policy parameters (scenario events change them for a group)
+    p_post: NDArray[np.float64]
+    engage_scale: NDArray[np.float64]
+    follow_on_engage: NDArray[np.float64]
+    follow_back: NDArray[np.float64]
+    unfollow_rate: NDArray[np.float64]
+    list_read_prob: NDArray[np.float64]
+    leave_if_bored: NDArray[np.float64]
+    arrival: NDArray[np.int64]  # tick from which an account exists (0: from the start)
     tick: int = 0
     counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     #: per tick, uses of each topic by new posts, replies and quotes (not reposts)
@@ -88,7 +108,8 @@ class PlatformState:
         post_capacity: int,
     ) -> PlatformState:
         """A state with empty feeds, no posts, no lists and zero counters
-        (interest, topic preference and heat are set by the engine)."""
+        (interest, topic preference, heat and the per-account policy
+        parameters are set by the engine)."""
         n = accounts.n
         k = len(accounts.community_names)
         return cls(
@@ -112,6 +133,14 @@ class PlatformState:
             list_members=np.zeros(0, np.int32),
             sub_ptr=np.zeros(n + 1, np.int64),
             sub_lists=np.zeros(0, np.int32),
+            p_post=np.zeros(n, np.float64),
+            engage_scale=np.zeros(n, np.float64),
+            follow_on_engage=np.zeros(n, np.float64),
+            follow_back=np.zeros(n, np.float64),
+            unfollow_rate=np.zeros(n, np.float64),
+            list_read_prob=np.zeros(n, np.float64),
+            leave_if_bored=np.zeros(n, np.float64),
+            arrival=np.zeros(n, np.int64),
         )
 
     def arrays(self) -> dict[str, Any]:

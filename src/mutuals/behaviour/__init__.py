@@ -1,0 +1,44 @@
+"""Behaviour: policies that turn the platform's state into actions.
+
+Each policy declares the parameters it reads (names of
+:class:`~mutuals.scenarios.platform.PlatformParams` fields; those in
+:data:`mutuals.platform.state.PER_ACCOUNT` are read per account, so a scenario
+event can change them for a group) and decides, from the state and the run's
+random numbers, what accounts do this tick. Policies never change the state:
+:mod:`mutuals.engine` applies what they return. A tick runs the phases of
+:data:`PHASES` in order; a new mechanism is a new policy (and, where it needs
+one, a scenario event), not a new branch in the step loop.
+
+==============  ====================================================  =========================
+policy          decides                                               kernel
+==============  ====================================================  =========================
+activity        who starts sessions (Poisson, not while away)         numpy
+sessions        reading, engagement and posting, session by session   kernels.sessions (reading,
+                                                                      engagement, posting)
+leaving         who leaves for a while after a session with nothing   numpy
+                worth engaging with
+unfollowing     who drops a random friend                             numpy
+following       follow requests from engagement, then follow-backs    numpy (budgets: engine)
+==============  ====================================================  =========================
+"""
+
+from __future__ import annotations
+
+from mutuals.behaviour.activity import Activity
+from mutuals.behaviour.following import Following
+from mutuals.behaviour.leaving import Leaving
+from mutuals.behaviour.sessions import SessionOutcome, Sessions
+from mutuals.behaviour.unfollowing import Unfollowing
+
+__all__ = [
+    "PHASES",
+    "Activity",
+    "Following",
+    "Leaving",
+    "SessionOutcome",
+    "Sessions",
+    "Unfollowing",
+]
+
+#: The phases of a tick, in order (the order the run's random numbers are drawn in).
+PHASES = ("activity", "sessions", "leaving", "unfollowing", "following", "delivery")
