@@ -318,3 +318,20 @@ def test_cli_help_does_not_import_dask():
     assert "sweep" in r.stdout
     assert not any(ln.split("|")[-1].strip().startswith(("dask", "distributed", "rich"))
                    for ln in r.stderr.splitlines())  # fmt: skip
+
+
+def test_relative_quality_sweep_on_top_of_sweep():
+    from mutuals.scenarios.simsom import SimSoMParams
+    from mutuals.sweeps.simsom import relative_quality_sweep
+
+    base = SimSoMParams(n_humans=100, mean_follows=5, max_steps=60, burn_in=10, window=10)
+    msgs: list[str] = []
+    t = relative_quality_sweep(base, "gamma", [0.001, 0.1], seeds=2, seed=3, progress=msgs.append)
+    assert t.column("value").to_pylist() == ["0.001", "0.1"]
+    rel = t.column("relative_mean").to_pylist()
+    assert rel[1] < rel[0]
+    q, q0 = t.column("quality_mean").to_pylist(), t.column("baseline_quality").to_pylist()
+    assert rel == pytest.approx([a / b for a, b in zip(q, q0, strict=True)])
+    assert msgs[0].startswith("baseline (no bots)") and len(msgs) == 3
+    with pytest.raises(InputError, match="unknown SimSoM parameter"):
+        relative_quality_sweep(base, "gama", [0.1])
