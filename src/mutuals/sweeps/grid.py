@@ -41,6 +41,7 @@ __all__ = [
     "SIMSOM_BOT_KEYS",
     "RunSpec",
     "check_grid",
+    "definition",
     "expand",
     "replicate_seeds",
     "setting_digest",
@@ -162,9 +163,23 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def definition(scenario: Scenario) -> dict[str, Any]:
+    """What determines a scenario's runs besides the seed: its model and
+    parameters, and its groups and events when it has any."""
+    what: dict[str, Any] = {
+        "model": scenario.model,
+        "params": _jsonable(scenario.describe_params()),
+    }
+    for name in ("groups_spec", "events_spec"):
+        spec = getattr(scenario, name, None)
+        if spec:
+            what[name.removesuffix("_spec")] = json.loads(json.dumps(spec, default=str))
+    return what
+
+
 def setting_digest(scenario: Scenario, seed: int | None = None) -> str:
-    """Digest of a scenario's model and parameters (and a seed, when given)."""
-    what = {"model": scenario.model, "params": _jsonable(scenario.describe_params())}
+    """Digest of :func:`definition` (and a seed, when given)."""
+    what = definition(scenario)
     if seed is not None:
         what["seed"] = seed
     blob = json.dumps(what, sort_keys=True, default=str).encode()

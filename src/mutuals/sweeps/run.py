@@ -52,7 +52,7 @@ import pyarrow as pa
 from mutuals._random import seed_entropy
 from mutuals.errors import InputError, MutualsError
 from mutuals.scenarios.load import Scenario, load_scenario
-from mutuals.sweeps.grid import RunSpec, check_grid, expand
+from mutuals.sweeps.grid import RunSpec, check_grid, definition, expand
 
 __all__ = ["RETRIES", "load_results", "results_table", "run_task", "sweep"]
 
@@ -376,9 +376,11 @@ def sweep(
     with FolderWriter(out, "sweep", overwrite=overwrite, what="--out") as w:
         outp = Path(out)
         previous = _read_definition(outp) if DEFINITION in w.previous else None
-        base = {"model": sc.model, "params": _jsonable(sc.describe_params())}
+        base = definition(sc)
         if previous is not None:
-            if {"model": previous.get("model"), "params": previous.get("params")} != base:
+            if {
+                k: previous[k] for k in ("model", "params", "groups", "events") if k in previous
+            } != base:
                 raise InputError(
                     f"--out {str(outp)!r} holds a sweep of other base parameters"
                     f" (scenario {previous.get('scenario')!r}); choose another folder"
@@ -392,7 +394,7 @@ def sweep(
         else:
             root = seed_entropy(seed)
         specs = expand(sc, grid, seeds, root)
-        definition = {
+        record = {
             "scenario": sc.name,
             **base,
             "grid": _jsonable(grid),
@@ -402,7 +404,7 @@ def sweep(
             ".generate_state(1, uint64)[0] >> 1",
             "runs": [s.run for s in specs],
         }
-        w.write_text(DEFINITION, json.dumps(definition, indent=2, default=str) + "\n")
+        w.write_text(DEFINITION, json.dumps(record, indent=2, default=str) + "\n")
         w.commit(keep=w.previous)
         done = {s.run for s in specs if s.file in w.previous and _read_record(outp / s.file)}
         todo = [s for s in specs if s.run not in done]
