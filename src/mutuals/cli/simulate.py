@@ -96,6 +96,21 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     help="Re-run a recorded run: its scenario, parameters, seed and graph from RUN/manifest.json"
     " (other options still override).",
 )
+@click.option(
+    "--checkpoint-every",
+    "checkpoint_every",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Save the whole state to OUT/checkpoint before the first tick and every N ticks"
+    " (simsom: steps), so a killed run can continue with --resume OUT.",
+)
+@click.option(
+    "--resume",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="RUN",
+    help="Continue the run in RUN from its last checkpoint (everything else comes from it);"
+    " the tables equal those of the run never interrupted, byte for byte.",
+)
 @click.option("--threads", type=int, help="Numba threads (results do not depend on it).")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
 @click.option(
@@ -118,6 +133,8 @@ def simulate(**options: Any) -> None:
       mutuals simulate simsom --set gamma=0.1 --seed 3
       mutuals simulate my-campaign.toml --set ranking='"ranked"'
       mutuals simulate --from-manifest runs/default-1/manifest.json --out runs/again
+      mutuals simulate ranked --days 30 --checkpoint-every 24 --out runs/long
+      mutuals simulate --resume runs/long        # after a kill: continue it
     """
     try:
         _simulate(**options)
@@ -146,7 +163,32 @@ def _simulate(
     threads: int | None,
     progress: bool,
     show_params: bool,
+    checkpoint_every: int | None = None,
+    resume: Path | None = None,
 ) -> None:
+    if resume is not None:
+        given = {
+            "SCENARIO": scenario is not None,
+            "--from-manifest": from_manifest is not None,
+            "--accounts": accounts is not None,
+            "--days": days is not None,
+            "--steps": steps is not None,
+            "--seed": seed is not None,
+            "--set": bool(sets),
+            "--out": out is not None,
+            "--graph": graph_path is not None,
+            "--store": store is not None,
+            "--checkpoint-every": checkpoint_every is not None,
+            "--show-params": show_params,
+        }
+        clash = [k for k, v in given.items() if v]
+        if clash:
+            raise click.UsageError(
+                f"--resume takes the scenario, seed, options and folder from the run's"
+                f" checkpoint; drop {', '.join(clash)}"
+            )
+        _resume(resume, overwrite=overwrite, threads=threads, progress=progress)
+        return
     from mutuals._random import seed_entropy
     from mutuals.scenarios.load import load_scenario
     from mutuals.scenarios.params import describe
@@ -243,7 +285,15 @@ def _simulate(
             )
     if sc.model == "platform" and loaded is None:
         _check_memory(sc.params)
+    from mutuals.api import CHECKPOINT_FOLDER
     from mutuals.io.folders import FolderWriter
+
+    if (out / CHECKPOINT_FOLDER).exists():
+        raise InputError(
+            f"{str(out)!r} holds {CHECKPOINT_FOLDER}/, the checkpoint of an unfinished run:"
+            f" continue it with `mutuals simulate --resume {out}`, or remove"
+            f" {str(out / CHECKPOINT_FOLDER)!r} to start afresh"
+        )
 
     # fail now, not after a long run: both folders are checked (and --out is
     # locked) before the first tick
@@ -278,7 +328,14 @@ def _simulate(
                 bar.update(done - last[0])
                 last[0] = done
 
-            result = run(sc, seed=run_seed, graph=loaded, progress=tick)
+            result = run(
+                sc,
+                seed=run_seed,
+                graph=loaded,
+                progress=tick,
+                checkpoint_every=checkpoint_every,
+                checkpoint_dir=None if checkpoint_every is None else out / CHECKPOINT_FOLDER,
+            )
         manifest = {**result.manifest, **cli_record}
         if sc.model == "simsom":
             rows = _simsom_rows(result)
@@ -296,14 +353,73 @@ def _simulate(
                     f"merged the run into the canonical store {store} (try: mutuals analyze {store})",
                     err=True,
                 )
-        from mutuals.io.runs import write_run
-
-        write_run(out, result.tables, manifest, writer=writer)
+        _write_final(out, result, manifest, writer)
     for msg in writer.messages:
         click.echo(f"note: {msg}", err=True)
     click.echo(_table(rows))
     click.echo(
         f"wrote {', '.join(f'{k}.parquet' for k in result.tables)} and manifest.json to {out}"
+    )
+
+
+def _write_final(out: Path, result: Any, manifest: dict[str, Any], writer: Any) -> None:
+    """Write the run folder, then drop the checkpoint it no longer needs (a
+    kill between the two leaves a checkpoint that resumes to the same bytes)."""
+    from mutuals.engine.checkpoint import scoped_failpoint
+    from mutuals.io.runs import write_run
+
+    with scoped_failpoint("final"):
+        write_run(out, result.tables, manifest, writer=writer)
+    result.discard_checkpoint()
+
+
+def _resume(run_dir: Path, *, overwrite: bool, threads: int | None, progress: bool) -> None:
+    """``--resume RUN``: continue RUN from its checkpoint, write its tables."""
+    from mutuals.api import CHECKPOINT_FOLDER, checkpoint_info, resume
+    from mutuals.io.folders import FolderWriter
+
+    info = checkpoint_info(run_dir)  # no checkpoint, other versions: one line, before anything
+    if threads is not None:
+        import numba
+
+        most = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+        if not 1 <= threads <= most:
+            raise click.BadParameter(f"must be in [1, {most}]", param_hint="--threads")
+        numba.set_num_threads(threads)
+    man = info["manifest"]
+    unit = "tick" if man.get("model") == "platform" else "step"
+    # the run folder has no marker until its tables are written: what a killed
+    # first run left (its checkpoint alone) is ours to write beside
+    only_ours = {c.name for c in run_dir.iterdir() if not c.name.startswith(".")} <= {
+        CHECKPOINT_FOLDER
+    }
+    with FolderWriter(run_dir, "run", overwrite=overwrite or only_ours, what="RUN") as writer:
+        click.echo(
+            f"mutuals simulate: resuming {man.get('scenario')} ({man.get('model')}),"
+            f" seed {man.get('seed')}, from {unit} {info['tick']:,} of {info['total']:,}",
+            err=True,
+        )
+        label = "simulating" if unit == "tick" else "simsom steps (stops at convergence)"
+        with _bar(info["total"], progress, label) as bar:
+            bar.update(info["tick"])
+            last = [info["tick"]]
+
+            def tick(done: int, _total: int) -> None:
+                bar.update(done - last[0])
+                last[0] = done
+
+            result = resume(run_dir, progress=tick)
+        manifest = {**result.manifest, "command": sys.argv}
+        if unit == "step":
+            rows = _simsom_rows(result)
+        else:
+            rows = _platform_rows(result, result.manifest.get("graph"))
+        _write_final(run_dir, result, manifest, writer)
+    for msg in writer.messages:
+        click.echo(f"note: {msg}", err=True)
+    click.echo(_table(rows))
+    click.echo(
+        f"wrote {', '.join(f'{k}.parquet' for k in result.tables)} and manifest.json to {run_dir}"
     )
 
 

@@ -28,7 +28,7 @@ from mutuals.scenarios.simsom import (
     draw_quality,
 )
 
-__all__ = ["SimSoMRecorder", "SimSoMResult", "SimSoMState", "run_simsom"]
+__all__ = ["SimSoMModel", "SimSoMRecorder", "SimSoMResult", "SimSoMState", "run_simsom"]
 
 
 class SimSoMRecorder(Protocol):
@@ -184,6 +184,139 @@ def step(state: SimSoMState, params: SimSoMParams, rng: np.random.Generator) -> 
     state.step += 1
 
 
+class SimSoMModel:
+    """A SimSoM run that can be stepped, saved and resumed.
+
+    Holds everything a run changes: the state, the generator, the smoothed
+    quality ``q``, the timeline's rows, the recorder and whether the run has
+    converged; :meth:`advance` takes one step (and decides whether the run
+    stops), :meth:`run` steps to the end, :meth:`result` gives the tables. A
+    checkpoint (:mod:`mutuals.engine.checkpoint`) saves the object whole, so a
+    run resumed from one continues exactly. :func:`run_simsom` is
+    ``SimSoMModel(...).run()``.
+
+    Parameters
+    ----------
+    params, seed, network, recorder
+        As for :func:`run_simsom`.
+    """
+
+    def __init__(
+        self,
+        params: SimSoMParams | None = None,
+        *,
+        seed: SeedLike = None,
+        network: SimSoMNetwork | None = None,
+        recorder: SimSoMRecorder | None = None,
+    ) -> None:
+        t0 = time.perf_counter()
+        self.params = p = params or SimSoMParams()
+        self.rng = check_random_state(seed)
+        self.network = net = network if network is not None else build_network(p, self.rng)
+        self.state = SimSoMState.empty(net, p.feed_size)
+        self.humans = ~net.accounts.is_bot
+        self.recorder = recorder
+        self.smoothed_quality = 1.0
+        self.rows: dict[str, list[float]] = {
+            k: [] for k in ("step", "Q", "q", "change", "bot_share", "messages")
+        }
+        self.converged = False
+        #: seconds spent so far (network and steps, over every resumed part)
+        self.seconds = time.perf_counter() - t0
+
+    @property
+    def finished(self) -> bool:
+        """True once the run converged or took ``max_steps`` steps."""
+        return self.converged or self.state.step >= self.params.max_steps
+
+    def advance(self) -> None:
+        """Take one step, record it and apply the stopping rule."""
+        t0 = time.perf_counter()
+        params, state, rows = self.params, self.state, self.rows
+        step(state, params, self.rng)
+        Q, bot_share, _ = ks.feed_quality(
+            state.feed_msg, state.feed_len, state.quality, self.humans
+        )
+        q = self.smoothed_quality
+        new_q = params.rho * q + (1 - params.rho) * Q
+        change = abs(new_q - q) / q if q > 0 else 0.0
+        self.smoothed_quality = q = new_q
+        for k, v in zip(rows, (state.step, Q, q, change, bot_share, state.n_messages), strict=True):
+            rows[k].append(v)
+        if self.recorder is not None:
+            self.recorder.measure(
+                state,
+                self.humans,
+                tau=bool(params.tau_every and state.step % params.tau_every == 0),
+            )
+        if params.stop == "reference":
+            self.converged = bool(change < params.epsilon)
+        elif state.step >= params.burn_in + 2 * params.window:
+            w = params.window
+            last = float(np.mean(rows["Q"][-w:]))
+            prev = float(np.mean(rows["Q"][-2 * w : -w]))
+            self.converged = bool(abs(last - prev) <= params.tolerance * abs(prev))
+        self.seconds += time.perf_counter() - t0
+
+    def run(self, *, progress: Callable[[int, float], None] | None = None) -> SimSoMResult:
+        """Step until the run stops; ``progress(step, q)`` after every step."""
+        while not self.finished:
+            self.advance()
+            if progress is not None:
+                progress(self.state.step, self.smoothed_quality)
+        return self.result()
+
+    def result(self) -> SimSoMResult:
+        """The run's measures and tables so far."""
+        t0 = time.perf_counter()
+        params, state, rows, net = self.params, self.state, self.rows, self.network
+        recorder, humans = self.recorder, self.humans
+        if params.stop == "reference":
+            quality = self.smoothed_quality
+        else:
+            w = min(params.window, len(rows["Q"]))
+            quality = float(np.mean(rows["Q"][-w:]))
+        final = recorder.final(state, humans) if recorder is not None else {}
+        m = state.n_messages
+        messages = pa.table(
+            {
+                "message_id": np.arange(m, dtype=np.int64),
+                "author": state.author[:m],
+                "by_bot": net.accounts.is_bot[state.author[:m]],
+                "quality": state.quality[:m],
+                "appeal": state.appeal[:m],
+                "created_step": state.created[:m],
+                "human_shares": state.human_shares[:m],
+                "bot_shares": state.bot_shares[:m],
+            }
+        )
+        timeline = pa.table(
+            {
+                "step": np.asarray(rows["step"], np.int32),
+                "quality": np.asarray(rows["Q"], np.float64),
+                "smoothed_quality": np.asarray(rows["q"], np.float64),
+                "relative_change": np.asarray(rows["change"], np.float64),
+                "bot_share_in_human_feeds": np.asarray(rows["bot_share"], np.float64),
+                "messages": np.asarray(rows["messages"], np.int64),
+                **(recorder.columns() if recorder is not None else {}),
+            }
+        )
+        return SimSoMResult(
+            params=params,
+            quality=quality,
+            smoothed_quality=self.smoothed_quality,
+            steps=state.step,
+            converged=self.converged,
+            diversity=final.get("diversity", float("nan")),
+            tau=final.get("tau_b", float("nan")),
+            tau_pvalue=final.get("tau_pvalue", float("nan")),
+            timeline=timeline,
+            messages=messages,
+            network=net.report,
+            seconds=self.seconds + time.perf_counter() - t0,
+        )
+
+
 def run_simsom(
     params: SimSoMParams | None = None,
     *,
@@ -218,84 +351,8 @@ def run_simsom(
     small change and so often inside the transient. ``stop="reference"``:
     the osome-iu/SimSoM rule, stop the first time the relative change is below
     ``epsilon`` (no burn-in); the result is the smoothed q.
+
+    See :class:`SimSoMModel` for a run that can be stepped and checkpointed.
     """
-    params = params or SimSoMParams()
-    rng = check_random_state(seed)
-    t0 = time.perf_counter()
-    net = network if network is not None else build_network(params, rng)
-    state = SimSoMState.empty(net, params.feed_size)
-    humans = ~net.accounts.is_bot
-    q = 1.0
-    rows: dict[str, list[float]] = {
-        k: [] for k in ("step", "Q", "q", "change", "bot_share", "messages")
-    }
-    converged = False
-    while state.step < params.max_steps:
-        step(state, params, rng)
-        Q, bot_share, _ = ks.feed_quality(state.feed_msg, state.feed_len, state.quality, humans)
-        new_q = params.rho * q + (1 - params.rho) * Q
-        change = abs(new_q - q) / q if q > 0 else 0.0
-        q = new_q
-        for k, v in zip(rows, (state.step, Q, q, change, bot_share, state.n_messages), strict=True):
-            rows[k].append(v)
-        if recorder is not None:
-            recorder.measure(
-                state, humans, tau=bool(params.tau_every and state.step % params.tau_every == 0)
-            )
-        if progress is not None:
-            progress(state.step, q)
-        if params.stop == "reference":
-            if change < params.epsilon:
-                converged = True
-                break
-        elif state.step >= params.burn_in + 2 * params.window:
-            w = params.window
-            last = float(np.mean(rows["Q"][-w:]))
-            prev = float(np.mean(rows["Q"][-2 * w : -w]))
-            if abs(last - prev) <= params.tolerance * abs(prev):
-                converged = True
-                break
-    if params.stop == "reference":
-        quality = q
-    else:
-        w = min(params.window, len(rows["Q"]))
-        quality = float(np.mean(rows["Q"][-w:]))
-    final = recorder.final(state, humans) if recorder is not None else {}
-    m = state.n_messages
-    messages = pa.table(
-        {
-            "message_id": np.arange(m, dtype=np.int64),
-            "author": state.author[:m],
-            "by_bot": net.accounts.is_bot[state.author[:m]],
-            "quality": state.quality[:m],
-            "appeal": state.appeal[:m],
-            "created_step": state.created[:m],
-            "human_shares": state.human_shares[:m],
-            "bot_shares": state.bot_shares[:m],
-        }
-    )
-    timeline = pa.table(
-        {
-            "step": np.asarray(rows["step"], np.int32),
-            "quality": np.asarray(rows["Q"], np.float64),
-            "smoothed_quality": np.asarray(rows["q"], np.float64),
-            "relative_change": np.asarray(rows["change"], np.float64),
-            "bot_share_in_human_feeds": np.asarray(rows["bot_share"], np.float64),
-            "messages": np.asarray(rows["messages"], np.int64),
-            **(recorder.columns() if recorder is not None else {}),
-        }
-    )
-    return SimSoMResult(
-        params=params,
-        quality=quality,
-        smoothed_quality=q,
-        steps=state.step,
-        converged=converged,
-        diversity=final.get("diversity", float("nan")),
-        tau=final.get("tau_b", float("nan")),
-        tau_pvalue=final.get("tau_pvalue", float("nan")),
-        timeline=timeline,
-        messages=messages,
-        network=net.report,
-        seconds=time.perf_counter() - t0,
-    )
+    model = SimSoMModel(params, seed=seed, network=network, recorder=recorder)
+    return model.run(progress=progress)

@@ -43,6 +43,18 @@ class PlatformRecorder:
         self.rows: dict[str, list[Any]] = {f.name: [] for f in STEPS_SCHEMA}
         self.exposure_rows: list[np.ndarray] = []
 
+    def export_state(self) -> dict[str, Any]:
+        """The rows recorded so far, for a checkpoint (:mod:`mutuals.engine.checkpoint`)."""
+        return {"rows": self.rows, "exposure_rows": self.exposure_rows}
+
+    @classmethod
+    def restore_state(cls, state: dict[str, Any]) -> PlatformRecorder:
+        """A recorder holding the rows of :meth:`export_state`."""
+        rec = cls()
+        rec.rows = {name: list(state["rows"][name]) for name in rec.rows}
+        rec.exposure_rows = list(state["exposure_rows"])
+        return rec
+
     @property
     def last_tick(self) -> int | None:
         ticks = self.rows["tick"]
@@ -132,6 +144,18 @@ class SimSoMRecorder:
     def __init__(self) -> None:
         self.diversity: list[float] = []
         self.tau: list[float] = []
+
+    def export_state(self) -> dict[str, Any]:
+        """The rows recorded so far, for a checkpoint (:mod:`mutuals.engine.checkpoint`)."""
+        return {"diversity": self.diversity, "tau": self.tau}
+
+    @classmethod
+    def restore_state(cls, state: dict[str, Any]) -> SimSoMRecorder:
+        """A recorder holding the rows of :meth:`export_state`."""
+        rec = cls()
+        rec.diversity = list(state["diversity"])
+        rec.tau = list(state["tau"])
+        return rec
 
     @staticmethod
     def _live(state: Any, humans: NDArray[np.bool_]) -> NDArray[np.int64]:
