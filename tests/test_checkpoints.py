@@ -339,3 +339,32 @@ def test_what_cannot_be_saved_is_named():
         ckpt.encode({"sim": {"hook": lambda: None}})
     with pytest.raises(TypeError, match="Python objects"):
         ckpt.encode({"a": np.array([object()], dtype=object)})
+
+
+def test_scenario_with_events_resumes_across_them(tmp_path):
+    """The packaged burst scenario (a hashtag seeded at day 1, a ranking switch
+    at day 3): stopped before and after its events and resumed, the same bytes."""
+    from mutuals.scenarios import load
+
+    if "hashtag-burst" not in getattr(load, "examples", list)():
+        pytest.skip("no packaged hashtag-burst scenario in this tree")
+    scenario = load.EXAMPLES / "hashtag-burst.toml"
+    over = {"accounts": 200}
+    plain = api.run(scenario, seed=4, overrides=over).write(tmp_path / "plain")
+
+    class Stop(Exception):
+        pass
+
+    for at in (35, 85):  # resumed from tick 30 (after the seeding), 80 (after the switch)
+
+        def stop(done: int, _total: int, at: int = at) -> None:
+            if done == at:
+                raise Stop
+
+        folder = tmp_path / f"ck-{at}"
+        with pytest.raises(Stop):
+            api.run(scenario, seed=4, overrides=over, progress=stop,
+                    checkpoint_every=10, checkpoint_dir=folder)  # fmt: skip
+        r = api.resume(folder)
+        assert r.manifest["resumed_from"] == [at // 10 * 10]
+        assert _tables(r.write(tmp_path / f"resumed-{at}")) == _tables(plain)

@@ -32,6 +32,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -228,7 +229,8 @@ def resume(run_dir: str | Path, *, progress: Progress | None = None) -> Run:
     folder. Its tables are byte for byte those of the run never interrupted.
     Raises :class:`~mutuals.errors.InputError` in one line when there is no
     checkpoint, when it is damaged, or when it was written by another version
-    of mutuals (or of NumPy, Numba) or holds another scenario than it records.
+    of mutuals (or of NumPy, Numba), or when its state is of another model than
+    it records.
     A resume under edited source of the same version goes on and is recorded
     in the manifest (``resumed_under_other_code``).
     """
@@ -243,8 +245,9 @@ def resume(run_dir: str | Path, *, progress: Progress | None = None) -> Run:
         manifest = dict(meta["manifest"])
         model_kind = manifest.get("model")
         try:
+            recorded = {k: manifest[k] for k in ("groups", "events") if k in manifest}
             sc = scenario_from_mapping(
-                {"scenario": model_kind, str(model_kind): manifest["params"]},
+                {"scenario": model_kind, str(model_kind): manifest["params"], **recorded},
                 name=str(manifest.get("scenario")),
             )
         except (ConfigError, KeyError, TypeError) as e:
@@ -252,7 +255,7 @@ def resume(run_dir: str | Path, *, progress: Progress | None = None) -> Run:
                 f"{folder}: the checkpoint's scenario does not load under this mutuals ({e}):"
                 " start the run again"
             ) from None
-        sc = Scenario(sc.name, sc.model, sc.params, seed=manifest.get("seed"))
+        sc = dataclasses.replace(sc, seed=manifest.get("seed"))
         ck.every = int(meta["every"])
         clock = _Clock(t0, before=float(meta.get("seconds", 0.0)))
         manifest.setdefault("resumed_from", []).append(int(meta["tick"]))
@@ -343,12 +346,12 @@ def _checkpoint_folder(run_dir: Path) -> Path:
 
 
 def _check_model(folder: Path, model: Any, cls: type, sc: Scenario) -> None:
+    """The state holds the model its record names (the state's parameters
+    may differ from the scenario's: an event can switch a platform policy)."""
     if not isinstance(model, cls):
-        raise InputError(f"{folder}: the checkpoint holds no {cls.__name__}: start the run again")
-    if getattr(model, "params", None) != sc.params:
         raise InputError(
-            f"{folder}: the checkpoint's state is of another scenario than its record"
-            " (checkpoint.json): it is damaged; start the run again"
+            f"{folder}: the checkpoint holds no {cls.__name__}, yet records a {sc.model}"
+            " scenario: it is damaged; start the run again"
         )
 
 

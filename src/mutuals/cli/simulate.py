@@ -102,7 +102,8 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     type=click.IntRange(min=1),
     metavar="N",
     help="Save the whole state to OUT/checkpoint before the first tick and every N ticks"
-    " (simsom: steps), so a killed run can continue with --resume OUT.",
+    " (simsom: steps), so a killed run can continue with --resume OUT; the checkpoint is"
+    " removed once OUT is written.",
 )
 @click.option(
     "--resume",

@@ -16,8 +16,9 @@ Saving walks the model generically (:func:`encode`): a dataclass by its fields
 or :class:`~mutuals.platform.accounts.Accounts` is saved without a change
 here), any other object of a ``mutuals`` class by its attributes, or by its own
 ``export_state()`` / ``restore_state()`` when it defines them (the recorders);
-dicts, lists, tuples, scalars, arrays and :class:`numpy.random.Generator` (its
-bit generator's state) as themselves. An object reached twice (SimSoM's state
+dicts (and read-only mappings, restored as dicts), lists, tuples, sets,
+scalars, arrays and :class:`numpy.random.Generator` (its bit generator's
+state) as themselves. An object reached twice (SimSoM's state
 holds the network the model holds) is saved once and restored as one object.
 Something else (a function, a file) is refused, naming where it was found.
 Loading (:func:`load`) rebuilds the objects without calling their constructors,
@@ -171,10 +172,14 @@ class _Encoder:
             return self._array(x, path)
         if isinstance(x, np.random.Generator):
             return {"generator": self.encode(x.bit_generator.state, f"{path}.state")}
-        if type(x) is dict:
+        if type(x) is dict or (isinstance(x, Mapping) and type(x).__module__ == "types"):
+            # a dict, or a read-only view of one (MappingProxyType): restored as a dict
             if not all(isinstance(k, str) for k in x):
                 raise TypeError(f"{path}: a dict with keys that are not strings")
             return {"dict": {k: self.encode(v, _child(path, k)) for k, v in x.items()}}
+        if type(x) in (set, frozenset):
+            tag = type(x).__name__
+            return {tag: [self.encode(v, f"{path}{{{i}}}") for i, v in enumerate(sorted(x))]}
         if type(x) in (list, tuple):
             tag = "list" if type(x) is list else "tuple"
             if len(x) >= _LIST_AS_ARRAY:
@@ -301,6 +306,10 @@ class _Decoder:
             for k, v in node["dict"].items():
                 d[k] = self.decode(v, _child(path, k))
             return d
+        for tag in ("set", "frozenset"):
+            if tag in node:
+                items = self._items(node[tag], path)
+                return set(items) if tag == "set" else frozenset(items)
         for tag in ("list", "tuple"):
             if tag in node:
                 items = self._items(node[tag], path)
