@@ -66,3 +66,21 @@ def test_row_and_record_skips_of_one_record_count_once() -> None:
     rep.records += 1  # the next record counts again
     rep.skip("malformed JSON")
     assert rep.n_skipped == 2
+
+
+def test_a_record_skipped_inside_and_then_failing_counts_once(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """twarc2-flat mutant 4614 of the second 100,000-mutant run (seed 8): an
+    embedded author without a usable id (skipped) and a wrong-typed field
+    further on (the catch-all) in one record."""
+    line = (shared_data / "twarc2-docnow-plugins/carpentries_one_tweet.jsonl").read_text()
+    rec = json.loads(line.splitlines()[0])
+    ref = rec["referenced_tweets"][0]
+    ref["author"]["id"] = 18446744073709551617
+    ref["attachments"] = {"media_keys": True}
+    ref["author"].setdefault("public_metrics", {})["tweet_count"] = -1
+    p = tmp_path / "one.jsonl"
+    p.write_text(json.dumps(rec) + "\n")
+    rep = _read(p, "twarc2-flat", chunk_rows=64)
+    assert rep.n_skipped <= rep.records == 1

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -203,16 +202,13 @@ def test_resume_after_sigkill_runs_only_what_is_missing(tmp_path, tiny_simsom):
             "gamma=0.001,0.01,0.1", "--grid", "mu=0.3,0.6", "--seeds", "2", "--out", str(out),
             "--seed", "4", "--scheduler", "serial", "--no-progress"]  # fmt: skip
     total = 3 * 2 * 2 + 2 * 2
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while len(_run_files(out)) < 3 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait()
+    # SIGKILL right after the third run's file is saved (a failpoint: the same
+    # moment whatever the machine's load)
+    env = {**os.environ, "MUTUALS_FAILPOINT": "sweep-after-3"}
+    killed = subprocess.run(args, env=env, capture_output=True, check=False)
+    assert killed.returncode == -signal.SIGKILL
     before = _run_files(out)
-    assert 3 <= len(before) < total, "kill came too late to test a resume"
+    assert len(before) == 3
     assert not (out / "results.parquet").exists()
     r = subprocess.run(args, capture_output=True, text=True, check=True)
     assert f"resuming: {len(before)} of {total} runs already done" in r.stderr

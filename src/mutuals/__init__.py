@@ -8,7 +8,7 @@ stays fast)::
     sc = mutuals.load_scenario("campaign.toml")   # a scenario to change and run
     mutuals.ingest(["tweets.jsonl"], "store")     # real data into a canonical store
     store = mutuals.open_store("store")
-    a = mutuals.analyze(store)                    # every measure of a store
+    a = mutuals.analyze(store)                    # every measure of a store (or of r.canonical())
     mutuals.sweep(sc, grid={"gamma": [0.001, 0.01]}, seeds=5, out="sweep")
 """
 
@@ -18,15 +18,25 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "analyze", "ingest", "load_scenario", "open_store", "run", "sweep"]
+__all__ = [
+    "__version__",
+    "analyze",
+    "ingest",
+    "load_scenario",
+    "open_store",
+    "resume",
+    "run",
+    "sweep",
+]
 
 _ENTRY_POINTS = {
     "run": ("mutuals.api", "run"),
     "load_scenario": ("mutuals.scenarios.load", "load_scenario"),
     "ingest": ("mutuals.io.ingest", "ingest"),
     "open_store": ("mutuals.io.store", "open_store"),
-    "analyze": ("mutuals.report.analyze", "analyze_store"),
+    "analyze": ("mutuals.report.analyze", "analyze"),
     "sweep": ("mutuals.sweeps", "sweep"),
+    "resume": ("mutuals.api", "resume"),
 }
 
 

@@ -172,6 +172,7 @@ def run(
         "scenario": sc.name,
         "model": sc.model,
         "params": sc.describe_params(),
+        **sc.describe(),
         "seed": run_seed,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -204,6 +205,8 @@ def run(
                 seed=run_seed,
                 graph=None if graph is None else graph.graph,
                 recorder=PlatformRecorder(),
+                events=sc.events,
+                groups=sc.groups,
             )
             labels = None if graph is None else graph.labels
             tables, summary, result = _drive_platform(

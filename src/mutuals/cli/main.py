@@ -23,7 +23,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "ingest": ("mutuals.cli.ingest", "ingest", "Read data files into a canonical store."),
     "plot": ("mutuals.cli.plot", "plot", "Draw the figures of a simulation run."),
     "unroll": ("mutuals.cli.unroll", "unroll", "Unroll a thread into one readable page."),
-    "sweep": ("mutuals.cli.sweep", "sweep", "Run a scenario over a grid of values times seeds, on Dask."),
+    "sweep": (
+        "mutuals.cli.sweep",
+        "sweep",
+        "Run a scenario over a grid of values times seeds, on Dask.",
+    ),
 }
 
 

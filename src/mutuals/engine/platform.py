@@ -16,7 +16,7 @@ seed gives the same tables whatever the number of threads.
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,16 +26,19 @@ from numpy.typing import ArrayLike, NDArray
 
 from mutuals._random import SeedLike, check_random_state
 from mutuals.behaviour import Activity, Following, Leaving, Sessions, Unfollowing
+from mutuals.engine.events import NEVER, EventRunner, init_reserved, reserved_accounts
 from mutuals.errors import InputError
 from mutuals.graphs.generate import (
     generate_follow_graph,
     generate_population,
 )
 from mutuals.kernels import platform as kp
-from mutuals.platform.accounts import Accounts
+from mutuals.platform.accounts import ROLES, Accounts, role_codes
 from mutuals.platform.graph import FollowGraph
 from mutuals.platform.state import PER_ACCOUNT, PlatformState
 from mutuals.platform.trending import trending_table
+from mutuals.scenarios.events import Event
+from mutuals.scenarios.groups import Group
 from mutuals.scenarios.platform import PlatformParams
 from mutuals.tables import STEPS_SCHEMA
 
@@ -79,6 +82,14 @@ class RunResult:
         }
 
 
+def _child_seed(rng: np.random.Generator) -> np.random.SeedSequence:
+    """An independent stream derived from the run's generator without drawing from it."""
+    ss = getattr(rng.bit_generator, "seed_seq", None)
+    if isinstance(ss, np.random.SeedSequence):
+        return np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 2**31 - 1))
+    return np.random.SeedSequence(0)
+
+
 class Simulation:
     """A platform run: state as arrays and the step loop.
 
@@ -91,6 +102,13 @@ class Simulation:
         Use a given population and follow graph (for example one loaded from
         real data) instead of generating them; ``graph.n_accounts`` must equal
         ``accounts.n``.
+    recorder : Recorder, optional
+        Measures the run every ``measure_every`` ticks (the ``steps`` and
+        ``exposures`` tables); :func:`mutuals.run` attaches
+        :class:`mutuals.metrics.recorder.PlatformRecorder`.
+    events, groups : optional
+        A scenario's timed events and the groups they name
+        (:mod:`mutuals.scenarios.events`); fired by :mod:`mutuals.engine.events`.
 
     Examples
     --------
@@ -109,19 +127,30 @@ class Simulation:
         accounts: Accounts | None = None,
         graph: FollowGraph | None = None,
         recorder: Recorder | None = None,
+        events: tuple[Event, ...] = (),
+        groups: Mapping[str, Group] | None = None,
     ) -> None:
         self.params = p = params or PlatformParams()
         self.rng = check_random_state(seed)
         self.recorder = recorder
+        self.events = EventRunner(events, groups or {}) if events else None
         t0 = _time.perf_counter()
         if accounts is None:
             accounts = generate_population(p.population_spec(), seed=self.rng)
+            roles = role_codes(p.community_roles())
+            accounts.role = np.where(accounts.is_bot, ROLES.index("bot"), roles[accounts.community])
+            accounts.role = accounts.role.astype(np.int8)
         if graph is None:
             graph = generate_follow_graph(accounts, p.graph_spec(), seed=self.rng)
         if graph.n_accounts != accounts.n:
             raise InputError(
                 f"graph has {graph.n_accounts} accounts but the population has {accounts.n}"
             )
+        base = accounts.n
+        reserved = reserved_accounts(events)
+        if reserved:  # accounts that add_accounts events bring, absent until then
+            accounts = accounts.extended(reserved)
+            graph.add_accounts(reserved)
         self.graph_seconds = _time.perf_counter() - t0
         n = accounts.n
         n_comm = len(accounts.community_names)
@@ -148,6 +177,10 @@ class Simulation:
         for name in PER_ACCOUNT:
             getattr(st, name)[:] = getattr(p, name)
         self.state = st
+        if self.events is not None and reserved:
+            self.events.reserve(base)
+            # a stream of their own, so the rest of the run draws the same numbers
+            init_reserved(self, self.events, np.random.default_rng(_child_seed(self.rng)))
         self.activity = Activity()
         self.sessions = Sessions()
         self.leaving = Leaving()
@@ -242,13 +275,15 @@ class Simulation:
         Policies decide; this method applies what they return (follows within
         budgets, unfollows, departures, deliveries) and counts it.
         """
+        st = self.state
+        if st.tick > 0 and st.tick % self.params.ticks_per_day == 0:
+            st.follows_today[:] = 0
+        first = st.posts.n  # rows from here on are this tick's: delivered at its end
+        if self.events is not None:
+            self.events.fire_due(self)  # may switch a platform parameter: read p after
         p = self.params
         rng = self.rng
-        st = self.state
-        if st.tick > 0 and st.tick % p.ticks_per_day == 0:
-            st.follows_today[:] = 0
         sessions = self.activity.sessions(st, p, rng)
-        first = st.posts.n
         out = self.sessions.run(st, p, sessions, rng)
         away, until = self.leaving.decide(st, p, sessions, out.engaged, rng)
         if away.size:
@@ -332,11 +367,15 @@ class Simulation:
                 "position": acc.position,
                 "activity": acc.activity,
                 "is_bot": acc.is_bot,
+                "role": pa.array(np.asarray(ROLES, dtype=object)[acc.role], pa.string()),
                 "followers_start": self.followers_at_start,
                 "followers": self.graph.followers_count,
                 "friends": self.graph.friends_count,
             }
         )
+        if self.state.arrival.any():  # accounts events brought: the tick each arrived
+            arrived = np.where(self.state.arrival >= NEVER, -1, self.state.arrival)
+            accounts = accounts.append_column("arrival", pa.array(arrived.astype(np.int32)))
         tc = (
             np.asarray(self.state.topic_counts)
             if self.state.topic_counts
@@ -355,7 +394,7 @@ class Simulation:
             "run_seconds": seconds,
             "graph_build": self.graph.build_report,
         }
-        return RunResult(
+        result = RunResult(
             steps=steps,
             exposures=exposures,
             posts=posts,
@@ -363,3 +402,14 @@ class Simulation:
             trending=trending,
             summary=summary,
         )
+        if self.events is not None:
+            log = self.events.log
+            result.tables["events"] = pa.table(
+                {
+                    "tick": pa.array(log["tick"], pa.int32()),
+                    "event": pa.array(log["event"], pa.int32()),
+                    "action": pa.array(log["action"], pa.string()),
+                    "accounts": pa.array(log["accounts"], pa.int64()),
+                }
+            )
+        return result

@@ -71,6 +71,10 @@ class PlatformRecorder:
             n_topics, q, trep, srep,
         )  # fmt: skip
         fc = state.graph.followers_count
+        away = state.away_until > state.tick
+        if state.arrival.any():  # accounts a scenario brings later: measured once they arrive
+            here = state.arrival <= state.tick
+            fc, away = fc[here], away[here]
         m = state.posts.n
         lo = 0
         day_ago = state.tick - ticks_per_day
@@ -94,9 +98,9 @@ class PlatformRecorder:
             "tau_b": tau,
             "follows": state.counters["follows"],
             "unfollows": state.counters["unfollows"],
-            "share_away": float((state.away_until > state.tick).mean()),
-            "median_followers": float(np.median(fc)),
-            "share_under_1k": float((fc < 1000).mean()),
+            "share_away": float(away.mean()) if away.size else np.nan,
+            "median_followers": float(np.median(fc)) if fc.size else np.nan,
+            "share_under_1k": float((fc < 1000).mean()) if fc.size else np.nan,
         }
         for k, v in row.items():
             self.rows[k].append(v)

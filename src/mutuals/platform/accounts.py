@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -9,7 +10,21 @@ from numpy.typing import NDArray
 
 from mutuals.errors import InputError
 
-__all__ = ["Accounts"]
+__all__ = ["ROLES", "Accounts", "role_codes"]
+
+#: What an account is, as data (MODEL.md: the organising community's members, the
+#: mainstream, a hostile outside community, news outlets, widely read thinkers, bots).
+ROLES = ("member", "mainstream", "hostile", "news", "thinker", "bot")
+
+
+def role_codes(names: Iterable[str]) -> NDArray[np.int8]:
+    """Role names to their codes in :data:`ROLES` (InputError naming an unknown one)."""
+    out = []
+    for name in names:
+        if name not in ROLES:
+            raise InputError(f"unknown role {name!r}; roles are {', '.join(ROLES)}")
+        out.append(ROLES.index(name))
+    return np.asarray(out, np.int8)
 
 
 @dataclass
@@ -31,6 +46,8 @@ class Accounts:
     is_bot : bool array
         Bad actors (SimSoM bots, infiltrators).
     community_names : list of str
+    role : int8 array, optional
+        Index into :data:`ROLES`; default ``member``, ``bot`` where ``is_bot``.
     """
 
     community: NDArray[np.int8]
@@ -40,6 +57,7 @@ class Accounts:
     follow_budget: NDArray[np.int16]
     is_bot: NDArray[np.bool_]
     community_names: list[str] = field(default_factory=lambda: ["all"])
+    role: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
 
     def __post_init__(self) -> None:
         n = self.community.shape[0]
@@ -53,10 +71,38 @@ class Accounts:
             raise InputError("accounts.attention must be >= 1")
         if n and (self.activity.min() < 0):
             raise InputError("accounts.activity must be >= 0")
+        if self.role.shape == (0,) and n:
+            self.role = np.where(self.is_bot, ROLES.index("bot"), 0).astype(np.int8)
+        if self.role.shape != (n,):
+            raise InputError(f"accounts.role has shape {self.role.shape}, expected ({n},)")
+        if n and (self.role.min() < 0 or self.role.max() >= len(ROLES)):
+            raise InputError("accounts.role holds an index outside ROLES")
 
     @property
     def n(self) -> int:
         return int(self.community.shape[0])
+
+    def extended(self, k: int) -> Accounts:
+        """These accounts plus ``k`` more (community 0, role member, activity 0,
+        the first account's attention and budget), to be filled in by the caller."""
+        if k < 0:
+            raise InputError(f"k must be >= 0, got {k}")
+
+        def more(a: NDArray, fill: object) -> NDArray:
+            return np.concatenate([a, np.full(k, fill, a.dtype)])
+
+        first_att = self.attention[0] if self.n else 1
+        first_budget = self.follow_budget[0] if self.n else 0
+        return Accounts(
+            community=more(self.community, 0),
+            position=more(self.position, 0.0),
+            activity=more(self.activity, 0.0),
+            attention=more(self.attention, first_att),
+            follow_budget=more(self.follow_budget, first_budget),
+            is_bot=more(self.is_bot, False),
+            community_names=list(self.community_names),
+            role=more(self.role, 0),
+        )
 
     @classmethod
     def uniform(cls, n: int, *, attention: int = 15, follow_budget: int = 400) -> Accounts:

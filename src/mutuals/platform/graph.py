@@ -132,6 +132,16 @@ class FollowGraph:
         }
         return graph
 
+    def add_accounts(self, k: int) -> None:
+        """Append ``k`` accounts with no follows (ids ``n_accounts .. n_accounts + k - 1``)."""
+        if k < 0:
+            raise InputError(f"k must be >= 0, got {k}")
+        for g in (self._out, self._in):
+            g.start = np.concatenate([g.start, np.full(k, g.used, np.int64)])
+            g.length = np.concatenate([g.length, np.zeros(k, np.int32)])
+            g.cap = np.concatenate([g.cap, np.zeros(k, np.int64)])
+        self.n_accounts += k
+
     # -- queries ------------------------------------------------------------
     @property
     def n_follows(self) -> int:

@@ -12,7 +12,21 @@ from numpy.typing import NDArray
 
 from mutuals.errors import InputError
 
-__all__ = ["trending_table"]
+__all__ = ["trending_now", "trending_table"]
+
+
+def trending_now(
+    topic_counts: list[NDArray[np.int64]], *, window: int, top: int = 5
+) -> NDArray[np.int64]:
+    """The topics trending after the ticks counted so far: the last row of
+    :func:`trending_table` over the last ``2 * window`` ticks (empty before the
+    first tick)."""
+    if not topic_counts:
+        return np.zeros(0, np.int64)
+    recent = np.asarray(topic_counts[-2 * window :])
+    t = trending_table(recent, window=window, top=top)
+    k = min(top, recent.shape[1])
+    return t.column("topic").to_numpy()[-k:].astype(np.int64)
 
 
 def trending_table(topic_counts: NDArray[np.int64], *, window: int, top: int = 5) -> pa.Table:

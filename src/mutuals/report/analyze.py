@@ -28,7 +28,14 @@ from mutuals.io.folders import FolderWriter
 from mutuals.io.store import Store, conform, open_store
 from mutuals.tables import SCHEMAS
 
-__all__ = ["Analysis", "analyze_store", "analyze_tables", "format_summary", "write_analysis"]
+__all__ = [
+    "Analysis",
+    "analyze",
+    "analyze_store",
+    "analyze_tables",
+    "format_summary",
+    "write_analysis",
+]
 
 
 @dataclass
@@ -356,6 +363,14 @@ def _check_hashtag(posts: pa.Table, hashtag: str) -> None:
     if not pc.any(pc.equal(uses["hashtag"], tag)).as_py():
         best = ", ".join(f"#{r['hashtag']}" for r in mh.top_hashtags(uses, 5).to_pylist())
         raise InputError(f"--hashtag #{tag}: no post uses it; the most used are {best}")
+
+
+def analyze(data: str | Path | Store | Mapping[str, pa.Table], **options: Any) -> Analysis:
+    """Every measure of a store (a path or an open one) or of canonical tables in
+    memory (``Run.canonical()``); see :func:`analyze_tables` for ``options``."""
+    if isinstance(data, Mapping):
+        return analyze_tables(data, **options)
+    return analyze_store(data, **options)
 
 
 def analyze_store(store: str | Path | Store, **options: Any) -> Analysis:

@@ -23,18 +23,31 @@ from pathlib import Path
 from typing import Any
 
 from mutuals.errors import ConfigError
+from mutuals.scenarios.events import Event, parse_events
+from mutuals.scenarios.groups import Group, parse_groups
 from mutuals.scenarios.platform import PlatformParams
 from mutuals.scenarios.simsom import SimSoMParams
 
 __all__ = [
     "BUILTIN",
+    "EXAMPLES",
     "Scenario",
+    "examples",
     "load_scenario",
     "scenario_from_manifest",
     "scenario_from_mapping",
 ]
 
 MODELS: dict[str, type] = {"platform": PlatformParams, "simsom": SimSoMParams}
+
+#: Scenario files shipped with the package, found by name (``hashtag-burst``).
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+
+
+def examples() -> list[str]:
+    """Names of the packaged example scenarios."""
+    return sorted(p.stem for p in EXAMPLES.glob("*.toml"))
+
 
 #: Built-in scenarios: name -> (model, parameter overrides, description).
 BUILTIN: dict[str, tuple[str, dict[str, Any], str]] = {
@@ -46,15 +59,46 @@ BUILTIN: dict[str, tuple[str, dict[str, Any], str]] = {
 
 @dataclass(frozen=True)
 class Scenario:
-    """A model name, its checked parameters, and an optional seed from the file."""
+    """A model name, its checked parameters, an optional seed from the file, and
+    (platform scenarios) named groups of accounts and timed events.
+
+    ``groups_spec`` and ``events_spec`` are the file's ``[groups]`` and
+    ``[[events]]`` tables as given (recorded in the manifest);
+    :attr:`groups` and :attr:`events` are them checked against the parameters.
+    """
 
     name: str
     model: str
     params: Any
     seed: int | None = None
+    groups_spec: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    events_spec: tuple[Mapping[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        if (self.groups_spec or self.events_spec) and self.model != "platform":
+            raise ConfigError("groups and events apply to platform scenarios", key="events")
+        self.groups  # noqa: B018 - check them now, not at the first event
+        self.events  # noqa: B018
+
+    @property
+    def groups(self) -> dict[str, Group]:
+        if not self.groups_spec:
+            return {}
+        return parse_groups(
+            self.groups_spec,
+            communities=[c for c, _ in self.params.communities],
+            n_topics=self.params.n_topics,
+        )
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        if not self.events_spec:
+            return ()
+        return parse_events(list(self.events_spec), params=self.params, groups=self.groups)
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
-        """A copy with some parameters replaced (checked like the file's)."""
+        """A copy with some parameters replaced (checked like the file's; groups
+        and events are checked again against the new parameters)."""
         if not overrides:
             return self
         values = {**_as_mapping(self.params), **overrides}
@@ -62,6 +106,23 @@ class Scenario:
 
     def describe_params(self) -> dict[str, Any]:
         return _as_mapping(self.params)
+
+    def describe(self) -> dict[str, Any]:
+        """Groups and events as plain data, for the manifest (empty when none)."""
+        out: dict[str, Any] = {}
+        if self.groups_spec:
+            out["groups"] = _plain(self.groups_spec)
+        if self.events_spec:
+            out["events"] = [_plain(e) for e in self.events_spec]
+        return out
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, Mapping):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    return v
 
 
 def _as_mapping(params: Any) -> dict[str, Any]:
@@ -86,8 +147,9 @@ def _build(model: str, values: Mapping[str, Any]) -> Any:
             comm, list
         ):  # [[name, share], ...]; other shapes are rejected by the params
             values["communities"] = tuple(tuple(x) if isinstance(x, list) else x for x in comm)
-        if isinstance(values.get("positions"), list):
-            values["positions"] = tuple(values["positions"])
+        for key in ("positions", "roles"):
+            if isinstance(values.get(key), list):
+                values[key] = tuple(values[key])
     try:
         return cls(**values)
     except ConfigError as e:
@@ -106,10 +168,11 @@ def scenario_from_mapping(data: Mapping[str, Any], *, name: str = "<mapping>") -
         raise ConfigError(
             f"got {model!r}; allowed: {', '.join(repr(m) for m in MODELS)}", key="scenario"
         )
-    extra = sorted(set(data) - {"scenario", "seed", model})
+    extra = sorted(set(data) - {"scenario", "seed", model, "groups", "events"})
     if extra:
         raise ConfigError(
-            f"unknown top-level key(s) {', '.join(extra)}; allowed: scenario, seed, [{model}]",
+            f"unknown top-level key(s) {', '.join(extra)}; allowed: scenario, seed, [{model}],"
+            " [groups], [[events]]",
             key=extra[0],
         )
     seed = data.get("seed")
@@ -118,7 +181,20 @@ def scenario_from_mapping(data: Mapping[str, Any], *, name: str = "<mapping>") -
     section = data.get(model, {})
     if not isinstance(section, Mapping):
         raise ConfigError("must be a table of parameters", key=model)
-    return Scenario(name=name, model=model, params=_build(model, section), seed=seed)
+    groups = data.get("groups", {})
+    if not isinstance(groups, Mapping):
+        raise ConfigError("must be a table of named groups ([groups.NAME])", key="groups")
+    events = data.get("events", [])
+    if not isinstance(events, list):
+        raise ConfigError("must be an array of tables ([[events]])", key="events")
+    return Scenario(
+        name=name,
+        model=model,
+        params=_build(model, section),
+        seed=seed,
+        groups_spec=dict(groups),
+        events_spec=tuple(events),
+    )
 
 
 def load_scenario(spec: str | Path) -> Scenario:
@@ -128,9 +204,12 @@ def load_scenario(spec: str | Path) -> Scenario:
         model, overrides, _ = BUILTIN[s]
         return Scenario(name=s, model=model, params=_build(model, overrides))
     path = Path(s)
+    if not path.is_file() and (EXAMPLES / f"{s}.toml").is_file():  # a packaged example
+        path = EXAMPLES / f"{s}.toml"
     if not path.is_file():
         raise ConfigError(
-            f"{s!r} is neither a built-in scenario ({', '.join(BUILTIN)}) nor a TOML file",
+            f"{s!r} is neither a built-in scenario ({', '.join([*BUILTIN, *examples()])})"
+            " nor a TOML file",
             key="scenario",
         )
     try:
@@ -168,10 +247,16 @@ def scenario_from_manifest(path: str | Path) -> tuple[Scenario, dict[str, Any]]:
     if not isinstance(params, Mapping):
         raise ConfigError(f"{p}: 'params' must be an object")
     try:
-        sc = scenario_from_mapping(
+        doc: dict[str, Any] = (
             {"scenario": model, model: params, "seed": manifest["seed"]}
             if isinstance(model, str)
-            else {"scenario": model},
+            else {"scenario": model}
+        )
+        for key in ("groups", "events"):  # a scenario's groups and timed events
+            if key in manifest:
+                doc[key] = manifest[key]
+        sc = scenario_from_mapping(
+            doc,
             name=str(manifest.get("scenario", p.parent.name)),
         )
     except (ConfigError, TypeError) as e:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from mutuals.errors import ConfigError
 from mutuals.graphs.generate import GraphSpec, PopulationSpec
+from mutuals.platform.accounts import ROLES
 from mutuals.scenarios.params import choice, rng, validate
 
 __all__ = ["PlatformParams"]
@@ -32,6 +33,9 @@ class PlatformParams:
         ("hostile", 0.1),
     )
     positions: tuple[float, ...] = (-0.6, 0.0, 0.7)
+    #: one role per community (mutuals.platform.accounts.ROLES); empty: a
+    #: community named like a role has that role, any other is "member"
+    roles: tuple[str, ...] = ()
     activity_sigma: float = _f(1.0, rng(0, 5, doc="log-normal sigma of sessions per day"))
     mean_activity: float = _f(1.0, rng(0, 1000, doc="mean sessions per account per day"))
     attention: int = _f(15, rng(1, 200, integer=True, doc="feed items read per session"))
@@ -144,6 +148,18 @@ class PlatformParams:
             )
         if any(not -1 <= p <= 1 for p in self.positions):
             raise ConfigError("positions must be in [-1, 1]", key="positions")
+        if not isinstance(self.roles, tuple | list) or any(r not in ROLES for r in self.roles):
+            raise ConfigError(
+                f"got {self.roles!r}; allowed: a list of roles ({', '.join(ROLES)}), "
+                "one per community",
+                key="roles",
+            )
+        if self.roles and len(self.roles) != len(self.communities):
+            raise ConfigError(
+                f"one role per community: {len(self.communities)} communities, "
+                f"{len(self.roles)} roles",
+                key="roles",
+            )
         if self.w_like + self.w_repost + self.w_reply + self.w_quote <= 0:
             raise ConfigError("at least one engagement weight must be > 0", key="w_like")
         if self.mean_follows >= self.accounts:
@@ -152,6 +168,12 @@ class PlatformParams:
                 f" one, e.g. --set mean_follows={max(1, self.accounts // 5)}",
                 key="mean_follows",
             )
+
+    def community_roles(self) -> tuple[str, ...]:
+        """The role of each community's accounts."""
+        if self.roles:
+            return tuple(self.roles)
+        return tuple(name if name in ROLES else "member" for name, _ in self.communities)
 
     def population_spec(self) -> PopulationSpec:
         """The population part of these parameters."""

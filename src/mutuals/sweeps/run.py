@@ -51,6 +51,7 @@ import pyarrow as pa
 
 from mutuals._random import seed_entropy
 from mutuals.errors import InputError, MutualsError
+from mutuals.io.folders import _failpoint as _kill_here
 from mutuals.scenarios.load import Scenario, load_scenario
 from mutuals.sweeps.grid import RunSpec, check_grid, definition, expand
 
@@ -445,7 +446,7 @@ def _collect(w: Any, outcomes: Iterable[Outcome], failed: list[Any], bar: Any) -
     """Write each finished run's file and commit them (at most every
     :data:`COMMIT_EVERY` seconds, and at the end)."""
     last = time.monotonic()
-    staged = 0
+    staged = written = 0
     try:
         for spec, record, exc in outcomes:
             if record is None:
@@ -453,6 +454,11 @@ def _collect(w: Any, outcomes: Iterable[Outcome], failed: list[Any], bar: Any) -
                 continue
             w.write_text(spec.file, json.dumps(record, indent=1, default=str) + "\n")
             staged += 1
+            written += 1
+            if os.environ.get("MUTUALS_FAILPOINT") == f"sweep-after-{written}":
+                w.commit(keep=w.previous)  # kill tests: exactly this many runs saved
+                staged = 0
+                _kill_here(f"sweep-after-{written}")
             if bar is not None:
                 bar.advance(bar.task_ids[0])
             if time.monotonic() - last >= COMMIT_EVERY:

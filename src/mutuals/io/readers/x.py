@@ -1135,6 +1135,7 @@ def _read(
 
     for where, rec in iter_json_records(src, report, handler):
         if rec is not HANDLED:
+            records0, skipped0 = report.records, report.n_skipped
             try:
                 _dispatch(rec, ctx, where, options)
             except (
@@ -1146,12 +1147,14 @@ def _read(
                 RecursionError,
             ) as e:
                 # a field of an unexpected type deep in a record: count the record as
-                # skipped (rows already taken from it are kept) instead of crashing
-                report.skip(
-                    f"unexpected structure in record ({e.__class__.__name__})",
-                    where=where,
-                    record=_short(rec),
-                )
+                # skipped (rows already taken from it are kept) instead of crashing;
+                # one already counted as skipped is not counted twice
+                reason = f"unexpected structure in record ({e.__class__.__name__})"
+                counted = report.records - records0
+                if report.n_skipped - skipped0 < max(counted, 1):
+                    report.skip(reason, where=where, record=_short(rec))
+                else:
+                    report.noted[f"{reason} (record already counted as skipped)"] += 1
         yield from em.ready()
     yield from em.close()
 
