@@ -33,8 +33,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--no-sweep", action="store_true")
     a = ap.parse_args()
-    base = SimSoMParams(n_humans=a.humans, mean_follows=a.follows)
-    run_simsom(SimSoMParams(n_humans=300, mean_follows=10, max_steps=5), seed=0)  # compile
+    base = SimSoMParams(accounts=a.humans, mean_follows=a.follows)
+    run_simsom(SimSoMParams(accounts=300, mean_follows=10, max_steps=5), seed=0)  # compile
     t0 = time.perf_counter()
     r = run_simsom(base, seed=1)
     wall = time.perf_counter() - t0
@@ -49,7 +49,7 @@ def main() -> None:
     )
     for ageing in ("clean", "reference"):
         for stop in ("window", "reference"):
-            p = SimSoMParams(n_humans=a.humans, mean_follows=a.follows, ageing=ageing, stop=stop)
+            p = SimSoMParams(accounts=a.humans, mean_follows=a.follows, ageing=ageing, stop=stop)
             x = run_simsom(p, seed=1)
             print(
                 f"  ageing={ageing:<9} stop={stop:<9}: quality {x.quality:.4f}, steps {x.steps}, {x.seconds:.1f} s"

@@ -30,7 +30,7 @@ def test_a_run_is_reproduced_from_its_seed_and_manifest() -> None:
 
 def test_both_models_share_the_interface() -> None:
     s = mutuals.run(
-        "simsom", seed=1, overrides={"n_humans": 300, "mean_follows": 10, "max_steps": 20}
+        "simsom", seed=1, overrides={"accounts": 300, "mean_follows": 10, "max_steps": 20}
     )
     assert set(s.tables) == {"timeline", "messages"} and s.manifest["model"] == "simsom"
     assert "quality" in s.summary and s.tables["timeline"].num_rows == s.summary["steps"]

@@ -95,10 +95,10 @@ def test_pick_matches_reference():
 
 @pytest.mark.parametrize("ageing", ["clean", "reference"])
 def test_step_matches_reference_step(ageing):
-    params = SimSoMParams(n_humans=300, mean_follows=12, gamma=0.05, theta=3, ageing=ageing)
+    params = SimSoMParams(accounts=300, mean_follows=12, gamma=0.05, theta=3, ageing=ageing)
     rng = np.random.default_rng(5)
     net = build_network(params, rng)
-    state = SimSoMState.empty(net, params.feed_size)
+    state = SimSoMState.empty(net, params.feed_capacity)
     n = net.graph.n_accounts
     followers = [net.graph.followers(a).tolist() for a in range(n)]
     ref_feeds = [ReferenceFeed() for _ in range(n)]
@@ -114,7 +114,7 @@ def test_step_matches_reference_step(ageing):
         step(state, params, rng)
         ref_act, ref_next = reference_simsom_step(
             ref_feeds, followers, net.accounts.is_bot, state.appeal, order, u_act, u_pick,
-            params.mu, params.theta, ref_next, params.feed_size, ageing == "reference",
+            params.mu, params.theta, ref_next, params.feed_capacity, ageing == "reference",
         )  # fmt: skip
         assert state.n_messages == ref_next
         np.add.at(ref_shares, np.asarray(ref_act), 1)
@@ -138,7 +138,7 @@ def test_draws_have_published_means():
 
 def _quality(gamma, seed):
     p = SimSoMParams(
-        n_humans=600,
+        accounts=600,
         mean_follows=30,
         gamma=gamma,
         burn_in=40,
@@ -161,7 +161,7 @@ def test_quality_falls_as_infiltration_rises():
 def test_run_reports_measures():
     r = run_simsom(
         SimSoMParams(
-            n_humans=300, mean_follows=15, burn_in=10, window=10, max_steps=100, tau_every=5
+            accounts=300, mean_follows=15, burn_in=10, window=10, max_steps=100, tau_every=5
         ),
         seed=2,
     )
@@ -174,7 +174,7 @@ def test_run_reports_measures():
 
 
 def test_same_seed_same_run_and_other_seed_differs():
-    p = SimSoMParams(n_humans=200, mean_follows=10, max_steps=30, burn_in=5, window=5)
+    p = SimSoMParams(accounts=200, mean_follows=10, max_steps=30, burn_in=5, window=5)
     a, b, c = run_simsom(p, seed=7), run_simsom(p, seed=7), run_simsom(p, seed=8)
     for name in a.timeline.column_names:  # NaN-aware comparison
         np.testing.assert_array_equal(
@@ -189,7 +189,7 @@ def test_same_result_whatever_the_thread_count():
         "from mutuals.engine.simsom import run_simsom\n"
         "from mutuals.metrics.recorder import SimSoMRecorder\n"
         "from mutuals.scenarios.simsom import SimSoMParams\n"
-        "p = SimSoMParams(n_humans=3000, mean_follows=20, max_steps=15, burn_in=2, window=2)\n"
+        "p = SimSoMParams(accounts=3000, mean_follows=20, max_steps=15, burn_in=2, window=2)\n"
         "r = run_simsom(p, seed=11, recorder=SimSoMRecorder())\n"
         "tables = {'timeline': r.timeline, 'messages': r.messages}\n"
     )
@@ -201,7 +201,7 @@ def test_same_result_whatever_the_thread_count():
     [
         ({"gamma": 1.5}, "gamma"),
         ({"targeting": "everyone"}, "targeting"),
-        ({"feed_size": 0}, "feed_size"),
+        ({"feed_capacity": 0}, "feed_capacity"),
         ({"theta": 2.5}, "theta"),
     ],
 )
@@ -215,10 +215,10 @@ def test_bad_params_name_the_key(kwargs, key):
     "targeting", ["hubs", "partisanship", "misinformation", "conservative", "liberal"]
 )
 def test_targeting_picks_the_intended_humans(targeting):
-    p = SimSoMParams(n_humans=800, mean_follows=20, gamma=0.05, targeting=targeting)
+    p = SimSoMParams(accounts=800, mean_follows=20, gamma=0.05, targeting=targeting)
     net = build_network(p, np.random.default_rng(0))
     g = net.graph
-    nh = p.n_humans
+    nh = p.accounts
     bots = np.arange(nh, nh + p.n_bots)
     infiltrated = np.concatenate([g.followers(b) for b in bots])
     infiltrated = infiltrated[infiltrated < nh]  # one entry per infiltration follow
@@ -243,10 +243,10 @@ def test_targeting_picks_the_intended_humans(targeting):
 @pytest.mark.parametrize("shuffle", ["degree", "community", "random"])
 def test_shuffles_keep_what_they_promise(shuffle):
     base = build_network(
-        SimSoMParams(n_humans=1000, mean_follows=20, beta=0), np.random.default_rng(1)
+        SimSoMParams(accounts=1000, mean_follows=20, beta=0), np.random.default_rng(1)
     )
     sh = build_network(
-        SimSoMParams(n_humans=1000, mean_follows=20, beta=0, shuffle=shuffle),
+        SimSoMParams(accounts=1000, mean_follows=20, beta=0, shuffle=shuffle),
         np.random.default_rng(1),
     )
     e0 = base.graph.n_follows
@@ -273,7 +273,7 @@ def test_quality_draws_stay_in_the_unit_interval_at_extreme_lambda(lam):
 
 def test_messages_and_timeline_agree_on_counts_and_the_time_convention():
 
-    p = SimSoMParams(n_humans=200, mean_follows=20, gamma=0.1, max_steps=12, burn_in=1000)
+    p = SimSoMParams(accounts=200, mean_follows=20, gamma=0.1, max_steps=12, burn_in=1000)
     r = run_simsom(p, seed=3)
     created = r.messages.column("created_step").to_numpy()
     per_step = np.bincount(created, minlength=r.steps)
@@ -281,29 +281,29 @@ def test_messages_and_timeline_agree_on_counts_and_the_time_convention():
     assert np.array_equal(np.cumsum(per_step), r.timeline.column("messages").to_numpy())
 
 
-@pytest.mark.parametrize("n_humans", [2, 5, 40])
+@pytest.mark.parametrize("accounts", [2, 5, 40])
 @pytest.mark.parametrize(
     "targeting", ["none", "hubs", "partisanship", "misinformation", "conservative", "liberal"]
 )
 @pytest.mark.parametrize("shuffle", ["none", "degree", "community", "random"])
-def test_tiny_networks_are_consistent_for_every_targeting_and_shuffle(n_humans, targeting, shuffle):
+def test_tiny_networks_are_consistent_for_every_targeting_and_shuffle(accounts, targeting, shuffle):
     p = SimSoMParams(
-        n_humans=n_humans, mean_follows=3, beta=0.5, gamma=0.5, targeting=targeting, shuffle=shuffle
+        accounts=accounts, mean_follows=3, beta=0.5, gamma=0.5, targeting=targeting, shuffle=shuffle
     )
-    net = build_network(p, np.random.default_rng(n_humans))
+    net = build_network(p, np.random.default_rng(accounts))
     net.graph.check()
     f, t = net.graph.edges()
     bots = net.accounts.is_bot
-    assert bots.sum() == int(0.5 * n_humans) and not bots[:n_humans].any()
+    assert bots.sum() == int(0.5 * accounts) and not bots[:accounts].any()
     assert not (bots[f] & ~bots[t]).any()  # bots follow only bots
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
-    n_humans=st.integers(2, 40), mean_follows=st.sampled_from([1.0, 5.0, 1e6]),
+    accounts=st.integers(2, 40), mean_follows=st.sampled_from([1.0, 5.0, 1e6]),
     homophily=st.sampled_from([0.0, 1.0]), reciprocity=st.sampled_from([0.0, 0.99]),
     beta=st.sampled_from([0.0, 0.05, 1.0]), gamma=st.sampled_from([0.0, 0.1, 1.0]), phi=st.sampled_from([0.0, 1.0]),
-    theta=st.sampled_from([1, 10_000]), mu=st.sampled_from([0.0, 0.5, 1.0]), feed_size=st.sampled_from([1, 1024]),
+    theta=st.sampled_from([1, 10_000]), mu=st.sampled_from([0.0, 0.5, 1.0]), feed_capacity=st.sampled_from([1, 1024]),
     quality_lambda=st.sampled_from([-1e6, 0.0, 1e6]), appeal_exponent=st.sampled_from([0.0, 1e300]),
     bot_follows=st.sampled_from([0, 1000]), targeting=st.sampled_from(list(TARGETING)),
     shuffle=st.sampled_from(list(SHUFFLES)), ageing=st.sampled_from(["clean", "reference"]),

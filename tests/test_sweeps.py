@@ -26,7 +26,7 @@ from mutuals.sweeps.run import FAILPOINT_ENV
 
 SIMSOM_TOML = """scenario = "simsom"
 [simsom]
-n_humans = 100
+accounts = 100
 mean_follows = 5
 max_steps = 60
 burn_in = 10
@@ -320,7 +320,7 @@ def test_relative_quality_sweep_on_top_of_sweep():
     from mutuals.scenarios.simsom import SimSoMParams
     from mutuals.sweeps.simsom import relative_quality_sweep
 
-    base = SimSoMParams(n_humans=100, mean_follows=5, max_steps=60, burn_in=10, window=10)
+    base = SimSoMParams(accounts=100, mean_follows=5, max_steps=60, burn_in=10, window=10)
     msgs: list[str] = []
     t = relative_quality_sweep(base, "gamma", [0.001, 0.1], seeds=2, seed=3, progress=msgs.append)
     assert t.column("value").to_pylist() == ["0.001", "0.1"]

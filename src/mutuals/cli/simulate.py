@@ -212,7 +212,7 @@ def _simulate(
         sc = load_scenario(scenario or "default")
     overrides = _parse_set(sets)
     if accounts is not None:
-        overrides["accounts" if sc.model == "platform" else "n_humans"] = accounts
+        overrides["accounts"] = accounts
     if days is not None:
         if sc.model != "platform":
             raise click.UsageError("--days applies to platform scenarios; use --steps for simsom")
@@ -532,7 +532,7 @@ def _platform_rows(result: Any, loaded: Any) -> list[tuple[str, Any]]:
 
 def _simsom_rows(result: Any) -> list[tuple[str, Any]]:
     r, params = result.model, result.scenario.params
-    realised = r.network["human_follows"] / params.n_humans
+    realised = r.network["human_follows"] / params.accounts
     if realised < 0.8 * params.mean_follows:
         click.echo(
             f"note: the generated network has {realised:.3g} follows per human, asked for"
@@ -541,7 +541,7 @@ def _simsom_rows(result: Any) -> list[tuple[str, Any]]:
             err=True,
         )
     return [
-        ("humans / bots", f"{params.n_humans:,} / {params.n_bots:,}"),
+        ("humans / bots", f"{params.accounts:,} / {params.n_bots:,}"),
         ("follows", r.network["edges"]),
         ("steps (converged)", f"{r.steps} ({'yes' if r.converged else 'no: hit max_steps'})"),
         ("average quality", r.quality),

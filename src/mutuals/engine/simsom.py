@@ -62,14 +62,14 @@ class SimSoMState:
     step: int = 0
 
     @classmethod
-    def empty(cls, net: SimSoMNetwork, feed_size: int) -> SimSoMState:
+    def empty(cls, net: SimSoMNetwork, feed_capacity: int) -> SimSoMState:
         n = net.graph.n_accounts
         cap = max(1024, 4 * n)
         return cls(
             net=net,
-            feed_msg=np.full((n, feed_size), -1, np.int64),
-            feed_shares=np.zeros((n, feed_size), np.int32),
-            feed_age=np.zeros((n, feed_size), np.int32),
+            feed_msg=np.full((n, feed_capacity), -1, np.int64),
+            feed_shares=np.zeros((n, feed_capacity), np.int32),
+            feed_age=np.zeros((n, feed_capacity), np.int32),
             feed_len=np.zeros(n, np.int32),
             quality=np.zeros(cap, np.float32),
             appeal=np.zeros(cap, np.float32),
@@ -213,7 +213,7 @@ class SimSoMModel:
         self.params = p = params or SimSoMParams()
         self.rng = check_random_state(seed)
         self.network = net = network if network is not None else build_network(p, self.rng)
-        self.state = SimSoMState.empty(net, p.feed_size)
+        self.state = SimSoMState.empty(net, p.feed_capacity)
         self.humans = ~net.accounts.is_bot
         self.recorder = recorder
         self.smoothed_quality = 1.0

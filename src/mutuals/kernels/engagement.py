@@ -17,7 +17,7 @@ __all__ = ["LIKE", "NONE", "QUOTE", "REPLY", "REPOST", "engage"]
 NONE, LIKE, REPOST, REPLY, QUOTE = -1, 0, 1, 2, 3
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def engage(a, rt, x, interest, topic, appeal, heat, engage_scale, heat_weight, interest_lr,
            w_like, w_repost, w_reply, w_quote):  # fmt: skip  # pragma: no cover
     """``(action, v)`` of reader ``a`` on cascade root ``rt`` given uniform ``x``

@@ -15,7 +15,7 @@ import numpy as np
 __all__ = ["draw_quality", "respond", "write_post"]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def draw_quality(u, quality_lambda):  # pragma: no cover
     """Inverse CDF of the density ``∝ exp(lambda q)`` on [0, 1] at uniform ``u``."""
     if quality_lambda == 0.0:
@@ -26,7 +26,7 @@ def draw_quality(u, quality_lambda):  # pragma: no cover
     return np.log1p(u * np.expm1(quality_lambda)) / quality_lambda
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def write_post(q, a, now, u_topic, u_quality, u_appeal, u_heat, topic_pref, is_bot,
                quality_lambda, appeal_exponent, heat_mean, heat_spread,
                author, time, topic, quality, appeal, heat, kind, parent, root):  # fmt: skip  # pragma: no cover
@@ -49,7 +49,7 @@ def write_post(q, a, now, u_topic, u_quality, u_appeal, u_heat, topic_pref, is_b
     heat[q] = min(1.0, max(0.0, h))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def respond(q, a, now, kd, p, rt, author, time, topic, quality, appeal, heat, kind, parent, root):  # fmt: skip  # pragma: no cover
     """Write response ``q`` (kind ``kd``: 1 repost, 2 reply, 3 quote) by ``a`` to
     item ``p`` of cascade root ``rt``; it carries the root's attributes."""

@@ -129,8 +129,20 @@ def _as_mapping(params: Any) -> dict[str, Any]:
     return {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
 
 
+#: Older names of a parameter, still read (one name per idea across models).
+ALIASES: dict[str, dict[str, str]] = {
+    "simsom": {"n_humans": "accounts", "feed_size": "feed_capacity"},
+}
+
+
 def _build(model: str, values: Mapping[str, Any]) -> Any:
     cls = MODELS[model]
+    values = dict(values)
+    for old, new in ALIASES.get(model, {}).items():
+        if old in values:
+            if new in values:
+                raise ConfigError(f"give {new} or its older name {old}, not both", key=model)
+            values[new] = values.pop(old)
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - known)
     if unknown:

@@ -6,12 +6,12 @@ Model
 -----
 Humans follow each other on a network with hubs and two partisan communities
 (the paper's empirical 10,006-account Twitter network is not public here; a
-generated graph of the same size stands in). ``int(beta * n_humans)`` bots
+generated graph of the same size stands in). ``int(beta * accounts)`` bots
 follow only each other; each human follows each bot with probability
 ``gamma`` (*infiltration*), the humans chosen by a *targeting* strategy.
 
 Each step every agent, in random order, reads its feed of at most
-``feed_size`` entries and either posts a new message (feed empty, or with
+``feed_capacity`` entries and either posts a new message (feed empty, or with
 probability ``mu``) or reshares one chosen with probability proportional to
 ``appeal * shares * exp(-0.4 age^0.4)``. Human message quality has density
 ``∝ exp(quality_lambda * q)`` on [0, 1]; appeal has density
@@ -52,8 +52,11 @@ SHUFFLES = ("none", "degree", "community", "random")
 class SimSoMParams:
     """Parameters of the SimSoM scenario; defaults are the paper's published runs."""
 
-    n_humans: int = field(
-        default=10_000, metadata=rng(2, 10_000_000, integer=True, doc="human accounts")
+    accounts: int = field(
+        default=10_000,
+        metadata=rng(
+            2, 10_000_000, integer=True, doc="human accounts (the paper's n_humans; bots on top)"
+        ),
     )
     mean_follows: float = field(default=181.0, metadata=rng(1, None, doc="mean friends per human"))
     homophily: float = field(
@@ -73,7 +76,7 @@ class SimSoMParams:
     mu: float = field(
         default=0.5, metadata=rng(0, 1, doc="P(post new message) when the feed is not empty")
     )
-    feed_size: int = field(
+    feed_capacity: int = field(
         default=15, metadata=rng(1, 1024, integer=True, doc="feed capacity (alpha/sigma)")
     )
     quality_lambda: float = field(
@@ -124,12 +127,12 @@ class SimSoMParams:
 
     @property
     def n_bots(self) -> int:
-        return int(self.beta * self.n_humans)
+        return int(self.beta * self.accounts)
 
 
 @dataclass
 class SimSoMNetwork:
-    """Agents ``0 .. n_humans-1`` are humans, the rest bots."""
+    """Agents ``0 .. accounts-1`` are humans, the rest bots."""
 
     accounts: Accounts
     graph: FollowGraph
@@ -197,14 +200,14 @@ def _infiltration_weights(
 
 def build_network(params: SimSoMParams, rng_: np.random.Generator) -> SimSoMNetwork:
     """Humans' follow graph (optionally shuffled), bots' own network and infiltration."""
-    nh, nb = params.n_humans, params.n_bots
+    nh, nb = params.accounts, params.n_bots
     pop = generate_population(
         PopulationSpec(
             n_accounts=nh,
             communities=(("liberal", 0.5), ("conservative", 0.5)),
             positions=(-0.5, 0.5),
             position_sd=0.3,
-            attention=params.feed_size,
+            attention=params.feed_capacity,
         ),
         seed=rng_,
     )
@@ -263,7 +266,7 @@ def build_network(params: SimSoMParams, rng_: np.random.Generator) -> SimSoMNetw
         community=np.concatenate([pop.community, np.full(nb, 2, np.int8)]),
         position=np.concatenate([pop.position, np.zeros(nb, np.float32)]),
         activity=np.ones(n, np.float32),
-        attention=np.full(n, params.feed_size, np.int16),
+        attention=np.full(n, params.feed_capacity, np.int16),
         follow_budget=np.zeros(n, np.int16),
         is_bot=np.concatenate([np.zeros(nh, bool), np.ones(nb, bool)]),
         community_names=["liberal", "conservative", "bots"],
