@@ -426,12 +426,12 @@ def _tweets(
             target = authors.get(repost)
             if target is None and mention_ids and raw is not None and raw.startswith("RT @"):
                 target = mention_ids[0]
-            act(("x", "repost", author, target, tid, repost, when, src))
+            act(("x", "repost", author, target, tid, repost, when, src, None))
             continue
         if reply:
-            act(("x", "reply", author, parent_author, tid, reply, when, src))
+            act(("x", "reply", author, parent_author, tid, reply, when, src, None))
         if quote:
-            act(("x", "quote", author, authors.get(quote), tid, quote, when, src))
+            act(("x", "quote", author, authors.get(quote), tid, quote, when, src, None))
         if mention_ids:
             for mid in dict.fromkeys(mention_ids):
-                act(("x", "mention", author, mid, tid, None, when, src))
+                act(("x", "mention", author, mid, tid, None, when, src, None))
