@@ -55,7 +55,7 @@ from mutuals.engine.platform import Simulation
 from mutuals.engine.reference import reference_sessions, reference_deliver_ring
 from mutuals.kernels import platform as kp
 from mutuals.scenarios.platform import PlatformParams
-from test_platform_engine import _state, _kernel
+from helpers.platform_engine import _state, _kernel
 
 sim = Simulation(PlatformParams(accounts=10_000, mean_follows=100, ticks_per_day=24), seed=1)
 for _ in range(24):

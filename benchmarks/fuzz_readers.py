@@ -42,7 +42,7 @@ _REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(_REPO / "tests"))
 sys.path.insert(0, str(_REPO / "src"))
 
-import fuzzing  # noqa: E402
+from helpers import fuzzing  # noqa: E402
 
 BAD = ("crash", "hang", "miscount", "schema")
 

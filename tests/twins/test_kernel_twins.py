@@ -1,6 +1,6 @@
 """The session's pieces (reading, engagement, posting kernels) against
 obviously-correct Python versions of their equations. The whole session loop
-is compared with its twin in tests/test_platform_engine.py."""
+is compared with its twin in tests/twins/test_platform_engine_twins.py."""
 
 from __future__ import annotations
 
@@ -10,26 +10,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mutuals.kernels.engagement import LIKE, NONE, QUOTE, REPLY, REPOST, engage
+from helpers import naive
+from mutuals.kernels.engagement import engage
 from mutuals.kernels.posting import draw_quality
 from mutuals.kernels.reading import read_list
-
-
-def _engage_twin(x, appeal, interest, heat, scale, heat_weight, w):
-    pe = min(1.0, scale * appeal * (0.5 + interest) * (1 + heat_weight * heat))
-    if not x < pe:
-        return NONE, 0.0
-    y = x / pe * sum(w)
-    edges = np.cumsum(w)
-    kinds = (LIKE, REPOST, REPLY, QUOTE)
-    i = int(np.searchsorted(edges, y, side="right"))
-    i = min(i, 3)
-    if kinds[i] == LIKE:
-        return LIKE, 0.0
-    if kinds[i] == REPLY:
-        return REPLY, 1.0
-    v = (y - (edges[i - 1] if i else 0.0)) / w[i]
-    return kinds[i], min(1.0, v)
 
 
 @settings(max_examples=300, deadline=None)
@@ -46,7 +30,7 @@ def test_engage_matches_its_equation(x, appeal, interest, heat, scale, heat_weig
     inter = np.array([[interest]])
     act, v = engage(0, 0, x, inter, np.array([0], np.int16), np.array([appeal], np.float32),
                     np.array([heat], np.float32), scale, heat_weight, 0.0, *w)  # fmt: skip
-    want_act, want_v = _engage_twin(
+    want_act, want_v = naive.engage(
         x, float(np.float32(appeal)), interest, float(np.float32(heat)), scale, heat_weight, w
     )
     assert act == want_act

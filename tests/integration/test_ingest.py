@@ -11,9 +11,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
+from helpers.stores import _bytes
 from mutuals.cli.main import main
 from mutuals.errors import InputError, UnknownFormatError
 from mutuals.io.ingest import KEYS, ingest
@@ -26,10 +25,6 @@ V2 = [
     "twarc-csv-testdata/noflat.jsonl",
     "twarc2-docnow-plugins/twarc-network_tweets.jsonl",
 ]
-
-
-def _bytes(store: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(store.glob("*.parquet"))}
 
 
 def _assert_unique_keys(store: Path) -> None:
@@ -151,33 +146,6 @@ def test_networkx_input(tmp_path: Path) -> None:
     assert set(f.column("platform").to_pylist()) == {"sim"}
 
 
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=60),
-    st.integers(0, 60),
-)
-def test_property_edges_merge_as_a_set(
-    tmp_path_factory: pytest.TempPathFactory, pairs: list[tuple[int, int]], cut: int
-) -> None:
-    tmp = tmp_path_factory.mktemp("prop")
-    a, b = tmp / "a.txt", tmp / "b.txt"
-    a.write_text("".join(f"{x} {y}\n" for x, y in pairs[:cut]) or "# empty\n")
-    b.write_text("".join(f"{x} {y}\n" for x, y in pairs[cut:]) or "# empty\n")
-    ingest([a, b], tmp / "once", format="snap", id_space="t")
-    ingest([b], tmp / "twice", format="snap", id_space="t")
-    ingest([a], tmp / "twice", format="snap", id_space="t")
-    want = sorted({(str(x), str(y)) for x, y in pairs})
-    for s in ("once", "twice"):
-        f = open_store(tmp / s).table("follows")
-        got = list(
-            zip(f.column("follower_id").to_pylist(), f.column("friend_id").to_pylist(), strict=True)
-        )
-        assert got == sorted(want)
-    assert _bytes(tmp / "once")["follows.parquet"] == _bytes(tmp / "twice")["follows.parquet"]
-
-
 def test_cli_ingest(shared_data: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     src = shared_data / "twarc-csv-testdata/streaming_output_with_error.jsonl"
@@ -193,111 +161,6 @@ def test_cli_ingest(shared_data: Path, tmp_path: Path) -> None:
     bad.write_bytes(b"\x00\x00")
     res = runner.invoke(main, ["ingest", str(bad), "--out", str(tmp_path / "s")])
     assert res.exit_code != 0 and "tried" in res.output and "Traceback" not in res.output
-
-
-def _reference_coalesce(rows: list[dict[str, object]]) -> list[dict[str, object]]:
-    """Obviously-correct twin of ingest._coalesce_table for interactions rows
-    (already sorted by key then priority): last non-null value per column."""
-    out: dict[tuple[object, ...], dict[str, object]] = {}
-    for r in rows:
-        k = tuple(r[c] for c in KEYS["interactions"])
-        cur = out.setdefault(k, dict(r))
-        for c, v in r.items():
-            if v is not None:
-                cur[c] = v
-    return list(out.values())
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["repost", "reply", "mention"]),
-            st.sampled_from(["1", "2"]),
-            st.sampled_from(["a", "b", None]),
-            st.sampled_from(["p", None]),
-            st.sampled_from(["s1", "s2", None]),
-        ),
-        max_size=40,
-    )
-)
-def test_vectorised_coalesce_matches_reference(rows: list[tuple[str, ...]]) -> None:
-    import pyarrow as pa
-
-    from mutuals.io.ingest import _coalesce_table
-
-    dicts = [
-        {
-            "platform": "x",
-            "kind": k,
-            "source_id": s,
-            "target_id": t,
-            "post_id": p,
-            "target_post_id": None,
-            "created_at": None,
-            "source": src,
-            "record_id": None,
-        }
-        for k, s, t, p, src in rows
-    ]
-
-    def key(d: dict[str, object]) -> tuple[object, ...]:
-        return tuple((v is not None, v) for v in (d[c] for c in KEYS["interactions"]))
-
-    dicts.sort(key=key)  # stable: input order within a key, as the merge sorts
-    table = pa.Table.from_pylist(dicts, schema=SCHEMAS["interactions"])
-    got = _coalesce_table("interactions", table, set()).to_pylist()
-    assert got == _reference_coalesce(dicts)
-
-
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(["1", "2", "3", "4"]), st.sampled_from(["s1", "s2", None])),
-        min_size=1,
-        max_size=60,
-    ),
-    st.integers(1, 70),
-)
-def test_streamed_coalesce_ignores_batching(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, ...]], size: int
-) -> None:
-    """The streamed merge gives the same file (bytes) whatever the input batch
-    sizes, and the same rows as coalescing the whole sorted table at once."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from mutuals.io import ingest as ing
-
-    monkeypatch.setattr(ing, "_BATCH", 5)
-    dicts = sorted(
-        (
-            {
-                "platform": "x",
-                "kind": "reply",
-                "source_id": s,
-                "target_id": None,
-                "post_id": "p",
-                "target_post_id": None,
-                "created_at": None,
-                "source": src,
-            }
-            for s, src in rows
-        ),
-        key=lambda d: d["source_id"],
-    )
-    table = pa.Table.from_pylist(dicts, schema=SCHEMAS["interactions"])
-    whole = ing._coalesce_table("interactions", table, set())
-    files = []
-    for i, batch_size in enumerate((size, 1000)):
-        dst = tmp_path / f"{i}-{size}.parquet"
-        rows_in, rows_out = ing._coalesce("interactions", table.to_batches(batch_size), dst, set())
-        assert (rows_in, rows_out) == (len(rows), whole.num_rows)
-        assert pq.read_table(dst).equals(whole)
-        files.append(dst.read_bytes())
-    assert files[0] == files[1]
 
 
 def test_cli_threads_option_and_gc_settings_restored(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "mutuals"
+SRC = Path(__file__).resolve().parents[2] / "src" / "mutuals"
 
 #: Rank of each top-level part of the package: a module may import its own part
 #: and any part of a lower rank, never a higher one.

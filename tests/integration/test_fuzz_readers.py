@@ -1,4 +1,4 @@
-"""Mutation fuzzing of every reader over real samples (see ``tests/fuzzing.py``).
+"""Mutation fuzzing of every reader over real samples (see ``tests/helpers/fuzzing.py``).
 
 A fixed seed and a bounded number of mutants per reader keep this under a minute
 on two cores. Each reader must, on every mutant: raise nothing but a
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-import fuzzing
+from helpers import fuzzing
 
 pytestmark = pytest.mark.shared_data
 

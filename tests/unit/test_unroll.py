@@ -4,55 +4,19 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
+from helpers.posts import T0, P, ids, table
 from mutuals.cli.main import main
 from mutuals.errors import InputError
-from mutuals.io.schema import POSTS
 from mutuals.io.store import write_store
 from mutuals.report.unroll import article, strip_counter, unroll_all, unroll_post
 from mutuals.report.unroll_render import to_html, to_json, to_markdown
-
-T0 = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def P(
-    pid: str,
-    author: str,
-    minute: int,
-    text: str | None = None,
-    parent: str | None = None,
-    parent_author: str | None = None,
-    **kw,
-) -> dict:
-    row = {
-        "platform": "x",
-        "post_id": pid,
-        "author_id": author,
-        "created_at": T0 + timedelta(minutes=minute),
-        "kind": "reply" if parent else "post",
-        "text": text if text is not None else f"text of {pid}",
-        "parent_id": parent,
-        "parent_author_id": parent_author,
-        "url": f"https://x.com/u/status/{pid}",
-    }
-    row.update(kw)
-    return row
-
-
-def table(rows: list[dict]) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=POSTS)
-
-
-def ids(th) -> list[str]:
-    return [p.post_id for p in th.posts]
 
 
 def test_chain_takes_earliest_self_reply_and_lists_branches() -> None:
@@ -380,98 +344,6 @@ def test_cli_registry_plugs_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 # -- the index against an obviously-correct reference ------------------------------------
-
-
-def _reference(rows: list[dict], min_posts: int) -> dict[str, tuple]:
-    """Thread shapes by the rule, written plainly (no edits: ids are unique here)."""
-    rows = [r for r in rows if r["kind"] != "repost"]
-    nodes = {
-        r["post_id"]: (
-            r["author_id"],
-            r["created_at"],
-            r["parent_id"],
-            bool(r.get("deleted")),
-            True,
-        )
-        for r in rows
-    }
-    for r in rows:
-        if r["parent_id"] and r["parent_id"] not in nodes:
-            nodes[r["parent_id"]] = (r["parent_author_id"], None, None, False, False)
-
-    def kids(p, a):
-        ks = [k for k, n in nodes.items() if n[2] == p and n[0] == a]
-        return sorted(ks, key=lambda k: (nodes[k][1] is None, nodes[k][1] or T0, int(k)))
-
-    def alive(p, a):
-        n = nodes[p]
-        return (n[4] and not n[3]) or any(alive(k, a) for k in kids(p, a))
-
-    def shape(h):
-        a = nodes[h][0]
-        path, branches, cur = [], [], h
-        while cur is not None:
-            path.append(cur)
-            ks = [k for k in kids(cur, a) if alive(k, a)]
-            branches += ks[1:]
-            cur = ks[0] if ks else None
-        while path and not alive(path[-1], a):
-            path.pop()
-        subs = tuple(s for s in (shape(b) for b in branches) if s[0])
-        return (tuple(path), subs)
-
-    out = {}
-    for h, n in nodes.items():
-        par = nodes.get(n[2]) if n[2] else None
-        if par is None or par[0] != n[0]:
-            s = shape(h)
-            real = sum(1 for p in s[0] if nodes[p][4] and not nodes[p][3])
-            if s[0] and real >= min_posts:
-                out[h] = s
-    return out
-
-
-def _shape_of(th) -> tuple:
-    return (tuple(ids(th)), tuple(_shape_of(b) for b in th.branches))
-
-
-@st.composite
-def forests(draw):
-    n = draw(st.integers(1, 14))
-    rows = []
-    authors = ["a", "b", "c"]
-    ghosts = {f"9{g}": draw(st.sampled_from(authors)) for g in range(3)}
-    for i in range(n):
-        author = draw(st.sampled_from(authors))
-        choice = draw(st.integers(0, 3))
-        parent = parent_author = None
-        if choice in (1, 2) and i > 0:
-            j = draw(st.integers(0, i - 1))
-            parent, parent_author = rows[j]["post_id"], rows[j]["author_id"]
-        elif choice == 3:
-            parent = draw(st.sampled_from(sorted(ghosts)))
-            parent_author = ghosts[parent]
-        rows.append(
-            P(
-                str(100 + i),
-                author,
-                draw(st.integers(0, 5)),
-                parent=parent,
-                parent_author=parent_author,
-                deleted=draw(st.booleans()) and i % 3 == 0,
-                kind="repost" if draw(st.integers(0, 9)) == 0 else ("reply" if parent else "post"),
-            )
-        )
-    return rows
-
-
-@settings(max_examples=300, deadline=None)
-@given(forests(), st.integers(1, 3))
-def test_index_matches_reference(rows: list[dict], min_posts: int) -> None:
-    got = {
-        th.posts[0].post_id: _shape_of(th) for th in unroll_all(table(rows), min_posts=min_posts)
-    }
-    assert got == _reference(rows, min_posts)
 
 
 def test_cli_output_errors_are_one_line(tmp_path: Path) -> None:

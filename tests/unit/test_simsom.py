@@ -4,127 +4,15 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from mutuals.engine.reference import (
-    ReferenceFeed,
-    reference_deliver,
-    reference_pick,
-    reference_simsom_step,
-)
-from mutuals.engine.simsom import SimSoMState, step
-from mutuals.engine.simsom import run_simsom as _run_simsom
+from helpers.simsom import run_simsom
 from mutuals.errors import ConfigError
-from mutuals.kernels import feeds as kf
-from mutuals.metrics.recorder import SimSoMRecorder
 from mutuals.scenarios.simsom import (
-    SHUFFLES,
-    TARGETING,
     SimSoMParams,
     build_network,
     draw_appeal,
     draw_quality,
 )
-from threads import digests_by_thread_count
-
-
-def run_simsom(*args, **kwargs):
-    """The engine's loop, measured as mutuals.run does."""
-    kwargs.setdefault("recorder", SimSoMRecorder())
-    return _run_simsom(*args, **kwargs)
-
-
-feed_entry = st.integers(0, 9)
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    existing=st.lists(feed_entry, max_size=6, unique=True),
-    ages=st.lists(st.integers(0, 5), min_size=6, max_size=6),
-    incoming=st.lists(st.tuples(feed_entry, st.integers(1, 3)), max_size=12),
-    capacity=st.integers(1, 6),
-    compat=st.booleans(),
-)
-def test_deliver_matches_reference(existing, ages, incoming, capacity, compat):
-    existing = existing[:capacity]
-    age = sorted(ages[: len(existing)])
-    ref = ReferenceFeed(list(existing), [1] * len(existing), list(age))
-    reference_deliver(ref, incoming, capacity, compat)
-
-    fmsg = np.full((1, capacity), -1, np.int64)
-    fsh = np.zeros((1, capacity), np.int32)
-    fage = np.zeros((1, capacity), np.int32)
-    flen = np.array([len(existing)], np.int32)
-    fmsg[0, : len(existing)] = existing
-    fsh[0, : len(existing)] = 1
-    fage[0, : len(existing)] = age
-    ptr = np.array([0, len(incoming)], np.int64)
-    msg = np.array([m for m, _ in incoming], np.int64)
-    cop = np.array([c for _, c in incoming], np.int32)
-    kf.deliver(ptr, msg, cop, fmsg, fsh, fage, flen, compat)
-    n = flen[0]
-    assert fmsg[0, :n].tolist() == ref.msg
-    assert fsh[0, :n].tolist() == ref.shares
-    assert fage[0, :n].tolist() == ref.age
-    assert n <= capacity
-
-
-def test_pick_matches_reference():
-    rng = np.random.default_rng(0)
-    appeal = rng.random(50).astype(np.float32)
-    for _ in range(200):
-        k = int(rng.integers(1, 8))
-        msgs = rng.choice(50, k, replace=False)
-        shares = rng.integers(1, 4, k)
-        ages = np.sort(rng.integers(0, 6, k))
-        ref = ReferenceFeed(msgs.tolist(), shares.tolist(), ages.tolist())
-        u = float(rng.random())
-        fmsg = msgs[None, :].astype(np.int64)
-        got = kf.reshare_pick(
-            fmsg,
-            shares[None, :].astype(np.int32),
-            ages[None, :].astype(np.int32),
-            np.array([k], np.int32),
-            0,
-            appeal,
-            u,
-        )
-        assert got == reference_pick(ref, appeal, u)
-
-
-@pytest.mark.parametrize("ageing", ["clean", "reference"])
-def test_step_matches_reference_step(ageing):
-    params = SimSoMParams(accounts=300, mean_follows=12, gamma=0.05, theta=3, ageing=ageing)
-    rng = np.random.default_rng(5)
-    net = build_network(params, rng)
-    state = SimSoMState.empty(net, params.feed_capacity)
-    n = net.graph.n_accounts
-    followers = [net.graph.followers(a).tolist() for a in range(n)]
-    ref_feeds = [ReferenceFeed() for _ in range(n)]
-    ref_next = 0
-    ref_shares = np.zeros(100_000, np.int64)
-    for _ in range(25):
-        # replay the exact draws the engine will make
-        snapshot = np.random.default_rng()
-        snapshot.bit_generator.state = rng.bit_generator.state
-        order = snapshot.permutation(n).astype(np.int32)
-        u_act = snapshot.random(n)
-        u_pick = snapshot.random(n)
-        step(state, params, rng)
-        ref_act, ref_next = reference_simsom_step(
-            ref_feeds, followers, net.accounts.is_bot, state.appeal, order, u_act, u_pick,
-            params.mu, params.theta, ref_next, params.feed_capacity, ageing == "reference",
-        )  # fmt: skip
-        assert state.n_messages == ref_next
-        np.add.at(ref_shares, np.asarray(ref_act), 1)
-        m = state.n_messages
-        assert (state.human_shares[:m] + state.bot_shares[:m]).tolist() == ref_shares[:m].tolist()
-        for a in range(n):
-            L = state.feed_len[a]
-            assert state.feed_msg[a, :L].tolist() == ref_feeds[a].msg
-            assert state.feed_shares[a, :L].tolist() == ref_feeds[a].shares
-            assert state.feed_age[a, :L].tolist() == ref_feeds[a].age
 
 
 def test_draws_have_published_means():
@@ -182,18 +70,6 @@ def test_same_seed_same_run_and_other_seed_differs():
         )
     assert a.messages.equals(b.messages)
     assert not a.messages.equals(c.messages)
-
-
-def test_same_result_whatever_the_thread_count():
-    setup = (
-        "from mutuals.engine.simsom import run_simsom\n"
-        "from mutuals.metrics.recorder import SimSoMRecorder\n"
-        "from mutuals.scenarios.simsom import SimSoMParams\n"
-        "p = SimSoMParams(accounts=3000, mean_follows=20, max_steps=15, burn_in=2, window=2)\n"
-        "r = run_simsom(p, seed=11, recorder=SimSoMRecorder())\n"
-        "tables = {'timeline': r.timeline, 'messages': r.messages}\n"
-    )
-    assert len(digests_by_thread_count(setup)) == 1
 
 
 @pytest.mark.parametrize(
@@ -296,24 +172,3 @@ def test_tiny_networks_are_consistent_for_every_targeting_and_shuffle(accounts, 
     bots = net.accounts.is_bot
     assert bots.sum() == int(0.5 * accounts) and not bots[:accounts].any()
     assert not (bots[f] & ~bots[t]).any()  # bots follow only bots
-
-
-@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    accounts=st.integers(2, 40), mean_follows=st.sampled_from([1.0, 5.0, 1e6]),
-    homophily=st.sampled_from([0.0, 1.0]), reciprocity=st.sampled_from([0.0, 0.99]),
-    beta=st.sampled_from([0.0, 0.05, 1.0]), gamma=st.sampled_from([0.0, 0.1, 1.0]), phi=st.sampled_from([0.0, 1.0]),
-    theta=st.sampled_from([1, 10_000]), mu=st.sampled_from([0.0, 0.5, 1.0]), feed_capacity=st.sampled_from([1, 1024]),
-    quality_lambda=st.sampled_from([-1e6, 0.0, 1e6]), appeal_exponent=st.sampled_from([0.0, 1e300]),
-    bot_follows=st.sampled_from([0, 1000]), targeting=st.sampled_from(list(TARGETING)),
-    shuffle=st.sampled_from(list(SHUFFLES)), ageing=st.sampled_from(["clean", "reference"]),
-    rho=st.sampled_from([0.0, 1.0]), stop=st.sampled_from(["window", "reference"]),
-    burn_in=st.sampled_from([0, 5]), window=st.sampled_from([1, 3]), tau_every=st.sampled_from([0, 1]),
-    seed=st.integers(0, 5),
-)  # fmt: skip
-def test_parameters_at_their_bounds_run_cleanly(seed, **kw):
-    """Any mix of extreme values: no crash, no RuntimeWarning, qualities in [0, 1]."""
-    r = run_simsom(SimSoMParams(max_steps=15, **kw), seed=seed)
-    q = r.messages.column("quality").to_numpy()
-    assert np.isfinite(q).all() and (q >= 0).all() and (q <= 1).all()
-    assert r.timeline.num_rows == r.steps <= 15

@@ -12,7 +12,7 @@ from mutuals.errors import DataFormatError, MutualsError
 from mutuals.io.readers import read
 from mutuals.io.readreport import ReadReport
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fuzz"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fuzz"
 
 
 def _read(path: Path, fmt: str, chunk_rows: int = 64) -> ReadReport:

@@ -6,6 +6,7 @@ import pyarrow as pa
 import pytest
 from scipy.stats import spearmanr
 
+from helpers.tables import follows_table
 from mutuals.errors import InputError
 from mutuals.io.schema import empty_table
 from mutuals.io.store import conform
@@ -18,7 +19,6 @@ from mutuals.metrics.reach import (
     reach_by_community,
     reach_vs_followers,
 )
-from tables import follows_table
 
 
 def _posts() -> pa.Table:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 
+from helpers.posts import T0
 from mutuals._random import check_random_state
+from mutuals.io.ingest import KEYS
+from mutuals.kernels.engagement import LIKE, NONE, QUOTE, REPLY, REPOST
 
 
 def triangles(adj_sets: list[set[int]]) -> list[int]:
@@ -110,3 +116,99 @@ def same_partition(a: np.ndarray | list[int], b: np.ndarray | list[int]) -> bool
         return False
     pairs = set(zip(a.tolist(), b.tolist(), strict=True))
     return len(pairs) == len(set(a.tolist())) == len(set(b.tolist()))
+
+
+def tau_b(x, y):
+    nc = nd = tx = ty = 0
+    for i, j in itertools.combinations(range(len(x)), 2):
+        dx, dy = x[i] - x[j], y[i] - y[j]
+        if dx == 0 and dy == 0:
+            continue
+        if dx == 0:
+            tx += 1
+        elif dy == 0:
+            ty += 1
+        elif dx * dy > 0:
+            nc += 1
+        else:
+            nd += 1
+    return (nc - nd) / math.sqrt((nc + nd + tx) * (nc + nd + ty))
+
+
+def engage(x, appeal, interest, heat, scale, heat_weight, w):
+    pe = min(1.0, scale * appeal * (0.5 + interest) * (1 + heat_weight * heat))
+    if not x < pe:
+        return NONE, 0.0
+    y = x / pe * sum(w)
+    edges = np.cumsum(w)
+    kinds = (LIKE, REPOST, REPLY, QUOTE)
+    i = int(np.searchsorted(edges, y, side="right"))
+    i = min(i, 3)
+    if kinds[i] == LIKE:
+        return LIKE, 0.0
+    if kinds[i] == REPLY:
+        return REPLY, 1.0
+    v = (y - (edges[i - 1] if i else 0.0)) / w[i]
+    return kinds[i], min(1.0, v)
+
+
+def coalesce(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Obviously-correct twin of ingest._coalesce_table for interactions rows
+    (already sorted by key then priority): last non-null value per column."""
+    out: dict[tuple[object, ...], dict[str, object]] = {}
+    for r in rows:
+        k = tuple(r[c] for c in KEYS["interactions"])
+        cur = out.setdefault(k, dict(r))
+        for c, v in r.items():
+            if v is not None:
+                cur[c] = v
+    return list(out.values())
+
+
+def unroll_index(rows: list[dict], min_posts: int) -> dict[str, tuple]:
+    """Thread shapes by the rule, written plainly (no edits: ids are unique here)."""
+    rows = [r for r in rows if r["kind"] != "repost"]
+    nodes = {
+        r["post_id"]: (
+            r["author_id"],
+            r["created_at"],
+            r["parent_id"],
+            bool(r.get("deleted")),
+            True,
+        )
+        for r in rows
+    }
+    for r in rows:
+        if r["parent_id"] and r["parent_id"] not in nodes:
+            nodes[r["parent_id"]] = (r["parent_author_id"], None, None, False, False)
+
+    def kids(p, a):
+        ks = [k for k, n in nodes.items() if n[2] == p and n[0] == a]
+        return sorted(ks, key=lambda k: (nodes[k][1] is None, nodes[k][1] or T0, int(k)))
+
+    def alive(p, a):
+        n = nodes[p]
+        return (n[4] and not n[3]) or any(alive(k, a) for k in kids(p, a))
+
+    def shape(h):
+        a = nodes[h][0]
+        path, branches, cur = [], [], h
+        while cur is not None:
+            path.append(cur)
+            ks = [k for k in kids(cur, a) if alive(k, a)]
+            branches += ks[1:]
+            cur = ks[0] if ks else None
+        while path and not alive(path[-1], a):
+            path.pop()
+        subs = tuple(s for s in (shape(b) for b in branches) if s[0])
+        return (tuple(path), subs)
+
+    out = {}
+    for h, n in nodes.items():
+        par = nodes.get(n[2]) if n[2] else None
+        if par is None or par[0] != n[0]:
+            s = shape(h)
+            real = sum(1 for p in s[0] if nodes[p][4] and not nodes[p][3])
+            if s[0] and real >= min_posts:
+                out[h] = s
+    return out

@@ -1,6 +1,6 @@
 """Mutation fuzzing of the readers: seed corpus, mutators, invariant checker, runner.
 
-Shared by the CI suite (``tests/test_fuzz_readers.py``) and the long run
+Shared by the CI suite (``tests/integration/test_fuzz_readers.py``) and the long run
 (``benchmarks/fuzz_readers.py``). Nothing here is a test by itself.
 
 - **Seeds** (:func:`seeds`): a few small real files per reader format from the
@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-_REPO = Path(__file__).resolve().parents[1]
+_REPO = Path(__file__).resolve().parents[2]
 _DEFAULT_DATA = _REPO.parent / "shared" / "data"
 
 #: Seed files are cut to this many lines / records (keeps a case in milliseconds).

@@ -5,10 +5,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-import naive
+from helpers import naive
+from helpers.graphs import _adj_and_weights
+from helpers.tables import follows_table
 from mutuals.errors import GraphError, InputError
 from mutuals.io.schema import empty_table
 from mutuals.io.store import conform
@@ -21,9 +21,7 @@ from mutuals.metrics.graph import (
     louvain,
     modularity,
     reciprocity,
-    triangles,
 )
-from tables import follows_table
 
 _follows = follows_table
 
@@ -175,25 +173,6 @@ def test_clustering_matches_networkx(seed):
     assert c.local.tolist() == pytest.approx([local[i] for i in ids])
 
 
-@pytest.mark.parametrize("seed", [0, 5])
-def test_triangle_kernel_matches_reference_twin(seed):
-    u = nx.gnp_random_graph(50, 0.2, seed=seed)
-    adj = nx.to_scipy_sparse_array(u, nodelist=range(50), format="csr")
-    sets = [set(u.neighbors(i)) for i in range(50)]
-    assert triangles(sp.csr_matrix(adj)).tolist() == naive.triangles(sets)
-
-
-def _adj_and_weights(u: nx.Graph, n: int, weighted: bool = False):
-    w = {
-        (min(a, b), max(a, b)): float(d.get("weight", 1.0) if weighted else 1.0)
-        for a, b, d in u.edges(data=True)
-    }
-    rows = [a for a, b in w] + [b for a, b in w]
-    cols = [b for a, b in w] + [a for a, b in w]
-    data = list(w.values()) * 2
-    return sp.csr_matrix((data, (rows, cols)), shape=(n, n)), w
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_modularity_matches_networkx(seed):
     u = nx.gnp_random_graph(40, 0.15, seed=seed)
@@ -205,18 +184,6 @@ def test_modularity_matches_networkx(seed):
     assert modularity(adj, labels, resolution=0.5) == pytest.approx(
         nx.community.modularity(u, comms, resolution=0.5)
     )
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
-def test_louvain_kernel_matches_reference_twin(seed):
-    u = nx.planted_partition_graph(4, 12, 0.5, 0.05, seed=seed)
-    rng = np.random.default_rng(seed)
-    for a, b in u.edges():
-        u[a][b]["weight"] = float(rng.integers(1, 4))
-    adj, w = _adj_and_weights(u, u.number_of_nodes(), weighted=True)
-    fast = louvain(adj, seed=seed)
-    ref = naive.louvain(w, u.number_of_nodes(), seed=seed)
-    assert naive.same_partition(fast, ref)
 
 
 def test_louvain_is_seeded_and_good():
@@ -268,67 +235,3 @@ def test_snap_ego_file_matches_networkx(shared_data):
     assert g.n_follows == d.number_of_edges()
     assert reciprocity(g).reciprocity == pytest.approx(nx.overall_reciprocity(d))
     assert clustering(g).average == pytest.approx(nx.average_clustering(d.to_undirected()))
-
-
-@st.composite
-def _weighted_graphs(draw):
-    n = draw(st.integers(1, 25))
-    pairs = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.integers(1, 5))
-    edges = draw(st.lists(pairs, max_size=60))
-    w: dict[tuple[int, int], float] = {}
-    for a, b, x in edges:
-        key = (min(a, b), max(a, b))
-        w[key] = w.get(key, 0.0) + float(x)
-    return n, w
-
-
-@settings(max_examples=60, deadline=None)
-@given(_weighted_graphs(), st.integers(0, 2**16), st.sampled_from([0.5, 1.0, 2.0]))
-def test_louvain_twin_property(graph, seed, resolution):
-    n, w = graph
-    rows, cols, data = [], [], []
-    for (a, b), x in w.items():
-        if a == b:
-            rows.append(a)
-            cols.append(a)
-            data.append(x)
-        else:
-            rows += [a, b]
-            cols += [b, a]
-            data += [x, x]
-    adj = sp.csr_matrix((data, (rows, cols)), shape=(n, n))
-    fast = louvain(adj, seed=seed, resolution=resolution)
-    ref = naive.louvain(w, n, seed=seed, resolution=resolution)
-    assert naive.same_partition(fast, ref)
-    # labels are 0..K-1 by decreasing size
-    sizes = np.bincount(fast)
-    assert (np.diff(sizes) <= 0).all()
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=120))
-def test_degrees_and_reciprocity_invariants(pairs):
-    edges = [(str(a), str(b)) for a, b in pairs]
-    g = follow_graph(empty_table("accounts"), _follows(edges))
-    distinct = {(a, b) for a, b in edges if a != b}
-    assert g.n_follows == len(distinct)
-    assert g.in_degree.sum() == g.out_degree.sum() == len(distinct)
-    assert g.n_rows == g.n_follows + g.n_duplicates + g.n_self_follows
-    r = reciprocity(g)
-    assert r.reciprocated == sum(1 for a, b in distinct if (b, a) in distinct)
-
-
-def test_louvain_kernel_sees_neighbour_communities_on_every_sweep():
-    """Regression (found by the twin property test): the kernel marked a node's
-    neighbour communities with the node's id, so on its next sweep it skipped them and
-    node 1 could not move from community {1, 3, 4} to {0}; the reference did."""
-    w = {(0, 0): 1.0, (0, 1): 1.0, (1, 4): 2.0, (2, 2): 4.0, (3, 4): 2.0}
-    rows, cols, data = [], [], []
-    for (a, b), x in w.items():
-        rows += [a] if a == b else [a, b]
-        cols += [a] if a == b else [b, a]
-        data += [x] if a == b else [x, x]
-    adj = sp.csr_matrix((data, (rows, cols)), shape=(5, 5))
-    fast = louvain(adj, seed=97, resolution=2.0)
-    assert naive.same_partition(fast, naive.louvain(w, 5, seed=97, resolution=2.0))
-    assert naive.same_partition(fast, [0, 0, 1, 2, 2])
