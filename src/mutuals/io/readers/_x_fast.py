@@ -5,7 +5,7 @@ which is about twice as fast as parsing whole pages into dicts. A page that
 does not fit the structs (other endpoints, users or lists, odd types) returns
 ``False`` and goes through the reference dict path in
 :mod:`mutuals.io.readers.x`, which this module mirrors field for field
-(``tests/test_io_x.py`` compares the two on every real sample).
+(``tests/twins/test_x_reader_twins.py`` compares the two on every real sample).
 """
 
 from __future__ import annotations
