@@ -82,6 +82,21 @@ def field_error(e: Exception) -> str:
     return f"{_INDEX.sub('[]', path.rstrip('`')) or '$'}: {msg}"
 
 
+def invalid_fields(value: Any, typ: type) -> str | None:
+    """``None`` if ``value`` has the fields of the msgspec Struct ``typ`` with their
+    types, else which field does not (:func:`field_error`): a reader's one typed
+    boundary per record."""
+    import msgspec
+
+    try:
+        msgspec.convert(value, typ)
+    except msgspec.ValidationError as e:
+        return field_error(e)
+    except UnicodeError:  # a lone surrogate in a string: the row check replaces it
+        return None
+    return None
+
+
 def loads(b: bytes | str) -> Any:
     """Parse JSON (orjson when available). Raises ``ValueError`` on bad input."""
     return _loads(b)

@@ -36,7 +36,13 @@ import msgspec
 import pyarrow as pa
 
 from mutuals.errors import DataFormatError
-from mutuals.io.readers._common import NOT_UTF8, Source, decode_legacy, field_error, iter_lines
+from mutuals.io.readers._common import (
+    NOT_UTF8,
+    Source,
+    decode_legacy,
+    iter_lines,
+)
+from mutuals.io.readers._common import invalid_fields as _invalid
 from mutuals.io.readers._rows import RowSink, http_url, parse_iso
 from mutuals.io.readreport import ReadReport
 
@@ -283,18 +289,6 @@ class _Status(msgspec.Struct):
     edited_at: str | None = None
     url: str | None = None
     uri: str | None = None
-
-
-def _invalid(value: Any, typ: type) -> str | None:
-    """``None`` if ``value`` has the fields of ``typ`` with their types, else which
-    field does not (``"$.tags: Expected `array | null`, got `int`"``)."""
-    try:
-        msgspec.convert(value, typ)
-    except msgspec.ValidationError as e:
-        return field_error(e)
-    except UnicodeError:  # a lone surrogate in a string: the row check replaces it
-        return None
-    return None
 
 
 class _State:

@@ -34,7 +34,8 @@ import msgspec
 import pyarrow as pa
 
 from mutuals.errors import DataFormatError
-from mutuals.io.readers._common import field_error, loads
+from mutuals.io.readers._common import invalid_fields as _invalid
+from mutuals.io.readers._common import loads
 from mutuals.io.readers._rows import RowSink, http_url, parse_iso, unescape
 from mutuals.io.readreport import ReadReport
 
@@ -346,18 +347,6 @@ class _NoteCore(msgspec.Struct):
 class _NoteTweet(msgspec.Struct):
     core: _NoteCore
     createdAt: str | None = None
-
-
-def _invalid(value: Any, typ: type) -> str | None:
-    """``None`` if ``value`` has the fields of ``typ`` with their types, else which
-    field does not (``"$.entities.urls[].url: Expected `str | null`, got `int`"``)."""
-    try:
-        msgspec.convert(value, typ)
-    except msgspec.ValidationError as e:
-        return field_error(e)
-    except UnicodeError:  # a lone surrogate in a string: the row check replaces it
-        return None
-    return None
 
 
 def _time(value: Any) -> datetime | None:
