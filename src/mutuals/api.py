@@ -475,8 +475,10 @@ def _drive_platform(
         result.summary["run_seconds"] += run_before
     tables = result.tables
     if labels is not None:  # keep the file's id of each account, so results map back to it
+        ids = [str(x) for x in labels.tolist()]
+        ids += [None] * (tables["accounts"].num_rows - len(ids))  # accounts events added
         tables["accounts"] = tables["accounts"].append_column(
-            "source_id", pa.array([str(x) for x in labels.tolist()], pa.string())
+            "source_id", pa.array(ids, pa.string())
         )
     return tables, result.summary, sim
 

@@ -227,3 +227,24 @@ def test_cli_runs_the_example_records_its_events_and_reruns_it(tmp_path: Path) -
     assert res.exit_code == 0, res.output
     for f in sorted(out.glob("*.parquet")):
         assert f.read_bytes() == (again / f.name).read_bytes(), f.name
+
+
+def test_accounts_added_to_a_real_graph_have_no_file_id(tmp_path: Path) -> None:
+    from mutuals.graphs.load import load_edgelist
+
+    edges = tmp_path / "g.txt"
+    rng = np.random.default_rng(0)
+    pairs = {(int(a), int(b)) for a, b in rng.integers(0, 200, (2000, 2)) if a != b}
+    edges.write_text("".join(f"{a + 1000} {b + 1000}\n" for a, b in sorted(pairs)))
+    loaded = load_edgelist(edges)
+    n = loaded.graph.n_accounts  # the run takes the graph over (it changes as the run goes)
+    sc = scenario_from_mapping(
+        {
+            "platform": {"ticks_per_day": 8, "days": 1},
+            "events": [{"tick": 2, "add_accounts": {"n": 5, "community": "hostile"}}],
+        }
+    )
+    r = mutuals.run(sc, seed=1, graph=loaded)
+    src = r.tables["accounts"].column("source_id").to_pylist()
+    assert len(src) == n + 5
+    assert src[-5:] == [None] * 5 and all(s is not None for s in src[:-5])

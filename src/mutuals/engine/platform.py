@@ -101,7 +101,8 @@ class Simulation:
     accounts, graph : optional
         Use a given population and follow graph (for example one loaded from
         real data) instead of generating them; ``graph.n_accounts`` must equal
-        ``accounts.n``.
+        ``accounts.n``. The run takes them over: they change as it goes (follows,
+        unfollows, accounts that events add), so pass a copy to keep the original.
     recorder : Recorder, optional
         Measures the run every ``measure_every`` ticks (the ``steps`` and
         ``exposures`` tables); :func:`mutuals.run` attaches
