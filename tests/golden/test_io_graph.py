@@ -11,28 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from helpers.reading import edges, read_all
 from mutuals.errors import InputError
 from mutuals.io.readers import detect, read
 from mutuals.io.readers.graph import from_networkx
 from mutuals.io.readreport import ReadReport
-from mutuals.io.schema import SCHEMAS
-
-
-def read_all(path: Path, **kw: object) -> tuple[dict[str, pa.Table], ReadReport]:
-    rep = ReadReport(str(path))
-    parts: dict[str, list[pa.Table]] = {n: [] for n in SCHEMAS}
-    for name, chunk in read(path, report=rep, **kw):
-        assert chunk.schema == SCHEMAS[name]
-        parts[name].append(chunk)
-    return {
-        n: pa.concat_tables(ts) if ts else SCHEMAS[n].empty_table() for n, ts in parts.items()
-    }, rep
-
-
-def edges(t: pa.Table) -> list[tuple[str, str]]:
-    return list(
-        zip(t.column("follower_id").to_pylist(), t.column("friend_id").to_pylist(), strict=True)
-    )
 
 
 def test_snap_ego_file_adds_ego_follows_and_circles(shared_data: Path) -> None:

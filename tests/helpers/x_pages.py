@@ -3,28 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
-from mutuals.io.readers import read
-from mutuals.io.readreport import ReadReport
-from mutuals.io.schema import SCHEMAS
-
-
-def read_all(path: Path, **kw: Any) -> tuple[dict[str, pa.Table], ReadReport]:
-    rep = ReadReport(str(path))
-    parts: dict[str, list[pa.Table]] = {n: [] for n in SCHEMAS}
-    for name, chunk in read(path, report=rep, **kw):
-        assert chunk.schema == SCHEMAS[name]
-        parts[name].append(chunk)
-    tables = {
-        n: pa.concat_tables(ts) if ts else SCHEMAS[n].empty_table() for n, ts in parts.items()
-    }
-    for n, t in tables.items():
-        assert rep.rows[n] == t.num_rows
-    return tables, rep
+from helpers.reading import read_all  # noqa: F401  (re-exported for the X tests)
 
 
 def _page(tweets: list[dict[str, Any]], users: list[dict[str, Any]], **extra: Any) -> str:

@@ -13,34 +13,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from helpers.reading import edges, read_all
 from mutuals.errors import DataFormatError, InputError, UnknownFormatError
 from mutuals.io.ingest import ingest
 from mutuals.io.readers import detect, read
 from mutuals.io.readers.graph import MAX_ATTR_CHARS, file_id_space
 from mutuals.io.readreport import ReadReport
-from mutuals.io.schema import SCHEMAS
 from mutuals.io.store import open_store
 
 ANWAR = "graph-twitter-follower-egos-anwar2021"
 EGOS = "graph-snap-ego-twitter/sample_egos"
 GRAPHML_NS = 'xmlns="http://graphml.graphdrawing.org/xmlns"'
-
-
-def read_all(path: Path, **kw: object) -> tuple[dict[str, pa.Table], ReadReport]:
-    rep = ReadReport(str(path))
-    parts: dict[str, list[pa.Table]] = {n: [] for n in SCHEMAS}
-    for name, chunk in read(path, report=rep, **kw):
-        assert chunk.schema == SCHEMAS[name]
-        parts[name].append(chunk)
-    return {
-        n: pa.concat_tables(ts) if ts else SCHEMAS[n].empty_table() for n, ts in parts.items()
-    }, rep
-
-
-def edges(t: pa.Table) -> list[tuple[str, str]]:
-    return list(
-        zip(t.column("follower_id").to_pylist(), t.column("friend_id").to_pylist(), strict=True)
-    )
 
 
 def platforms(t: pa.Table) -> set[str]:
