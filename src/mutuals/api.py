@@ -95,21 +95,31 @@ class Run:
             shutil.rmtree(self.checkpoint, ignore_errors=True)
             self.checkpoint = None
 
-    def canonical(self) -> dict[str, pa.Table]:
+    def canonical(self, *, start: bool = False) -> dict[str, pa.Table]:
         """The run as canonical tables (``platform = "sim"``), the schema
-        ingested data has; platform runs only."""
+        ingested data has: ``accounts``, ``follows`` (at the end, each with the
+        tick it was made), ``posts`` and ``interactions``
+        (:func:`mutuals.io.simstore.state_to_canonical`); with ``start``, also
+        ``follows_start`` (the graph the run began with, in the ``follows``
+        schema). Platform runs only."""
         if self.scenario.model != "platform":
             raise NotImplementedError("canonical tables are written for platform runs")
         from mutuals.io.simstore import simulation_to_canonical
 
-        return simulation_to_canonical(self.model)
+        return simulation_to_canonical(self.model, start=start)
 
-    def write(self, out: str | Path, *, overwrite: bool = False) -> Path:
+    def write(self, out: str | Path, *, overwrite: bool = False, canonical: bool = True) -> Path:
         """Write the tables and the manifest to the run folder ``out``
-        (:func:`mutuals.io.runs.write_run`)."""
+        (:func:`mutuals.io.runs.write_run`); with ``canonical`` (platform
+        runs), also :meth:`canonical` into ``out/store``, a canonical store."""
         from mutuals.io.runs import write_run
 
-        path = write_run(out, self.tables, self.manifest, overwrite=overwrite)
+        tables = None
+        if canonical and self.scenario.model == "platform":
+            from mutuals.io.simstore import simulation_to_canonical
+
+            tables = simulation_to_canonical(self.model, start=True, chunked=True)
+        path = write_run(out, self.tables, self.manifest, overwrite=overwrite, canonical=tables)
         self.discard_checkpoint()
         return path
 
@@ -475,7 +485,7 @@ def _drive_platform(
         result.summary["run_seconds"] += run_before
     tables = result.tables
     if labels is not None:  # keep the file's id of each account, so results map back to it
-        ids = [str(x) for x in labels.tolist()]
+        ids: list[str | None] = [str(x) for x in labels.tolist()]
         ids += [None] * (tables["accounts"].num_rows - len(ids))  # accounts events added
         tables["accounts"] = tables["accounts"].append_column(
             "source_id", pa.array(ids, pa.string())

@@ -28,6 +28,7 @@ import pyarrow as pa
 
 __all__ = [
     "ACCOUNTS",
+    "EXPOSURES_SCHEMA",
     "FOLLOWS",
     "INTERACTIONS",
     "INTERACTION_KINDS",
@@ -203,6 +204,20 @@ STEPS_SCHEMA = pa.schema(
         ("share_away", pa.float64()),
         ("median_followers", pa.float64()),
         ("share_under_1k", pa.float64()),
+    ]
+)
+
+
+#: Columns of a simulated run's ``exposures`` table: cumulative reads of posts by
+#: authors of one community by readers of another, at each measured tick. Real
+#: data holds no exposures; the isolation measures of :mod:`mutuals.metrics`
+#: read this table on runs and the follow and interaction tables on both.
+EXPOSURES_SCHEMA = pa.schema(
+    [
+        ("tick", pa.int32()),
+        ("author_community", pa.string()),
+        ("reader_community", pa.string()),
+        ("exposures", pa.int64()),
     ]
 )
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import mutuals
 from mutuals.scenarios.load import scenario_from_mapping
@@ -36,10 +38,21 @@ def test_both_models_share_the_interface() -> None:
     assert "quality" in s.summary and s.tables["timeline"].num_rows == s.summary["steps"]
 
 
-def test_analyze_takes_a_runs_canonical_tables() -> None:
+def test_analyze_takes_a_runs_canonical_tables(tmp_path: Path) -> None:
     r = mutuals.run("default", seed=2, overrides={"accounts": 500, "mean_follows": 15, "days": 0.5})
     a = mutuals.analyze(r.canonical(), n_boot=10)
     assert a.summary["graph"]["accounts"] == 500
+    # the run folder holds the same tables as a store: one code path, same numbers
+    r.write(tmp_path / "run")
+    assert (tmp_path / "run" / "store" / "store.json").is_file()
+    b = mutuals.analyze(tmp_path / "run", n_boot=10)
+    drop = {"timings"}
+    assert {k: v for k, v in b.summary.items() if k not in drop} == {
+        k: v for k, v in a.summary.items() if k not in drop
+    }
+    man = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert man["store"]["follows_start"] == r.summary["follows_at_start"]
+    assert man["store"]["follows"] == r.summary["follows_at_end"]
 
 
 def test_events_are_recorded_in_the_manifest() -> None:

@@ -97,7 +97,9 @@ def _killed(p: subprocess.CompletedProcess) -> None:
 
 
 def _tables(run: Path) -> dict[str, bytes]:
-    return {f.name: f.read_bytes() for f in sorted(run.glob("*.parquet"))}
+    """The run's tables and (platform runs) its canonical tables in ``store/``."""
+    files = sorted([*run.glob("*.parquet"), *run.glob("store/*.parquet")])
+    return {str(f.relative_to(run)): f.read_bytes() for f in files}
 
 
 def _name(kill: str | tuple[str, ...]) -> str:

@@ -148,12 +148,17 @@ def test_a_store_whose_tables_disagree_with_store_json_is_an_error(
         open_store(real_store)
 
 
-def test_analyze_of_a_run_folder_says_what_to_do(tmp_path: Path) -> None:
-    res = _cli("simulate", *SIM, "--seed", "1", "--out", str(tmp_path / "r"))
+def test_analyze_of_a_run_folder_without_canonical_tables_says_what_to_do(
+    tmp_path: Path,
+) -> None:
+    res = _cli("simulate", *SIM, "--seed", "1", "--out", str(tmp_path / "r"), "--no-canonical")
     assert res.exit_code == 0
+    assert not (tmp_path / "r" / "store").exists()
+    before = _digest(tmp_path / "r")
     res = _cli("analyze", str(tmp_path / "r"))
     assert res.exit_code == 1
     assert "simulation run folder" in res.output and "--store" in res.output
+    assert _digest(tmp_path / "r") == before
 
 
 def test_memory_limit_is_checked_before_reading(shared_data: Path, tmp_path: Path) -> None:

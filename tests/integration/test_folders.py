@@ -183,3 +183,73 @@ def test_one_writer_commits_several_times(tmp_path: Path) -> None:
         w.commit(keep=["state-2.npz"])
     assert _visible(out) == {"state-2.npz": "two", "state-3.npz": "three"}
     assert folder_kind(out) == ("checkpoint", {"state-2.npz", "state-3.npz"})
+
+
+# ------------------------------------------------------- files one subfolder down
+def _tree(path: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(path)): p.read_text()
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def test_files_in_a_subfolder_are_part_of_the_output(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    _write(out, "run", {"a.parquet": "1", "store/p.parquet": "2", "manifest.json": "{}"})
+    assert folder_kind(out) == ("run", {"a.parquet", "store/p.parquet", "manifest.json"})
+    (out / "store" / "mine.txt").write_text("mine")  # a user's file in our subfolder
+    _write(out, "run", {"a.parquet": "3", "manifest.json": "{}"})
+    # our file in the subfolder is gone; the folder stays for the user's file
+    assert _tree(out) == {"a.parquet": "3", "manifest.json": "{}", "store/mine.txt": "mine"}
+    (out / "store" / "mine.txt").unlink()
+    _write(out, "run", {"a.parquet": "4", "store/q.parquet": "5", "manifest.json": "{}"})
+    _write(out, "run", {"a.parquet": "6", "manifest.json": "{}"})
+    assert not (out / "store").exists()  # an emptied subfolder of ours is removed
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b/c", "/abs", "store/", "./x", ".mutuals.json"])
+def test_names_outside_the_folder_are_refused(tmp_path: Path, name: str) -> None:
+    with FolderWriter(tmp_path / "o", "run") as w, pytest.raises(ValueError):
+        w.write_text(name, "x")
+
+
+def test_a_subfolder_file_never_replaces_a_users_file(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    (out / "store").mkdir(parents=True)
+    (out / "store" / "p.parquet").write_text("the user's")
+    with pytest.raises(InputError, match="did not write"):
+        _write(out, "run", {"store/p.parquet": "ours", "manifest.json": "{}"}, overwrite=True)
+    assert (out / "store" / "p.parquet").read_text() == "the user's"
+    (out / "x").write_text("a file where a subfolder should be")
+    with pytest.raises(InputError, match="did not write"):
+        _write(out, "run", {"x/p.parquet": "ours", "manifest.json": "{}"}, overwrite=True)
+
+
+_KILL_NESTED = """
+import sys
+from pathlib import Path
+from mutuals.io.folders import FolderWriter
+out = Path(sys.argv[1])
+with FolderWriter(out, "run") as w:
+    w.write_text("a.parquet", "new a")
+    w.write_text("store/p.parquet", "new p")
+    w.write_text("manifest.json", "new manifest")
+    w.commit(last="manifest.json")
+"""
+
+
+@pytest.mark.parametrize("point", ["before-journal", "after-journal", "rename-0", "rename-1"])
+def test_sigkill_while_writing_a_subfolder_leaves_old_or_new_state_whole(
+    tmp_path: Path, point: str
+) -> None:
+    out = tmp_path / "run"
+    old = {"a.parquet": "old a", "store/p.parquet": "old p", "store/q.parquet": "old q"}
+    _write(out, "run", {**old, "manifest.json": "old"})
+    env = {**os.environ, "MUTUALS_FAILPOINT": point}
+    proc = subprocess.run([sys.executable, "-c", _KILL_NESTED, str(out)], env=env, check=False)
+    assert proc.returncode == -9
+    recover(out)
+    new = {"a.parquet": "new a", "store/p.parquet": "new p", "manifest.json": "new manifest"}
+    assert _tree(out) == (new if point != "before-journal" else {**old, "manifest.json": "old"})
+    assert not list(out.rglob(".*tmp*"))

@@ -66,3 +66,82 @@ def test_cli_store_option(tmp_path):
     res = CliRunner().invoke(main, ["analyze", str(tmp_path / "s"), "--out", str(tmp_path / "a")])
     assert res.exit_code == 0, res.output
     assert "reciprocity" in res.output
+
+
+# ------------------------------------------------------------- follows, start and end
+def _naive_history(start_edges, changes):
+    """Replay ``changes`` (tick, follower, friend, +1/-1) on a set: the end graph
+    and, for each end edge, the tick it was last made (-1: from the start)."""
+    live = {e: -1 for e in start_edges}
+    for tick, f, t, sign in changes:
+        if sign > 0:
+            assert (f, t) not in live
+            live[(f, t)] = tick
+        else:
+            del live[(f, t)]
+    return live
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_follow_history_matches_a_replay_on_a_set(seed):
+    import numpy as np
+
+    from mutuals.io.simstore import follow_history
+
+    rng = np.random.default_rng(seed)
+    s = Simulation(PlatformParams(accounts=60, mean_follows=6, days=0.25), seed=seed)
+    f0, t0 = s.graph.edges()
+    start = set(zip(f0.tolist(), t0.tolist(), strict=True))
+    changes = []
+    for tick in range(6):  # follows, unfollows and re-follows of the same edges
+        s.state.tick = tick
+        s.state.follows_today[:] = 0
+        a, b = rng.integers(0, 60, 40), rng.integers(0, 60, 40)
+        made = s.follow(a, b)
+        changes += [(tick, x, y, 1) for x, y in zip(a[made], b[made], strict=True)]
+        f, t = s.graph.edges()
+        pick = rng.choice(f.size, 25, replace=False)
+        gone = s.unfollow(f[pick], t[pick])
+        changes += [(tick, x, y, -1) for x, y in zip(f[pick][gone], t[pick][gone], strict=True)]
+    assert any(c[3] < 0 for c in changes) and any(c[3] > 0 for c in changes)
+    want = _naive_history(start, changes)
+    h = follow_history(s.state)
+    end = dict(
+        zip(
+            zip(h.end_follower.tolist(), h.end_friend.tolist(), strict=True),
+            h.end_tick.tolist(),
+            strict=True,
+        )
+    )
+    assert end == want
+    assert set(zip(h.start_follower.tolist(), h.start_friend.tolist(), strict=True)) == start
+    assert h.start_follower.size == len(start)  # no duplicates
+
+
+def test_run_tables_hold_both_follow_graphs():
+    import numpy as np
+
+    sim = Simulation(
+        PlatformParams(accounts=600, mean_follows=12, days=1, engage_scale=2.0, unfollow_rate=0.05),
+        seed=3,
+    )
+    sim.run()
+    assert sim.counters["follows"] > 0 and sim.counters["unfollows"] > 0
+    t = simulation_to_canonical(sim, start=True)
+    start, end = t["follows_start"], t["follows"]
+    assert start.schema == SCHEMAS["follows"]
+    assert start.num_rows == int(sim.followers_at_start.sum())
+    # an end edge has a time exactly when the run made it
+    log = np.concatenate(sim.state.follow_log)
+    n = sim.accounts.n
+    made = set((log[log[:, 3] > 0, 1] * n + log[log[:, 3] > 0, 2]).tolist())
+    ef = np.asarray(end.column("follower_id").to_pylist(), np.int64)
+    et = np.asarray(end.column("friend_id").to_pylist(), np.int64)
+    has_time = np.asarray(end.column("created_at").is_valid().to_pylist())
+    assert has_time.tolist() == [k in made for k in (ef * n + et).tolist()]
+    assert has_time.any()
+    # the accounts' follower counts at the start are the in-degrees of follows_start
+    counts = pc.value_counts(start.column("friend_id")).to_pylist()
+    indeg = {int(d["values"]): d["counts"] for d in counts}
+    fs = sim.followers_at_start
+    assert all(indeg.get(i, 0) == int(fs[i]) for i in range(fs.size))

@@ -84,6 +84,15 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     " (platform scenarios); a store is merged into, never replaced.",
 )
 @click.option(
+    "--canonical/--no-canonical",
+    "canonical_tables",
+    default=True,
+    help="Also write the run as canonical tables (the schema of ingested data: accounts,"
+    " follows at the end with the tick each was made, follows_start, posts, interactions)"
+    " into OUT/store, which `mutuals analyze OUT` reads (platform scenarios; a resumed run"
+    " always writes them).",
+)
+@click.option(
     "--overwrite",
     is_flag=True,
     help="Write into an --out (or --store) folder that holds files mutuals did not write;"
@@ -166,6 +175,7 @@ def _simulate(
     show_params: bool,
     checkpoint_every: int | None = None,
     resume: Path | None = None,
+    canonical_tables: bool = True,
 ) -> None:
     if resume is not None:
         given = {
@@ -181,6 +191,7 @@ def _simulate(
             "--store": store is not None,
             "--checkpoint-every": checkpoint_every is not None,
             "--show-params": show_params,
+            "--no-canonical": not canonical_tables,
         }
         clash = [k for k, v in given.items() if v]
         if clash:
@@ -354,23 +365,36 @@ def _simulate(
                     f"merged the run into the canonical store {store} (try: mutuals analyze {store})",
                     err=True,
                 )
-        _write_final(out, result, manifest, writer)
+        _write_final(out, result, manifest, writer, canonical_tables)
     for msg in writer.messages:
         click.echo(f"note: {msg}", err=True)
     click.echo(_table(rows))
-    click.echo(
-        f"wrote {', '.join(f'{k}.parquet' for k in result.tables)} and manifest.json to {out}"
-    )
+    click.echo(_wrote(out, result, canonical_tables))
 
 
-def _write_final(out: Path, result: Any, manifest: dict[str, Any], writer: Any) -> None:
+def _wrote(out: Path, result: Any, canonical_tables: bool) -> str:
+    msg = f"wrote {', '.join(f'{k}.parquet' for k in result.tables)} and manifest.json to {out}"
+    if canonical_tables and result.scenario.model == "platform":
+        msg += f"\nwrote the canonical tables to {out / 'store'} (try: mutuals analyze {out})"
+    return msg
+
+
+def _write_final(
+    out: Path, result: Any, manifest: dict[str, Any], writer: Any, canonical_tables: bool = True
+) -> None:
     """Write the run folder, then drop the checkpoint it no longer needs (a
     kill between the two leaves a checkpoint that resumes to the same bytes)."""
     from mutuals.engine.checkpoint import scoped_failpoint
     from mutuals.io.runs import write_run
 
+    platform = result.scenario.model == "platform"
+    canonical = None
+    if canonical_tables and platform:
+        from mutuals.io.simstore import simulation_to_canonical
+
+        canonical = simulation_to_canonical(result.model, start=True, chunked=True)
     with scoped_failpoint("final"):
-        write_run(out, result.tables, manifest, writer=writer)
+        write_run(out, result.tables, manifest, writer=writer, canonical=canonical)
     result.discard_checkpoint()
 
 
@@ -419,20 +443,13 @@ def _resume(run_dir: Path, *, overwrite: bool, threads: int | None, progress: bo
     for msg in writer.messages:
         click.echo(f"note: {msg}", err=True)
     click.echo(_table(rows))
-    click.echo(
-        f"wrote {', '.join(f'{k}.parquet' for k in result.tables)} and manifest.json to {run_dir}"
-    )
+    click.echo(_wrote(run_dir, result, True))
 
 
 def _simulation_source(manifest: dict[str, Any]) -> str:
-    """How a run is named among a store's inputs: scenario, seed and a digest of
-    its parameters (and graph), so the same run merged twice is one input."""
-    import hashlib
-    import json
+    from mutuals.io.runs import simulation_source
 
-    what = {k: manifest.get(k) for k in ("scenario", "model", "params", "seed", "graph")}
-    digest = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
-    return f"simulation {manifest.get('scenario')} seed={manifest.get('seed')} {digest[:12]}"
+    return simulation_source(manifest)
 
 
 def _check_store(store: Path, source: str, overwrite: bool) -> None:

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from mutuals.kernels.posting import write_post
 from mutuals.platform.accounts import ROLES
+from mutuals.platform.state import NEVER
 from mutuals.platform.trending import trending_now
 from mutuals.scenarios.events import Event
 from mutuals.scenarios.groups import Group
@@ -31,9 +32,6 @@ if TYPE_CHECKING:
     from mutuals.engine.platform import Simulation
 
 __all__ = ["APPLY", "NEVER", "EventRunner", "reserved_accounts"]
-
-#: ``arrival`` of reserved accounts whose event has not fired.
-NEVER = np.iinfo(np.int64).max // 2
 
 
 def reserved_accounts(events: tuple[Event, ...]) -> int:
@@ -177,6 +175,7 @@ def _add_accounts(sim: Simulation, runner: EventRunner, e: Event) -> int:
             # arriving accounts make their own follows at once (no daily budget); the
             # accounts they follow may follow back, as after any new follow
             made = st.graph.follow(src, dst)
+            sim.log_follows(src[made], dst[made], +1)
             st.counters["follows"] += int(made.sum())
             back_src, back_dst = sim.following.follow_backs(st, p, src[made], dst[made], sim.rng)
             if back_src.size:

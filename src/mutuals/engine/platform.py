@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from mutuals._random import SeedLike, check_random_state
 from mutuals.behaviour import Activity, Following, Leaving, Sessions, Unfollowing
-from mutuals.engine.events import NEVER, EventRunner, init_reserved, reserved_accounts
+from mutuals.engine.events import EventRunner, init_reserved, reserved_accounts
 from mutuals.errors import InputError
 from mutuals.graphs.generate import (
     generate_follow_graph,
@@ -35,12 +35,12 @@ from mutuals.graphs.generate import (
 from mutuals.kernels import platform as kp
 from mutuals.platform.accounts import ROLES, Accounts, role_codes
 from mutuals.platform.graph import FollowGraph
-from mutuals.platform.state import PER_ACCOUNT, PlatformState
+from mutuals.platform.state import NEVER, PER_ACCOUNT, PlatformState
 from mutuals.platform.trending import trending_table
 from mutuals.scenarios.events import Event
 from mutuals.scenarios.groups import Group
 from mutuals.scenarios.platform import PlatformParams
-from mutuals.tables import STEPS_SCHEMA
+from mutuals.tables import EXPOSURES_SCHEMA, STEPS_SCHEMA
 
 __all__ = ["STEPS_SCHEMA", "Recorder", "RunResult", "Simulation", "trending_table"]
 
@@ -246,6 +246,7 @@ class Simulation:
         self.counters["follows_over_budget"] += int((~ok).sum())
         applied = np.zeros(src.size, bool)
         applied[ok] = self.graph.follow(src[ok], dst[ok])
+        self.log_follows(src[applied], dst[applied], +1)
         np.add.at(self.follows_today, src[applied], 1)
         self.counters["follows"] += int(applied.sum())
         return applied
@@ -253,8 +254,20 @@ class Simulation:
     def unfollow(self, follower: ArrayLike, friend: ArrayLike) -> NDArray[np.bool_]:
         """Remove follows now; returns which existed."""
         done = self.graph.unfollow(follower, friend)
+        self.log_follows(np.asarray(follower)[done], np.asarray(friend)[done], -1)
         self.counters["unfollows"] += int(done.sum())
         return done
+
+    def log_follows(self, follower: NDArray[Any], friend: NDArray[Any], sign: int) -> None:
+        """Record follows (``sign`` +1) or unfollows (-1) made now, for the
+        run's canonical follow tables (start and end, with each edge's tick)."""
+        if follower.size:
+            block = np.empty((follower.size, 4), np.int64)
+            block[:, 0] = self.state.tick
+            block[:, 1] = follower
+            block[:, 2] = friend
+            block[:, 3] = sign
+            self.state.follow_log.append(block)
 
     def _within_budget(self, src: NDArray[np.int64]) -> NDArray[np.bool_]:
         """True for requests that fit the requester's remaining daily budget, in order."""
@@ -351,14 +364,7 @@ class Simulation:
             steps, exposures = self.recorder.steps(), self.recorder.exposures(list(names))
         else:
             steps = STEPS_SCHEMA.empty_table()
-            exposures = pa.table(
-                {
-                    "tick": pa.array([], pa.int32()),
-                    "author_community": pa.array([], pa.string()),
-                    "reader_community": pa.array([], pa.string()),
-                    "exposures": pa.array([], pa.int64()),
-                }
-            )
+            exposures = EXPOSURES_SCHEMA.empty_table()
         posts = self.posts.to_arrow()
         acc = self.accounts
         accounts = pa.table(

@@ -103,11 +103,30 @@ def _legacy(path: Path) -> tuple[str, set[str]] | None:
     return None
 
 
+def _output_name(name: str) -> bool:
+    """An output file's name: ``file`` or ``folder/file`` (one level down, as a
+    run's ``store/posts.parquet``), never a temporary, ``..`` or mutuals' own."""
+    parts = name.split("/")
+    return (
+        0 < len(parts) <= 2
+        and all(x and x not in (".", "..") and "\\" not in x for x in parts)
+        and not any(x in _OWN or _is_temp(x) for x in parts)
+    )
+
+
 def _marker(path: Path) -> tuple[str, set[str]] | None:
     m = _read_json(path / MARKER)
     if isinstance(m, dict) and m.get("kind") in KINDS and isinstance(m.get("files"), list):
-        return m["kind"], {f for f in m["files"] if isinstance(f, str) and f == Path(f).name}
+        return m["kind"], {f for f in m["files"] if isinstance(f, str) and _output_name(f)}
     return None
+
+
+def _remove_output(path: Path, name: str) -> None:
+    """Remove the output file ``name``, and its folder once that is empty."""
+    (path / name).unlink(missing_ok=True)
+    if "/" in name:
+        with contextlib.suppress(OSError):
+            (path / name).parent.rmdir()  # only when empty: a user's file there stays
 
 
 def folder_kind(path: str | Path) -> tuple[str, set[str]] | None:
@@ -187,9 +206,11 @@ def _roll_forward(path: Path) -> str | None:
     for src, dst in j["renames"]:
         s, d = path / src, path / dst
         if s.exists():
+            d.parent.mkdir(exist_ok=True)
             s.replace(d)
     for name in j.get("remove", []):
-        (path / name).unlink(missing_ok=True)
+        if isinstance(name, str) and _output_name(name):
+            _remove_output(path, name)
     if isinstance(j.get("marker"), dict):
         _write_atomic(path / MARKER, json.dumps(j["marker"], indent=2) + "\n")
     journal.unlink()
@@ -354,8 +375,10 @@ class FolderWriter:
 
     # ----------------------------------------------------------------- writing
     def temp_file(self, name: str) -> Path:
-        """A temporary path in the folder for the file that will become ``name``."""
-        t = self.path / f".{name}{_TMP_TAG}-{self.token}"
+        """A temporary path in the folder for the file that will become ``name``
+        (in the folder itself even when ``name`` lies in a subfolder, so that a
+        killed write's temporaries are found and removed)."""
+        t = self.path / f".{name.replace('/', '__')}{_TMP_TAG}-{self.token}"
         self._temps.append(t)
         return t
 
@@ -367,8 +390,9 @@ class FolderWriter:
         return t
 
     def stage(self, name: str, tmp: Path) -> None:
-        """``tmp`` (in the folder) becomes ``name`` at :meth:`commit`."""
-        if name != Path(name).name or name in _OWN or _is_temp(name):
+        """``tmp`` (in the folder) becomes ``name`` at :meth:`commit`; ``name``
+        may lie one subfolder down (``store/posts.parquet``)."""
+        if not _output_name(name):
             raise ValueError(f"not an output file name: {name!r}")
         self._staged[name] = tmp
 
@@ -384,7 +408,12 @@ class FolderWriter:
         and record the new set of files in the marker. Returns the final paths."""
         p = self.path
         names = sorted(self._staged, key=lambda n: (n == last, n))
-        foreign = [n for n in names if n not in self.previous and (p / n).exists()]
+        foreign = [
+            n
+            for n in names
+            if n not in self.previous
+            and ((p / n).exists() or ((p / n).parent.exists() and not (p / n).parent.is_dir()))
+        ]
         if foreign:
             raise InputError(
                 f"{self.what} {str(p)!r} already holds {', '.join(foreign)}, which mutuals "
@@ -405,10 +434,11 @@ class FolderWriter:
         _write_atomic(p / JOURNAL, json.dumps(journal, indent=2) + "\n")
         _failpoint("after-journal")
         for i, n in enumerate(names):
+            (p / n).parent.mkdir(exist_ok=True)
             self._staged[n].replace(p / n)
             _failpoint(f"rename-{i}")
         for n in remove:
-            (p / n).unlink(missing_ok=True)
+            _remove_output(p, n)
         _write_atomic(p / MARKER, json.dumps(journal["marker"], indent=2) + "\n")
         _fsync(p)
         (p / JOURNAL).unlink()

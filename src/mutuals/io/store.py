@@ -78,7 +78,8 @@ def _sql_str(path: Path) -> str:
 
 
 def open_store(path: str | Path) -> Store:
-    """Open an existing store folder.
+    """Open an existing store folder (for a simulation run folder, the
+    canonical store it holds in ``RUN/store``).
 
     Finishes (or clears) a write that a killed command left half done, and
     checks that each table holds the rows ``store.json`` records for it.
@@ -90,9 +91,14 @@ def open_store(path: str | Path) -> Store:
     if not is_store(p):
         kind = folder_kind(p)
         if kind is not None and kind[0] == "run":
+            inner = p / "store"
+            if inner.is_dir() and is_store(inner):
+                return open_store(inner)  # the run's own canonical tables
             raise InputError(
-                f"{str(p)!r} is a simulation run folder, not a canonical store; write one "
-                "with `mutuals simulate ... --store STORE`, then use STORE"
+                f"{str(p)!r} is a simulation run folder without canonical tables (it was "
+                "written with --no-canonical, or is a SimSoM run); re-run it with "
+                "`mutuals simulate --from-manifest RUN/manifest.json`, or write a store "
+                "with `mutuals simulate ... --store STORE`"
             )
         raise InputError(
             f"{str(p)!r} is not a mutuals store (no {_META} and no table files such as "

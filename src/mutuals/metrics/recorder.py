@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from mutuals.kernels import platform as kp
 from mutuals.metrics.feeds import kendall_tau_b, shannon_entropy
-from mutuals.tables import STEPS_SCHEMA
+from mutuals.tables import EXPOSURES_SCHEMA, STEPS_SCHEMA
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -131,7 +131,8 @@ class PlatformRecorder:
                 "author_community": pa.array(name_arr[cat(ex_a, np.int64)], pa.string()),
                 "reader_community": pa.array(name_arr[cat(ex_r, np.int64)], pa.string()),
                 "exposures": cat(ex_n, np.int64),
-            }
+            },
+            schema=EXPOSURES_SCHEMA,
         )
 
 

@@ -21,7 +21,10 @@ from mutuals.platform.accounts import Accounts
 from mutuals.platform.graph import FollowGraph
 from mutuals.platform.posts import PostTable
 
-__all__ = ["COUNTERS", "PER_ACCOUNT", "RECENT", "PlatformState"]
+__all__ = ["COUNTERS", "NEVER", "PER_ACCOUNT", "RECENT", "PlatformState"]
+
+#: ``arrival`` of accounts an event reserved and that have not arrived (yet).
+NEVER = np.iinfo(np.int64).max // 2
 
 #: Posts remembered per author, for list feeds.
 RECENT = 8
@@ -96,6 +99,9 @@ class PlatformState:
     counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     #: per tick, uses of each topic by new posts, replies and quotes (not reposts)
     topic_counts: list[NDArray[np.int64]] = field(default_factory=list)
+    #: every follow and unfollow the run made, in order: blocks of rows
+    #: ``(tick, follower, friend, +1 follow / -1 unfollow)``
+    follow_log: list[NDArray[np.int64]] = field(default_factory=list)
 
     @classmethod
     def empty(
