@@ -42,6 +42,7 @@ def _kernel(s: dict, sessions, u, now):
     kmax = int(s["attention"].max())
     fs = np.empty(n * kmax, np.int64)
     fd = np.empty(n * kmax, np.int64)
+    s["read_log"] = np.full((n, kmax), -1, np.int64)
     out = kp.run_sessions(
         sessions, u, now, s["ranked"], s["community"], s["attention"], s["is_bot"], s["interest"], s["topic_pref"],
         s["ring_item"], s["ring_time"], s["head"], s["count"],
@@ -51,5 +52,6 @@ def _kernel(s: dict, sessions, u, now):
         s["half_life"], s["interest_lr"], s["quality_lambda"], s["appeal_exponent"], s["heat_mean"], s["heat_spread"],
         s["follow_on_engage"], s["exposures"], fs, fd, s["session_engaged"],
         s["list_ptr"], s["list_members"], s["sub_ptr"], s["sub_lists"], s["recent"], s["recent_head"], s["list_read_prob"],
+        s["read_log"],
     )  # fmt: skip
     return out, list(zip(fs[: out[1]].tolist(), fd[: out[1]].tolist(), strict=True))

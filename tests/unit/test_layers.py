@@ -27,8 +27,9 @@ RANK = {
     "api": 8,
     "report": 8,
     "sweeps": 9,
-    "cli": 10,
-    "__main__": 11,
+    "claims": 10,  # the thread's claims as experiments: runs through sweeps, pages from report
+    "cli": 11,
+    "__main__": 12,
 }
 #: Parts of one rank that must not import each other (metrics and io are peers).
 PEERS_APART = {("metrics", "io"), ("io", "metrics")}

@@ -19,12 +19,15 @@ leaving         who leaves for a while after a session with nothing   numpy
                 worth engaging with
 unfollowing     who drops a random friend                             numpy
 following       follow requests from engagement, then follow-backs    numpy (budgets: engine)
+campaign        a hashtag campaign: exposure (feed, the hashtag's     numpy
+                page), adoption, follows under follower_cap
 ==============  ====================================================  =========================
 """
 
 from __future__ import annotations
 
 from mutuals.behaviour.activity import Activity
+from mutuals.behaviour.campaign import Campaign, CampaignDecision
 from mutuals.behaviour.following import Following
 from mutuals.behaviour.leaving import Leaving
 from mutuals.behaviour.sessions import SessionOutcome, Sessions
@@ -33,6 +36,8 @@ from mutuals.behaviour.unfollowing import Unfollowing
 __all__ = [
     "PHASES",
     "Activity",
+    "Campaign",
+    "CampaignDecision",
     "Following",
     "Leaving",
     "SessionOutcome",
@@ -41,4 +46,4 @@ __all__ = [
 ]
 
 #: The phases of a tick, in order (the order the run's random numbers are drawn in).
-PHASES = ("activity", "sessions", "leaving", "unfollowing", "following", "delivery")
+PHASES = ("activity", "sessions", "leaving", "unfollowing", "following", "campaign", "delivery")

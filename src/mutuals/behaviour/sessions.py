@@ -30,6 +30,7 @@ class SessionOutcome:
     follow_src: NDArray[np.int64]  # follow requests: who asks...
     follow_dst: NDArray[np.int64]  # ...to follow whom
     engaged: NDArray[np.int32]  # engagements per session
+    read: NDArray[np.int64]  # sessions x max attention: the items each read, -1 padded
     reads: int
     engagements: int
 
@@ -59,6 +60,7 @@ class Sessions:
         follow_src = np.empty(sessions.size * kmax, np.int64)
         follow_dst = np.empty(sessions.size * kmax, np.int64)
         engaged = np.zeros(sessions.size, np.int32)
+        read = np.full((sessions.size, kmax), -1, np.int64)
         c = posts.cols
         p = params
         n_posts, n_follow, n_reads, n_eng = ks.run_sessions(
@@ -73,13 +75,14 @@ class Sessions:
             state.heat_mean, p.heat_spread, state.follow_on_engage,
             state.exposures, follow_src, follow_dst, engaged,
             state.list_ptr, state.list_members, state.sub_ptr, state.sub_lists, state.recent,
-            state.recent_head, state.list_read_prob,
+            state.recent_head, state.list_read_prob, read,
         )  # fmt: skip
         posts.n = int(n_posts)
         return SessionOutcome(
             follow_src=follow_src[:n_follow],
             follow_dst=follow_dst[:n_follow],
             engaged=engaged,
+            read=read,
             reads=int(n_reads),
             engagements=int(n_eng),
         )

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from mutuals.kernels.posting import write_post
 from mutuals.platform.accounts import ROLES
 from mutuals.platform.state import NEVER
 from mutuals.platform.trending import trending_now
@@ -108,29 +107,8 @@ class EventRunner:
 
 def _seed_hashtag(sim: Simulation, runner: EventRunner, e: Event) -> int:
     """The group posts ``posts`` times each on ``topic`` now (delivered this tick)."""
-    st, p = sim.state, sim.params
     who = np.repeat(runner.select(sim, e.args["group"]), int(e.args["posts"]))
-    if who.size == 0:
-        return 0
-    u = sim.rng.random((who.size, 3))
-    st.posts.reserve(who.size)
-    c = st.posts.cols
-    topic = int(e.args["topic"])
-    T = p.n_topics
-    pref = np.zeros((1, T))
-    pref[0, topic:] = 1.0  # a cumulative preference that always picks the topic
-    for j, a in enumerate(who.tolist()):
-        q = st.posts.n
-        st.posts.n += 1
-        write_post(
-            q, 0, st.tick, 0.0, u[j, 0], u[j, 1], u[j, 2], pref, st.accounts.is_bot[a : a + 1],
-            p.quality_lambda, p.appeal_exponent, st.heat_mean[a : a + 1], p.heat_spread,
-            c["author"], c["time"], c["topic"], c["quality"], c["appeal"], c["heat"], c["kind"],
-            c["parent"], c["root"],
-        )  # fmt: skip
-        c["author"][q] = a
-        st.recent[a, st.recent_head[a] % st.recent.shape[1]] = q
-        st.recent_head[a] += 1
+    sim.write_topic_posts(who.astype(np.int64), int(e.args["topic"]))
     return int(np.unique(who).size)
 
 
@@ -204,6 +182,7 @@ def init_reserved(sim: Simulation, runner: EventRunner, rng: np.random.Generator
         sd = 0.0 if "position" in a else p.population_spec().position_sd
         mean = a.get("position", positions[a["community"]])
         acc.position[lo:hi] = np.clip(rng.normal(mean, sd, n), -1, 1)
+        st.stance[lo:hi] = acc.position[lo:hi]
         mean_act = a.get("activity", p.mean_activity)
         acc.activity[lo:hi] = mean_act * rng.lognormal(-s * s / 2, s, n)
         st.arrival[lo:hi] = NEVER

@@ -25,7 +25,7 @@ import pyarrow as pa
 from numpy.typing import ArrayLike, NDArray
 
 from mutuals._random import SeedLike, check_random_state
-from mutuals.behaviour import Activity, Following, Leaving, Sessions, Unfollowing
+from mutuals.behaviour import Activity, Campaign, Following, Leaving, Sessions, Unfollowing
 from mutuals.engine.events import EventRunner, init_reserved, reserved_accounts
 from mutuals.errors import InputError
 from mutuals.graphs.generate import (
@@ -33,6 +33,7 @@ from mutuals.graphs.generate import (
     generate_population,
 )
 from mutuals.kernels import platform as kp
+from mutuals.kernels.posting import write_post
 from mutuals.platform.accounts import ROLES, Accounts, role_codes
 from mutuals.platform.graph import FollowGraph
 from mutuals.platform.state import NEVER, PER_ACCOUNT, PlatformState
@@ -82,12 +83,27 @@ class RunResult:
         }
 
 
-def _child_seed(rng: np.random.Generator) -> np.random.SeedSequence:
+#: Keys of the independent streams a run derives (never drawn from the main one).
+_RESERVED_STREAM, _MARGINALISED_STREAM = 2**31 - 1, 2**31 - 2
+
+
+def _child_seed(rng: np.random.Generator, key: int = _RESERVED_STREAM) -> np.random.SeedSequence:
     """An independent stream derived from the run's generator without drawing from it."""
     ss = getattr(rng.bit_generator, "seed_seq", None)
     if isinstance(ss, np.random.SeedSequence):
-        return np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 2**31 - 1))
-    return np.random.SeedSequence(0)
+        return np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, key))
+    return np.random.SeedSequence(key)
+
+
+def _marginalise(accounts: Accounts, p: PlatformParams, rng: np.random.Generator) -> None:
+    """Mark a share ``marginalised_share`` of ``marginalised_community`` as marginalised
+    (from a stream of their own, so the rest of the run draws the same numbers)."""
+    if p.marginalised_share <= 0:
+        return
+    c = accounts.community_names.index(p.marginalised_community)
+    members = np.flatnonzero(accounts.community == c)
+    u = np.random.default_rng(_child_seed(rng, _MARGINALISED_STREAM)).random(members.size)
+    accounts.marginalised[members[u < p.marginalised_share]] = True
 
 
 class Simulation:
@@ -141,8 +157,12 @@ class Simulation:
             roles = role_codes(p.community_roles())
             accounts.role = np.where(accounts.is_bot, ROLES.index("bot"), roles[accounts.community])
             accounts.role = accounts.role.astype(np.int8)
+            _marginalise(accounts, p, self.rng)
         if graph is None:
-            graph = generate_follow_graph(accounts, p.graph_spec(), seed=self.rng)
+            scale = None
+            if accounts.marginalised.any():
+                scale = np.where(accounts.marginalised, p.marginalised_follower_factor, 1.0)
+            graph = generate_follow_graph(accounts, p.graph_spec(), seed=self.rng, in_scale=scale)
         if graph.n_accounts != accounts.n:
             raise InputError(
                 f"graph has {graph.n_accounts} accounts but the population has {accounts.n}"
@@ -162,6 +182,7 @@ class Simulation:
             n_topics=T,
             feed_capacity=p.feed_capacity,
             post_capacity=max(1024, int(n * p.mean_activity * (1 + p.p_post))),
+            tag_window=p.campaign_window,
         )
         # Interest: topic_focus of the mass on the community's home topics
         # (topic t is at home in community t % n_comm), the rest spread evenly.
@@ -171,9 +192,10 @@ class Simulation:
         focus = np.where(has_home, p.topic_focus, 0.0)
         interest = (1 - focus) / T + focus * home / n_home
         st.interest = interest.astype(np.float32)
-        st.topic_pref = np.cumsum(st.interest / st.interest.sum(1, keepdims=True), axis=1).astype(
-            np.float64
-        )
+        pref = st.interest.astype(np.float64)
+        if p.campaign_topic >= 0:  # the campaign's hashtag: nobody uses it until it is seeded
+            pref[:, p.campaign_topic] = 0.0
+        st.topic_pref = np.cumsum(pref / pref.sum(1, keepdims=True), axis=1).astype(np.float64)
         st.heat_mean[:] = p.heat_mean
         for name in PER_ACCOUNT:
             getattr(st, name)[:] = getattr(p, name)
@@ -187,6 +209,7 @@ class Simulation:
         self.leaving = Leaving()
         self.unfollowing = Unfollowing()
         self.following = Following()
+        self.campaign = Campaign()
 
     def __getattr__(self, name: str) -> Any:
         """Read access to the state's arrays (``sim.graph``, ``sim.posts``...)."""
@@ -224,6 +247,51 @@ class Simulation:
             [[0], np.cumsum(np.bincount(owner, minlength=n))]
         ).astype(np.int64)
         return idx
+
+    def write_topic_posts(self, authors: NDArray[np.int64], topic: int) -> int:
+        """Each of ``authors`` (repeats allowed) writes a post on ``topic`` now
+        (delivered at the end of this tick); returns the first new row."""
+        st, p = self.state, self.params
+        first = st.posts.n
+        if authors.size == 0:
+            return first
+        u = self.rng.random((authors.size, 3))
+        st.posts.reserve(authors.size)
+        c = st.posts.cols
+        pref = np.zeros((1, p.n_topics))
+        pref[0, topic:] = 1.0  # a cumulative preference that always picks the topic
+        R = st.recent.shape[1]
+        for j, a in enumerate(authors.tolist()):
+            q = st.posts.n
+            st.posts.n += 1
+            write_post(
+                q, 0, st.tick, 0.0, u[j, 0], u[j, 1], u[j, 2], pref, st.accounts.is_bot[a : a + 1],
+                p.quality_lambda, p.appeal_exponent, st.heat_mean[a : a + 1], p.heat_spread,
+                c["author"], c["time"], c["topic"], c["quality"], c["appeal"], c["heat"],
+                c["kind"], c["parent"], c["root"],
+            )  # fmt: skip
+            c["author"][q] = a
+            st.recent[a, st.recent_head[a] % R] = q
+            st.recent_head[a] += 1
+        return first
+
+    def adopt(self, accounts: NDArray[np.int64]) -> None:
+        """``accounts`` adopt the campaign's hashtag now (:mod:`mutuals.behaviour.campaign`):
+        a share ``campaign_post_share`` of their posts carry it from now on and
+        they follow back with ``campaign_follow_back``."""
+        st, p = self.state, self.params
+        a = accounts[st.adopted_at[accounts] < 0]
+        if a.size == 0:
+            return
+        st.adopted_at[a] = st.tick
+        st.follow_back[a] = p.campaign_follow_back
+        t = p.campaign_topic
+        dens = np.diff(st.topic_pref[a], axis=1, prepend=0.0)
+        dens *= 1 - p.campaign_post_share
+        dens[:, t] += p.campaign_post_share
+        st.topic_pref[a] = np.cumsum(dens, axis=1)
+        st.topic_pref[a, -1] = 1.0
+        st.counters["adoptions"] += int(a.size)
 
     def follow(self, follower: ArrayLike, friend: ArrayLike) -> NDArray[np.bool_]:
         """Request follows now; each follower's daily budget applies.
@@ -314,6 +382,29 @@ class Simulation:
         if back_src.size:
             made = self.follow(back_src, back_dst)
             st.counters["follow_backs"] += int(made.sum())
+        # the campaign: views of the hashtag's page, adoptions, follows, follow-backs
+        camp = self.campaign.decide(st, p, sessions, out.read, rng)
+        if camp.browsed.size:
+            np.add.at(st.posts.cols["views"], camp.browsed, 1)
+            comm = st.accounts.community
+            np.add.at(
+                st.exposures, (comm[st.posts.cols["author"][camp.browsed]], comm[camp.browsers]), 1
+            )
+        if camp.adopters.size:
+            self.adopt(camp.adopters)
+            self.write_topic_posts(camp.adopters, p.campaign_topic)  # "drop your handle"
+        if camp.follow_src.size:
+            st.counters["campaign_follow_requests"] += int(camp.follow_src.size)
+            made = self.follow(camp.follow_src, camp.follow_dst)
+            st.counters["campaign_follows"] += int(made.sum())
+            back_src, back_dst = self.following.follow_backs(
+                st, p, camp.follow_src[made], camp.follow_dst[made], rng
+            )
+            if back_src.size:
+                made = self.follow(back_src, back_dst)
+                st.counters["follow_backs"] += int(made.sum())
+                st.counters["campaign_follow_backs"] += int(made.sum())
+        self._stamp(first)
         # deliveries of the tick's new rows
         c = st.posts.cols
         f_start, f_len, f_nbr = st.graph.follower_rows
@@ -335,6 +426,28 @@ class Simulation:
         st.tick += 1
         if st.tick % p.measure_every == 0:
             self._measure()
+
+    def _stamp(self, first: int) -> None:
+        """The tick's new rows carry the position their author shows; campaign
+        posts among them enter the hashtag's page, and their authors adopt."""
+        st, p = self.state, self.params
+        c = st.posts.cols
+        rows = np.arange(first, st.posts.n)
+        if rows.size == 0:
+            return
+        author = c["author"][rows]
+        c["stance"][rows] = st.stance[author]
+        if p.campaign_topic < 0:
+            return
+        k = c["kind"][rows]
+        tag = rows[(c["topic"][rows] == p.campaign_topic) & ((k == 0) | (k == 3))]
+        if tag.size:
+            self.adopt(np.unique(c["author"][tag]).astype(np.int64))
+            w = st.tag_ring.size
+            keep = tag[-w:]
+            slots = (st.tag_head[0] + np.arange(keep.size)) % w
+            st.tag_ring[slots] = keep
+            st.tag_head[0] += keep.size
 
     def _measure(self) -> None:
         if self.recorder is not None:

@@ -152,12 +152,15 @@ def reference_sessions(
     """Pure-Python twin of :func:`mutuals.kernels.platform.run_sessions`.
 
     ``s`` holds the state arrays (modified in place) and parameters by name.
-    Returns the new rows as a list of dicts and the follow requests.
+    Returns the new rows as a list of dicts and the follow requests; what each
+    session read is left in ``s["read_log"]``.
     """
     U_POST, U_TOPIC, U_QUALITY, U_APPEAL, U_HEAT, U_LIST, U_ITEMS = range(7)
     new_rows: list[dict] = []
     follows: list[tuple[int, int]] = []
     s.setdefault("session_engaged", np.zeros(len(sessions), np.int32))
+    kmax = int(s["attention"].max()) if len(s["attention"]) else 0
+    s["read_log"] = np.full((len(sessions), kmax), -1, np.int64)
     n_next = s["n_posts"]
     F = s["ring_item"].shape[1]
     R = s["recent"].shape[1]
@@ -205,6 +208,7 @@ def reference_sessions(
             ]
             read = reference_read(a, entries, k, s["ranked"], now, s)
         for j, p in enumerate(read):
+            s["read_log"][i, j] = p
             rt = int(s["root"][p])
             s["views"][rt] += 1
             s["exposures"][s["community"][s["author"][rt]], s["community"][a]] += 1

@@ -159,9 +159,17 @@ def _draw_targets(
 
 
 def generate_follow_graph(
-    accounts: Accounts, spec: GraphSpec | None = None, *, seed: SeedLike = None
+    accounts: Accounts,
+    spec: GraphSpec | None = None,
+    *,
+    seed: SeedLike = None,
+    in_scale: NDArray[np.float64] | None = None,
 ) -> FollowGraph:
     """Draw a follow graph over ``accounts`` (see module docstring for the model).
+
+    ``in_scale`` multiplies each account's attractiveness (its expected
+    followers): below one for accounts that start with fewer followers, such
+    as a marginalised group. It draws no random numbers of its own.
 
     Returns a :class:`~mutuals.platform.graph.FollowGraph` whose
     ``build_report`` also records the generator's own counts.
@@ -185,6 +193,8 @@ def generate_follow_graph(
     # account expects more followers than half its community holds.
     a = spec.in_exponent - 1
     w = rng.pareto(a, n) + 1.0
+    if in_scale is not None:
+        w = w * in_scale
     members = [np.flatnonzero(comm == c) for c in range(n_comm)]
     cum = []
     for c in range(n_comm):

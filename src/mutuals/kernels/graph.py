@@ -36,6 +36,13 @@ def find_in_row(start, length, nbr, i, j):  # pragma: no cover - jitted
 
 
 @nb.njit(cache=True)
+def has_edges(start, length, nbr, rows, vals, out):  # pragma: no cover - jitted
+    """``out[k]`` = whether ``vals[k]`` is in row ``rows[k]``."""
+    for k in range(rows.shape[0]):
+        out[k] = find_in_row(start, length, nbr, rows[k], vals[k]) >= 0
+
+
+@nb.njit(cache=True)
 def remove_edges(start, length, nbr, rows, vals):  # pragma: no cover - jitted
     """Remove ``vals[k]`` from row ``rows[k]`` (swap with the row's last entry).
 

@@ -35,13 +35,16 @@ def run_sessions(
     interest_lr, quality_lambda, appeal_exponent, heat_mean, heat_spread, follow_on_engage,
     exposures, follow_src, follow_dst, session_engaged,
     list_ptr, list_members, sub_ptr, sub_lists, recent, recent_head, list_read_prob,
+    read_log,
 ):  # fmt: skip  # pragma: no cover - jitted
     """Run the tick's sessions in order; append new rows to the post columns.
 
     ``p_post``, ``engage_scale``, ``follow_on_engage`` and ``list_read_prob``
     are per account. Counts each session's engagements in ``session_engaged``
-    (zeroed by the caller). Returns ``(n_posts, n_follow_requests, n_reads,
-    n_engagements)``. New rows are written from ``n_posts`` on; the caller
+    (zeroed by the caller) and records the items each session read in row ``s``
+    of ``read_log`` (sessions x max attention, filled with -1 by the caller), in
+    reading order, for the policies that act on what was seen. Returns
+    ``(n_posts, n_follow_requests, n_reads, n_engagements)``. New rows are written from ``n_posts`` on; the caller
     has reserved room for ``len(sessions) * (1 + max attention)`` rows.
     """
     kmax = 0
@@ -70,6 +73,7 @@ def run_sessions(
         n_reads += got
         for j in range(got):
             p = out[j]
+            read_log[s, j] = p
             rt = root[p]
             views[rt] += 1
             exposures[community[author[rt]], community[a]] += 1

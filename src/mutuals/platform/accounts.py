@@ -48,6 +48,9 @@ class Accounts:
     community_names : list of str
     role : int8 array, optional
         Index into :data:`ROLES`; default ``member``, ``bot`` where ``is_bot``.
+    marginalised : bool array, optional
+        Accounts of a marginalised group (the thread's "non-white, LGBTQ+
+        accounts"), which start with fewer followers; default none.
     """
 
     community: NDArray[np.int8]
@@ -58,6 +61,7 @@ class Accounts:
     is_bot: NDArray[np.bool_]
     community_names: list[str] = field(default_factory=lambda: ["all"])
     role: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
+    marginalised: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
 
     def __post_init__(self) -> None:
         n = self.community.shape[0]
@@ -77,6 +81,12 @@ class Accounts:
             raise InputError(f"accounts.role has shape {self.role.shape}, expected ({n},)")
         if n and (self.role.min() < 0 or self.role.max() >= len(ROLES)):
             raise InputError("accounts.role holds an index outside ROLES")
+        if self.marginalised.shape == (0,) and n:
+            self.marginalised = np.zeros(n, np.bool_)
+        if self.marginalised.shape != (n,):
+            raise InputError(
+                f"accounts.marginalised has shape {self.marginalised.shape}, expected ({n},)"
+            )
 
     @property
     def n(self) -> int:
@@ -102,6 +112,7 @@ class Accounts:
             is_bot=more(self.is_bot, False),
             community_names=list(self.community_names),
             role=more(self.role, 0),
+            marginalised=more(self.marginalised, False),
         )
 
     @classmethod

@@ -172,6 +172,16 @@ class FollowGraph:
         self._check(v)
         return bool(kg.find_in_row(self._out.start, self._out.length, self._out.nbr, u, v) >= 0)
 
+    def has_follows(self, follower: ArrayLike, friend: ArrayLike) -> NDArray[np.bool_]:
+        """Whether each ``follower[k]`` follows ``friend[k]`` (vectorised :meth:`has_follow`)."""
+        src = _as_ids(follower, "follower", self.n_accounts)
+        dst = _as_ids(friend, "friend", self.n_accounts)
+        if src.shape != dst.shape:
+            raise InputError("follower and friend differ in length")
+        out = np.zeros(src.size, np.bool_)
+        kg.has_edges(self._out.start, self._out.length, self._out.nbr, src, dst, out)
+        return out
+
     def edges(self) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
         """All follows as ``(follower, friend)`` arrays, sorted by follower then friend."""
         rows, vals = self._out.coo(self.n_accounts)

@@ -18,6 +18,8 @@ _COLUMNS: dict[str, tuple[type, int | float]] = {
     "quality": (np.float32, 0.0),
     "appeal": (np.float32, 0.0),
     "heat": (np.float32, 0.0),
+    "stance": (np.float32, 0.0),  # the position the author showed when posting
+    "harmful": (np.int8, 0),  # 1: harmful content (an infiltrator's or a hijacker's)
     "kind": (np.int8, 0),
     "parent": (np.int64, -1),
     "root": (np.int64, -1),

@@ -38,6 +38,8 @@ PER_ACCOUNT = (
     "unfollow_rate",
     "list_read_prob",
     "leave_if_bored",
+    "adopt_prob",
+    "vet_prob",
 )
 
 #: The run's running totals, in the order they are reported.
@@ -52,6 +54,10 @@ COUNTERS = (
     "follow_backs",
     "unfollows",
     "departures",
+    "adoptions",
+    "campaign_follow_requests",
+    "campaign_follows",
+    "campaign_follow_backs",
 )
 
 
@@ -94,7 +100,14 @@ class PlatformState:
     unfollow_rate: NDArray[np.float64]
     list_read_prob: NDArray[np.float64]
     leave_if_bored: NDArray[np.float64]
+    adopt_prob: NDArray[np.float64]
+    vet_prob: NDArray[np.float64]
     arrival: NDArray[np.int64]  # tick from which an account exists (0: from the start)
+    # the campaign (behaviour.campaign) and disguises
+    adopted_at: NDArray[np.int64]  # tick an account first used the campaign hashtag, -1 never
+    stance: NDArray[np.float32]  # the position an account shows in its posts
+    tag_ring: NDArray[np.int64]  # the newest campaign posts (ring, -1 empty)
+    tag_head: NDArray[np.int64]  # shape (1,): next slot of tag_ring
     tick: int = 0
     counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     #: per tick, uses of each topic by new posts, replies and quotes (not reposts)
@@ -112,6 +125,7 @@ class PlatformState:
         n_topics: int,
         feed_capacity: int,
         post_capacity: int,
+        tag_window: int = 1,
     ) -> PlatformState:
         """A state with empty feeds, no posts, no lists and zero counters
         (interest, topic preference, heat and the per-account policy
@@ -146,7 +160,13 @@ class PlatformState:
             unfollow_rate=np.zeros(n, np.float64),
             list_read_prob=np.zeros(n, np.float64),
             leave_if_bored=np.zeros(n, np.float64),
+            adopt_prob=np.zeros(n, np.float64),
+            vet_prob=np.zeros(n, np.float64),
             arrival=np.zeros(n, np.int64),
+            adopted_at=np.full(n, -1, np.int64),
+            stance=accounts.position.astype(np.float32).copy(),
+            tag_ring=np.full(tag_window, -1, np.int64),
+            tag_head=np.zeros(1, np.int64),
         )
 
     def arrays(self) -> dict[str, Any]:

@@ -92,6 +92,58 @@ class PlatformParams:
         0.0, rng(0, 1, doc="P(leave for a while after a session with no engagement)")
     )
     away_days: float = _f(3.0, rng(0, None, lo_open=True, doc="mean days away after leaving"))
+    # a marginalised group inside one community (C4): starts with fewer followers
+    marginalised_community: str = "organisers"
+    marginalised_share: float = _f(
+        0.0, rng(0, 1, doc="share of marginalised_community's accounts that are marginalised")
+    )
+    marginalised_follower_factor: float = _f(
+        0.5, rng(0, 1, lo_open=True, doc="their expected followers relative to the others")
+    )
+    # the follow campaign (C3, C4; behaviour.campaign): off while campaign_topic < 0
+    campaign_topic: int = _f(
+        -1, rng(-1, 32_000, integer=True, doc="the campaign hashtag's topic (-1: no campaign)")
+    )
+    adopt_prob: float = _f(
+        0.0, rng(0, 1, doc="P(adopt the hashtag) per campaign post seen, at equal positions")
+    )
+    adopt_position_scale: float = _f(
+        0.3, rng(0, None, lo_open=True, doc="adoption falls as exp(-|position gap| / scale)")
+    )
+    campaign_browse_prob: float = _f(
+        0.5, rng(0, 1, doc="P(an adopter's session also browses the hashtag)")
+    )
+    campaign_trend_browse: float = _f(
+        0.02, rng(0, 1, doc="P(a session looks at the hashtag while it trends)")
+    )
+    campaign_window: int = _f(
+        300, rng(1, 1_000_000, integer=True, doc="newest hashtag posts a browse draws from")
+    )
+    campaign_post_share: float = _f(
+        0.3, rng(0, 1, doc="share of an adopter's new posts under the hashtag")
+    )
+    campaign_follow_prob: float = _f(
+        0.5, rng(0, 1, doc="P(an adopter follows a qualifying account it saw under the hashtag)")
+    )
+    follower_cap: int = _f(
+        1000, rng(1, None, integer=True, doc="adopters follow accounts with fewer followers")
+    )
+    campaign_follow_tolerance: float = _f(
+        0.5, rng(0, 2, doc="adopters follow accounts at most this far from their position")
+    )
+    campaign_follow_back: float = _f(
+        0.5, rng(0, 1, doc="an adopter's P(follow back a new follower)")
+    )
+    campaign_inclusive: str = _f(
+        "off", choice("off", "on", doc="adopters put marginalised accounts first")
+    )
+    inclusive_weight: float = _f(
+        2.0, rng(1, None, doc="with inclusive on: marginalised accounts' follow odds multiplier")
+    )
+    vet_prob: float = _f(0.0, rng(0, 1, doc="P(an adopter vets a candidate before following)"))
+    vet_tolerance: float = _f(
+        0.4, rng(0, 2, doc="vetting passes if the candidate's recent posts are this close")
+    )
     # time and measures
     days: float = _f(1.0, rng(0, 100_000, lo_open=True, doc="simulated days"))
     ticks_per_day: int = _f(24, rng(1, 1440, integer=True, doc="steps per day"))
@@ -162,6 +214,18 @@ class PlatformParams:
             )
         if self.w_like + self.w_repost + self.w_reply + self.w_quote <= 0:
             raise ConfigError("at least one engagement weight must be > 0", key="w_like")
+        names = [c for c, _ in self.communities]
+        if self.marginalised_share > 0 and self.marginalised_community not in names:
+            raise ConfigError(
+                f"got {self.marginalised_community!r}; allowed: one of {', '.join(names)}",
+                key="marginalised_community",
+            )
+        if self.campaign_topic >= self.n_topics:
+            raise ConfigError(
+                f"got {self.campaign_topic}; allowed: -1 (none) or a topic below n_topics"
+                f" ({self.n_topics})",
+                key="campaign_topic",
+            )
         if self.mean_follows >= self.accounts:
             raise ConfigError(
                 f"{self.mean_follows:g} must be below accounts ({self.accounts}); give a smaller"
