@@ -23,6 +23,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "ingest": ("mutuals.cli.ingest", "ingest", "Read data files into a canonical store."),
     "plot": ("mutuals.cli.plot", "plot", "Draw the figures of a simulation run."),
     "unroll": ("mutuals.cli.unroll", "unroll", "Unroll a thread into one readable page."),
+    "claims": (
+        "mutuals.cli.claims",
+        "claims",
+        "Run the thread's claims as experiments: effects, intervals, verdicts.",
+    ),
     "sweep": (
         "mutuals.cli.sweep",
         "sweep",

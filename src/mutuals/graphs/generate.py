@@ -9,7 +9,9 @@ social network? The structure of the Twitter follow graph"):
    probability proportional to a Pareto attractiveness ``w_j``, so the
    expected in-degree is proportional to ``w_j``);
 2. homophily: a follow stays in the follower's community with probability
-   ``homophily``, otherwise goes to a community drawn by size;
+   ``homophily``, otherwise goes to a community drawn by size (times the
+   community's ``pull``, default 1: a community that draws more followers from
+   outside);
 3. clustering by triadic closure: a share ``triadic`` of follows go to a friend
    of a friend; and reciprocity: a share of follows are followed back, chosen so
    that the share of reciprocated edges is ``reciprocity`` (adding back-edges to
@@ -116,8 +118,12 @@ class GraphSpec:
     homophily: float = 0.8
     reciprocity: float = 0.25
     triadic: float = 0.2
+    #: relative pull of each community on follows from outside it (empty: all 1)
+    pull: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
+        if any(not x > 0 for x in self.pull):
+            raise InputError(f"pull must hold numbers > 0, got {self.pull}")
         if self.mean_follows <= 0:
             raise InputError(f"mean_follows must be > 0, got {self.mean_follows}")
         if not self.in_exponent > 1.5:
@@ -181,6 +187,15 @@ def generate_follow_graph(
     n_comm = len(accounts.community_names)
     sizes = np.bincount(comm, minlength=n_comm).astype(float)
     comm_share = sizes / sizes.sum()
+    if spec.pull:
+        if len(spec.pull) != n_comm:
+            raise InputError(
+                f"pull needs one number per community ({n_comm}), got {len(spec.pull)}"
+            )
+        cross = sizes * np.asarray(spec.pull, float)
+        cross_share = cross / cross.sum()
+    else:
+        cross_share = comm_share
 
     # Out-degree: log-normal with the requested mean, before follow-backs.
     x = spec.reciprocity / (2 - spec.reciprocity)  # share of edges that get a back-edge
@@ -208,7 +223,7 @@ def generate_follow_graph(
     n_tri = np.rint(deg * spec.triadic).astype(np.int64)
     n_direct = deg - n_tri
     src = np.repeat(np.arange(n, dtype=np.int32), n_direct)
-    dst = _draw_targets(rng, comm[src], members, cum, spec.homophily, comm_share)
+    dst = _draw_targets(rng, comm[src], members, cum, spec.homophily, cross_share)
     ok = dst >= 0
     src, dst = src[ok], dst[ok]
 

@@ -69,6 +69,7 @@ KINDS = {
     "plots": "folder of figures",
     "checkpoint": "checkpoint of a run",
     "sweep": "sweep",
+    "claims": "set of claim experiments",
 }
 _OWN = {MARKER, JOURNAL, LOCK}
 

@@ -86,8 +86,13 @@ CLAIMS_COLUMNS = (
 #: Columns of the ``values`` table, one row per run and measure.
 VALUES_COLUMNS = ("claim", "arm", "replicate", "seed", "measure", "value")
 
-_VERDICTS = ("supported", "contradicted", "inconclusive")
-_COLOUR = {"supported": "#1a7f37", "contradicted": "#cf222e", "inconclusive": "#6e7781"}
+_VERDICTS = ("supported", "contradicted", "inconclusive", "reported")
+_COLOUR = {
+    "supported": "#1a7f37",
+    "contradicted": "#cf222e",
+    "inconclusive": "#6e7781",
+    "reported": "#8c959f",  # a measure reported beside a claim, not part of its verdict
+}
 _FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif"
 _FSI, _PDI = "\u2068", "\u2069"
 _RTL = frozenset(("R", "AL", "AN", "LRI", "RLI", "FSI", "PDI"))
@@ -182,8 +187,13 @@ def _rows(claims: pa.Table) -> list[_Row]:
         verdict = str(r["verdict"] or "").strip().lower()
         if verdict not in _VERDICTS:
             raise InputError(f"claims row {i}: verdict must be one of {_VERDICTS}, got {verdict!r}")
-        if r["direction"] not in (1, -1):
-            raise InputError(f"claims row {i}: direction must be +1 or -1, got {r['direction']!r}")
+        if r["direction"] not in ((0,) if verdict == "reported" else (1, -1)):
+            raise InputError(
+                f"claims row {i}: direction must be +1 or -1 (0 with verdict 'reported'),"
+                f" got {r['direction']!r}"
+            )
+        if verdict == "reported" and r["primary"]:
+            raise InputError(f"claims row {i}: a 'reported' measure cannot be primary")
         out.append(
             _Row(
                 claim=str(r["claim"] or ""),
@@ -295,6 +305,8 @@ def _claimed(r: _Row) -> str:
 
 def _verdict_sentence(r: _Row) -> str:
     what = f"On {_run(r.measure)}, {_comparison(r)}: {_effect_text(r)}."
+    if r.verdict == "reported":
+        return f"Reported beside the claim (the thread says nothing about it). {what}"
     null = _fmt(r.null)
     side = "above" if (r.verdict == "supported") == (r.direction > 0) else "below"
     if r.verdict == "supported":

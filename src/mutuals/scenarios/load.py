@@ -159,7 +159,7 @@ def _build(model: str, values: Mapping[str, Any]) -> Any:
             comm, list
         ):  # [[name, share], ...]; other shapes are rejected by the params
             values["communities"] = tuple(tuple(x) if isinstance(x, list) else x for x in comm)
-        for key in ("positions", "roles"):
+        for key in ("positions", "roles", "follower_pull"):
             if isinstance(values.get(key), list):
                 values[key] = tuple(values[key])
     try:

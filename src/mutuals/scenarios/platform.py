@@ -56,6 +56,9 @@ class PlatformParams:
     homophily: float = _f(0.8, rng(0, 1, doc="share of follows inside one's community"))
     reciprocity: float = _f(0.25, rng(0, 0.99, doc="share of reciprocated follows"))
     triadic: float = _f(0.2, rng(0, 1, doc="share of follows to friends of friends"))
+    #: one number > 0 per community: how strongly it draws follows from outside
+    #: (a follow that leaves its community picks one by size x pull); empty: all 1
+    follower_pull: tuple[float, ...] = ()
     # feeds
     feed_capacity: int = _f(50, rng(1, 10_000, integer=True, doc="entries a feed keeps"))
     ranking: str = _f("chronological", choice("chronological", "ranked", doc="feed order"))
@@ -212,6 +215,20 @@ class PlatformParams:
                 f"{len(self.roles)} roles",
                 key="roles",
             )
+        if not isinstance(self.follower_pull, tuple | list) or any(
+            isinstance(x, bool) or not isinstance(x, int | float) or not 0 < x < float("inf")
+            for x in self.follower_pull
+        ):
+            raise ConfigError(
+                f"got {self.follower_pull!r}; allowed: a list of numbers > 0, one per community",
+                key="follower_pull",
+            )
+        if self.follower_pull and len(self.follower_pull) != len(self.communities):
+            raise ConfigError(
+                f"one number per community: {len(self.communities)} communities, "
+                f"{len(self.follower_pull)} values",
+                key="follower_pull",
+            )
         if self.w_like + self.w_repost + self.w_reply + self.w_quote <= 0:
             raise ConfigError("at least one engagement weight must be > 0", key="w_like")
         names = [c for c, _ in self.communities]
@@ -260,6 +277,7 @@ class PlatformParams:
             homophily=self.homophily,
             reciprocity=self.reciprocity,
             triadic=self.triadic,
+            pull=tuple(float(x) for x in self.follower_pull),
         )
 
     @property

@@ -55,7 +55,7 @@ from mutuals.io.folders import _failpoint as _kill_here
 from mutuals.scenarios.load import Scenario, load_scenario
 from mutuals.sweeps.grid import RunSpec, check_grid, definition, expand
 
-__all__ = ["RETRIES", "load_results", "results_table", "run_task", "sweep"]
+__all__ = ["RETRIES", "load_results", "map_tasks", "results_table", "run_task", "sweep"]
 
 #: Times a task that raised is tried again (a dead worker is handled by the
 #: scheduler's ``allowed-failures``).
@@ -128,14 +128,36 @@ Outcome = tuple[RunSpec, dict[str, Any] | None, BaseException | None]
 
 
 def _serial(todo: Sequence[RunSpec]) -> Iterator[Outcome]:
-    for spec in todo:
-        try:
-            yield spec, run_task(spec), None
-        except MutualsError as e:
-            yield spec, None, e
+    yield from map_tasks(run_task, todo, [s.run for s in todo], "serial", None)
 
 
 def _dask(todo: Sequence[RunSpec], scheduler: Any, workers: int | None) -> Iterator[Outcome]:
+    yield from map_tasks(run_task, todo, [s.run for s in todo], scheduler, workers)
+
+
+def map_tasks(
+    fn: Callable[[Any], Any],
+    items: Sequence[Any],
+    keys: Sequence[str],
+    scheduler: Any,
+    workers: int | None,
+) -> Iterator[tuple[Any, Any, BaseException | None]]:
+    """``fn`` on every item, one task each; yields ``(item, result, None)`` or
+    ``(item, None, exception)`` as tasks finish.
+
+    ``scheduler``: ``"serial"`` (in this process, in order), ``None`` (a
+    ``LocalCluster`` of ``workers`` processes, default one per core, one thread
+    each), an address or a ``distributed.Client``. A task that raises is tried
+    again :data:`RETRIES` times; a dead worker's task is rescheduled. ``keys``
+    name the tasks (unique).
+    """
+    if scheduler == "serial":
+        for item in items:
+            try:
+                yield item, fn(item), None
+            except MutualsError as e:
+                yield item, None, e
+        return
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -157,18 +179,16 @@ def _dask(todo: Sequence[RunSpec], scheduler: Any, workers: int | None) -> Itera
     try:
         by_key = {}
         futures = []
-        for spec in todo:
-            f = client.submit(
-                run_task, spec, key=f"mutuals-run-{spec.run}", pure=False, retries=RETRIES
-            )
-            by_key[f.key] = spec
+        for item, key in zip(items, keys, strict=True):
+            f = client.submit(fn, item, key=f"mutuals-task-{key}", pure=False, retries=RETRIES)
+            by_key[f.key] = item
             futures.append(f)
         for f in as_completed(futures):
-            spec = by_key[f.key]
+            item = by_key[f.key]
             if f.status == "finished":
-                yield spec, f.result(), None
+                yield item, f.result(), None
             else:
-                yield spec, None, f.exception()
+                yield item, None, f.exception()
             f.release()
     finally:
         if client is not scheduler:

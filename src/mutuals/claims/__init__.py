@@ -1,0 +1,1 @@
+"""The thread's claims as experiments."""

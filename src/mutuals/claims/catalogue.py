@@ -1,0 +1,58 @@
+"""The claims `mutuals claims` runs: for each, its measures and the direction
+the thread says each moves in (MODEL.md, C1-C13).
+
+The direction is the thread's, fixed before anything is run: +1 when the claim
+says the measure is higher in a treatment arm than in the baseline (or, for a
+one-arm claim, that the statistic is above its null value), -1 when lower, 0
+for a measure that is reported but is not what the claim is about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["CATALOGUE", "Measure"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measured quantity of a claim.
+
+    ``kind``: ``difference`` (treatment minus baseline, paired over common
+    seeds; null 0), ``ratio`` (geometric-mean ratio, null 1) or ``one_sample``
+    (one arm's statistic against ``null``).
+    """
+
+    name: str
+    unit: str
+    direction: int
+    kind: str = "difference"
+    primary: bool = False
+    null: float = 0.0
+
+
+CATALOGUE: dict[str, tuple[Measure, ...]] = {
+    "C1": (
+        Measure("spearman_reach", "Spearman rho", +1, "one_sample", primary=True),
+        Measure("slope_reach", "log-log slope", +1, "one_sample"),
+        Measure("spearman_reposts", "Spearman rho", +1, "one_sample"),
+    ),
+    "C2": (
+        Measure("reach_per_post", "ratio of feeds reached per post", +1, "ratio", True, 1.0),
+        Measure("median_followers", "followers", +1),
+    ),
+    "C3": (
+        Measure("share_viral", "share of members' posts", +1, primary=True),
+        Measure("share_under_1k", "share of members", -1),
+        Measure("median_followers", "followers", +1),
+        Measure("follower_gain", "followers per member", +1),
+        Measure("reach_per_post", "feeds reached per post", +1),
+        Measure("campaign_share_of_follows", "share of all follows", 0),
+        Measure("adopters", "accounts", 0),
+    ),
+    "C4": (
+        Measure("follower_gap", "followers (median, others - marginalised)", -1, primary=True),
+        Measure("gini", "Gini of members' followers", -1),
+        Measure("marginalised_gain", "followers per marginalised member", +1),
+    ),
+}

@@ -1,0 +1,141 @@
+"""What each claim measures on one run (array code over the run's state).
+
+Every function takes a finished platform :class:`~mutuals.api.Run` and
+returns ``{measure: value}``. *Members* are the accounts of the community the
+claim file names as ``claim.community`` (default ``organisers``) that were
+there from the start; *campaign time* is from the first campaign post on (the
+whole run when there is none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from mutuals.metrics.reach import reach_vs_followers
+
+__all__ = ["MEASURES", "gini"]
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0: all equal; 1: one holds all).
+
+    ``G = sum_i (2 i - n - 1) x_(i) / (n sum x)`` over the sorted values
+    (Gini 1912; the form of Damgaard & Weiner 2000).
+
+    >>> gini(np.array([1.0, 1.0, 1.0]))
+    0.0
+    >>> round(gini(np.array([0.0, 0.0, 4.0])), 4)
+    0.6667
+    """
+    v = np.sort(np.asarray(x, dtype=np.float64))
+    n = v.size
+    if n == 0 or v.sum() <= 0:
+        return float("nan") if n == 0 else 0.0
+    i = np.arange(1, n + 1)
+    return float(np.sum((2 * i - n - 1) * v) / (n * v.sum()))
+
+
+class _View:
+    """The arrays of a finished run that the measures read."""
+
+    def __init__(self, run: Any, community: str) -> None:
+        sim = run.model
+        st = sim.state
+        self.params = sim.params
+        acc = st.accounts
+        n = st.posts.n
+        c = st.posts.cols
+        self.kind = c["kind"][:n]
+        self.author = c["author"][:n].astype(np.int64)
+        self.time = c["time"][:n]
+        self.topic = c["topic"][:n]
+        self.reach = c["deliveries"][:n].astype(np.float64)
+        self.reposts = c["reposts"][:n].astype(np.float64)
+        self.harmful = c["harmful"][:n]
+        self.followers_start = st.followers_at_start.astype(np.float64)
+        self.followers_end = st.graph.followers_count.astype(np.float64)
+        names = acc.community_names
+        self.community = acc.community
+        self.comm = names.index(community) if community in names else -1
+        self.members = (acc.community == self.comm) & (st.arrival == 0)
+        self.marginalised = acc.marginalised
+        self.role = acc.role
+        self.state = st
+        topic = self.params.campaign_topic
+        tagged = (self.topic == topic) & (self.kind != 1) if topic >= 0 else np.zeros(n, bool)
+        self.start = int(self.time[tagged].min()) if tagged.any() else 0
+        self.original = self.kind == 0
+
+    def member_posts(self, since_start: bool = True) -> np.ndarray:
+        ok = self.original & self.members[self.author]
+        return ok & (self.time >= self.start) if since_start else ok
+
+
+def c1(run: Any, community: str) -> dict[str, float]:
+    """Reach and reposts of original posts against their author's followers."""
+    v = _View(run, community)
+    ok = v.original
+    f = v.followers_start[v.author[ok]]
+    r = reach_vs_followers(v.reach[ok], f, n_boot=0)
+    rp = reach_vs_followers(v.reposts[ok], f, n_boot=0)
+    return {
+        "spearman_reach": r.spearman,
+        "slope_reach": r.slope,
+        "spearman_reposts": rp.spearman,
+    }
+
+
+def c2(run: Any, community: str) -> dict[str, float]:
+    """Reach per post of the community, and its followers."""
+    v = _View(run, community)
+    ok = v.original & (v.community[v.author] == v.comm)
+    return {
+        "reach_per_post": float(v.reach[ok].mean()) if ok.any() else float("nan"),
+        "median_followers": float(np.median(v.followers_start[v.members])),
+    }
+
+
+def c3(run: Any, community: str) -> dict[str, float]:
+    """Members' followers and the spread of their posts, at the end of the run."""
+    v = _View(run, community)
+    m = v.members
+    posts = v.member_posts()
+    k = 10.0 * max(1.0, float(np.median(v.followers_start[m])))  # the same in every arm
+    counters = v.state.counters
+    return {
+        "share_under_1k": float((v.followers_end[m] < 1000).mean()),
+        "median_followers": float(np.median(v.followers_end[m])),
+        "follower_gain": float((v.followers_end[m] - v.followers_start[m]).mean()),
+        "reach_per_post": float(v.reach[posts].mean()) if posts.any() else float("nan"),
+        "share_viral": float((v.reach[posts] > k).mean()) if posts.any() else float("nan"),
+        "campaign_share_of_follows": counters["campaign_follows"] / max(counters["follows"], 1),
+        "adopters": float((v.state.adopted_at >= 0).sum()),
+    }
+
+
+def c4(run: Any, community: str) -> dict[str, float]:
+    """The follower gap between marginalised and other members, and inequality."""
+    v = _View(run, community)
+    m = v.members
+    marg = m & v.marginalised
+    other = m & ~v.marginalised
+    if not marg.any() or not other.any():
+        nan = float("nan")
+        return {"follower_gap": nan, "gini": gini(v.followers_end[m]), "marginalised_gain": nan}
+    return {
+        "follower_gap": float(np.median(v.followers_end[other]) - np.median(v.followers_end[marg])),
+        "gini": gini(v.followers_end[m]),
+        "marginalised_gain": float((v.followers_end[marg] - v.followers_start[marg]).mean()),
+    }
+
+
+#: Claim id -> its measure function.
+MEASURES: dict[str, Callable[[Any, str], dict[str, float]]] = {
+    "C1": c1,
+    "C2": c2,
+    "C3": c3,
+    "C4": c4,
+}
