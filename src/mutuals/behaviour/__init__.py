@@ -19,31 +19,46 @@ leaving         who leaves for a while after a session with nothing   numpy
                 worth engaging with
 unfollowing     who drops a random friend                             numpy
 following       follow requests from engagement, then follow-backs    numpy (budgets: engine)
+disguise        which incognito infiltrators reveal themselves         numpy
 campaign        a hashtag campaign: exposure (feed, the hashtag's     numpy
                 page), adoption, follows under follower_cap
+boosting        small accounts ask boosters to repost their new       numpy
+                posts ("holler and I'll RT it"), within daily limits
+moderation      reports of harmful posts read; hashtags or accounts   numpy
+                suppressed past a threshold (their new posts hidden)
 ==============  ====================================================  =========================
 """
 
 from __future__ import annotations
 
 from mutuals.behaviour.activity import Activity
+from mutuals.behaviour.boosting import Boosting
 from mutuals.behaviour.campaign import Campaign, CampaignDecision
+from mutuals.behaviour.disguise import Disguise
 from mutuals.behaviour.following import Following
 from mutuals.behaviour.leaving import Leaving
+from mutuals.behaviour.moderation import Moderation, Reports
 from mutuals.behaviour.sessions import SessionOutcome, Sessions
 from mutuals.behaviour.unfollowing import Unfollowing
 
 __all__ = [
     "PHASES",
     "Activity",
+    "Boosting",
     "Campaign",
     "CampaignDecision",
+    "Disguise",
     "Following",
     "Leaving",
+    "Moderation",
+    "Reports",
     "SessionOutcome",
     "Sessions",
     "Unfollowing",
 ]
 
 #: The phases of a tick, in order (the order the run's random numbers are drawn in).
-PHASES = ("activity", "sessions", "leaving", "unfollowing", "following", "campaign", "delivery")
+PHASES = (
+    "activity", "sessions", "leaving", "unfollowing", "following", "disguise", "campaign",
+    "boosting", "moderation", "delivery",
+)  # fmt: skip

@@ -55,4 +55,28 @@ CATALOGUE: dict[str, tuple[Measure, ...]] = {
         Measure("gini", "Gini of members' followers", -1),
         Measure("marginalised_gain", "followers per marginalised member", +1),
     ),
+    "C5": (
+        Measure("member_followers", "members following each infiltrator", +1, primary=True),
+        Measure("exposure_share", "share of members' reads", +1),
+        Measure("feed_quality", "ratio of members' mean feed quality", -1, "ratio", null=1.0),
+        Measure("reveals", "infiltrators revealed", 0),
+    ),
+    "C6": (
+        Measure("reach_per_post", "feeds reached per member post", -1, primary=True),
+        Measure("legit_hidden", "legitimate posts hidden", +1),
+        Measure("member_posts_hidden", "members' posts hidden", +1),
+        Measure("attacker_posts", "harmful posts", 0),
+        Measure("attacker_accounts", "accounts", 0),
+    ),
+    "C13": (
+        Measure(
+            "log_boost_ratio",
+            "log(reach boosted / asked, not boosted)",
+            +1,
+            "one_sample",
+            primary=True,
+        ),
+        Measure("small_reach_per_post", "feeds reached per small account's post", +1),
+        Measure("boosts", "boosts", 0),
+    ),
 }

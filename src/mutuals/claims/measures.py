@@ -132,10 +132,80 @@ def c4(run: Any, community: str) -> dict[str, float]:
     }
 
 
+def c5(run: Any, community: str) -> dict[str, float]:
+    """What infiltrators (accounts an event added, in community ``infiltrators``) got."""
+    v = _View(run, community)
+    st = v.state
+    names = st.accounts.community_names
+    k = names.index("infiltrators") if "infiltrators" in names else -1
+    inf = (v.community == k) & (st.arrival < np.iinfo(np.int64).max // 2) & (st.arrival >= 0)
+    inf &= st.arrival > 0  # those that arrived during the run
+    f, t = st.graph.edges()
+    from_members = v.members[f] & inf[t]
+    reads = st.exposures[:, v.comm] if v.comm >= 0 else np.zeros(1)
+    total = float(reads.sum())
+    return {
+        "member_followers": float(from_members.sum() / max(int(inf.sum()), 1)),
+        "exposure_share": float(reads[k] / total) if k >= 0 and total > 0 else 0.0,
+        "feed_quality": _feed_quality(st, v.members),
+        "reveals": float(st.counters["reveals"]),
+    }
+
+
+def _feed_quality(st: Any, who: np.ndarray) -> float:
+    """Mean quality of what the accounts ``who`` have in their feeds now."""
+    items = st.ring_item[who]
+    live = items >= 0
+    c = st.posts.cols
+    q = c["quality"][c["root"][np.maximum(items, 0)]]
+    return float(q[live].mean()) if live.any() else float("nan")
+
+
+def c6(run: Any, community: str) -> dict[str, float]:
+    """What a hijack and the platform's crackdown did to the community."""
+    v = _View(run, community)
+    st = v.state
+    hidden = st.posts.cols["hidden"][: st.posts.n] == 1
+    attack = v.harmful == 1
+    start = int(v.time[attack].min()) if attack.any() else 0
+    posts = v.original & v.members[v.author] & (v.time >= start)
+    return {
+        "reach_per_post": float(v.reach[posts].mean()) if posts.any() else float("nan"),
+        "legit_hidden": float((hidden & ~attack & (v.kind != 1)).sum()),
+        "member_posts_hidden": float((hidden & posts).sum()),
+        "attacker_posts": float((attack & (v.kind != 1)).sum()),
+        "attacker_accounts": float(np.unique(v.author[attack]).size),
+    }
+
+
+def c13(run: Any, community: str) -> dict[str, float]:
+    """Reach of small accounts' posts, boosted or not."""
+    v = _View(run, community)
+    p = v.params
+    st = v.state
+    boost = st.posts.cols["boost"][: st.posts.n]
+    small = v.original & (v.followers_start[v.author] < p.boost_small_cap)
+    small &= v.community[v.author] == v.comm
+    got, not_got = v.reach[boost == 2], v.reach[boost == 1]
+    ratio = (
+        float(np.log(got.mean() / not_got.mean()))
+        if got.size and not_got.size and got.mean() > 0 and not_got.mean() > 0
+        else float("nan")
+    )
+    return {
+        "log_boost_ratio": ratio,
+        "small_reach_per_post": float(v.reach[small].mean()) if small.any() else float("nan"),
+        "boosts": float(st.counters["boosts"]),
+    }
+
+
 #: Claim id -> its measure function.
 MEASURES: dict[str, Callable[[Any, str], dict[str, float]]] = {
     "C1": c1,
     "C2": c2,
     "C3": c3,
     "C4": c4,
+    "C5": c5,
+    "C6": c6,
+    "C13": c13,
 }

@@ -188,11 +188,20 @@ def effects_table(
     for c in claims:
         for m in CATALOGUE[c.id]:
             base = by.get((c.id, c.baseline, m.name), {})
-            arms = c.treatments if m.kind != "one_sample" else [c.baseline]
+            if m.kind == "one_sample":  # every arm in which it was measured
+                arms = [
+                    a for a in c.arms
+                    if any(np.isfinite(x) for x in by.get((c.id, a, m.name), {}).values())
+                ] or [c.baseline]  # fmt: skip
+            else:
+                arms = c.treatments
             for arm in arms:
                 treat = by.get((c.id, arm, m.name), {})
                 reps = sorted(set(base) | set(treat))
                 t = np.array([treat.get(r, np.nan) for r in reps], float)
+                if m.kind == "one_sample":
+                    reps = sorted(treat)
+                    t = np.array([treat[r] for r in reps], float)
                 b = np.array([base.get(r, np.nan) for r in reps], float)
                 e = _effect(m, t, b, level)
                 verdict = (

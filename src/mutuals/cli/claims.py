@@ -36,7 +36,7 @@ def claims(
     scenario_dir: Path | None, scheduler: str | None, workers: int | None, out: Path,
     overwrite: bool, progress: bool, list_only: bool,
 ) -> None:  # fmt: skip
-    """Run the thread's claims (C1-C4) as experiments and write their verdicts.
+    """Run the thread's claims (C1-C6, C13) as experiments and write their verdicts.
 
     Every claim is a baseline arm and treatment arms run on the same replicate
     seeds; each measure gets an effect, a 95% interval over replicates and a
@@ -75,7 +75,10 @@ def claims(
     )
     for r in t:
         vs = f"{r['arm']} vs {r['baseline']}" if r["baseline"] else f"{r['arm']} (vs {r['null']:g})"
-        eff = f"{r['effect']:+.4g} [{r['low']:.4g}, {r['high']:.4g}]"
+        ratio = r["null"] == 1.0
+        eff = (f"x{r['effect']:.4g}" if ratio else f"{r['effect']:+.4g}") + (
+            f" [{r['low']:.4g}, {r['high']:.4g}]"
+        )
         mark = "*" if r["primary"] else " "
         click.echo(f"{r['claim']:<6}{mark}{r['measure']:<27}{vs:<36}{eff:<34}{r['verdict']}")
     click.echo(

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from mutuals.platform.accounts import ROLES
 from mutuals.platform.state import NEVER
 from mutuals.platform.trending import trending_now
-from mutuals.scenarios.events import Event
+from mutuals.scenarios.events import DISGUISES, Event
 from mutuals.scenarios.groups import Group
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ class EventRunner:
         self.groups = dict(groups)
         self.fired = np.zeros(len(events), bool)
         self.was_trending = np.zeros(len(events), bool)
+        self.held_at = np.full(len(events), -1, np.int64)  # tick a condition first held
         self.log: dict[str, list[Any]] = {"tick": [], "event": [], "action": [], "accounts": []}
         # reserved accounts: the block of each add_accounts event, in file order
         self.blocks: dict[int, tuple[int, int]] = {}
@@ -70,22 +71,25 @@ class EventRunner:
                     out.append(e)
                 continue
             w = e.when
-            if "count" in w:
-                n = st.posts.n if w["count"] == "posts" else st.counters[w["count"]]
-                if n >= w["at_least"]:
-                    out.append(e)
-                continue
-            if trending is None:
-                p = sim.params
-                trending = trending_now(st.topic_counts, window=max(1, p.ticks_per_day // 4))
-            topic = w.get("trending", w.get("stops_trending"))
-            now = bool(np.isin(topic, trending))
-            if "trending" in w and now:
+            if self.held_at[i] < 0:
+                if "count" in w:
+                    n = st.posts.n if w["count"] == "posts" else st.counters[w["count"]]
+                    holds = n >= w["at_least"]
+                elif "used" in w:  # checked every tick, so the last tick's uses suffice
+                    holds = bool(st.topic_counts) and int(st.topic_counts[-1][w["used"]]) > 0
+                else:
+                    if trending is None:
+                        p = sim.params
+                        window = max(1, p.ticks_per_day // 4)
+                        trending = trending_now(st.topic_counts, window=window)
+                    topic = w.get("trending", w.get("stops_trending"))
+                    now = bool(np.isin(topic, trending))
+                    holds = now if "trending" in w else bool(self.was_trending[i] and not now)
+                    self.was_trending[i] |= now
+                if holds:
+                    self.held_at[i] = st.tick
+            if self.held_at[i] >= 0 and st.tick >= self.held_at[i] + w.get("delay", 0):
                 out.append(e)
-            elif "stops_trending" in w:
-                if self.was_trending[i] and not now:
-                    out.append(e)
-                self.was_trending[i] |= now
         return out
 
     def fire_due(self, sim: Simulation) -> None:
@@ -108,7 +112,9 @@ class EventRunner:
 def _seed_hashtag(sim: Simulation, runner: EventRunner, e: Event) -> int:
     """The group posts ``posts`` times each on ``topic`` now (delivered this tick)."""
     who = np.repeat(runner.select(sim, e.args["group"]), int(e.args["posts"]))
-    sim.write_topic_posts(who.astype(np.int64), int(e.args["topic"]))
+    sim.write_topic_posts(
+        who.astype(np.int64), int(e.args["topic"]), harmful=bool(e.args.get("harmful"))
+    )
     return int(np.unique(who).size)
 
 
@@ -140,6 +146,11 @@ def _add_accounts(sim: Simulation, runner: EventRunner, e: Event) -> int:
     lo, hi = runner.blocks[e.index]
     ids = np.arange(lo, hi)
     st.arrival[ids] = st.tick
+    tag = e.args.get("hashtag")
+    if tag is not None:  # they use the hashtag from the start: "drop your handle"
+        if tag == p.campaign_topic:
+            sim.adopt(ids.astype(np.int64))
+        sim.write_topic_posts(ids.astype(np.int64), int(tag))
     f = e.args.get("follow")
     if f:
         targets = runner.select(sim, f["group"])
@@ -183,6 +194,13 @@ def init_reserved(sim: Simulation, runner: EventRunner, rng: np.random.Generator
         mean = a.get("position", positions[a["community"]])
         acc.position[lo:hi] = np.clip(rng.normal(mean, sd, n), -1, 1)
         st.stance[lo:hi] = acc.position[lo:hi]
+        disguise = a.get("disguise", "none")
+        st.disguise[lo:hi] = DISGUISES.index(disguise)
+        if disguise == "open":  # harmful from the start, at their own position
+            st.harm[lo:hi] = 1
+        elif disguise == "incognito":  # pass as the community they imitate until revealed
+            st.stance[lo:hi] = positions[a["imitate"]]
+            st.reveal_followers[lo:hi] = a.get("reveal_followers", 0)
         mean_act = a.get("activity", p.mean_activity)
         acc.activity[lo:hi] = mean_act * rng.lognormal(-s * s / 2, s, n)
         st.arrival[lo:hi] = NEVER

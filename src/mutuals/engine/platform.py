@@ -25,7 +25,17 @@ import pyarrow as pa
 from numpy.typing import ArrayLike, NDArray
 
 from mutuals._random import SeedLike, check_random_state
-from mutuals.behaviour import Activity, Campaign, Following, Leaving, Sessions, Unfollowing
+from mutuals.behaviour import (
+    Activity,
+    Boosting,
+    Campaign,
+    Disguise,
+    Following,
+    Leaving,
+    Moderation,
+    Sessions,
+    Unfollowing,
+)
 from mutuals.engine.events import EventRunner, init_reserved, reserved_accounts
 from mutuals.errors import InputError
 from mutuals.graphs.generate import (
@@ -33,7 +43,7 @@ from mutuals.graphs.generate import (
     generate_population,
 )
 from mutuals.kernels import platform as kp
-from mutuals.kernels.posting import write_post
+from mutuals.kernels.posting import respond, write_post
 from mutuals.platform.accounts import ROLES, Accounts, role_codes
 from mutuals.platform.graph import FollowGraph
 from mutuals.platform.state import NEVER, PER_ACCOUNT, PlatformState
@@ -93,6 +103,17 @@ def _child_seed(rng: np.random.Generator, key: int = _RESERVED_STREAM) -> np.ran
     if isinstance(ss, np.random.SeedSequence):
         return np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, key))
     return np.random.SeedSequence(key)
+
+
+def _visible_runs(hidden: NDArray[np.int8], first: int, last: int) -> list[tuple[int, int]]:
+    """The runs ``[lo, hi)`` of rows ``first .. last-1`` that are not hidden."""
+    h = hidden[first:last]
+    if not h.any():
+        return [(first, last)] if last > first else []
+    vis = np.r_[False, h == 0, False].astype(np.int8)
+    d = np.diff(vis)
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    return [(first + int(a), first + int(b)) for a, b in zip(starts, ends, strict=True)]
 
 
 def _marginalise(accounts: Accounts, p: PlatformParams, rng: np.random.Generator) -> None:
@@ -210,6 +231,9 @@ class Simulation:
         self.unfollowing = Unfollowing()
         self.following = Following()
         self.campaign = Campaign()
+        self.disguise = Disguise()
+        self.moderation = Moderation()
+        self.boosting = Boosting()
 
     def __getattr__(self, name: str) -> Any:
         """Read access to the state's arrays (``sim.graph``, ``sim.posts``...)."""
@@ -248,9 +272,12 @@ class Simulation:
         ).astype(np.int64)
         return idx
 
-    def write_topic_posts(self, authors: NDArray[np.int64], topic: int) -> int:
+    def write_topic_posts(
+        self, authors: NDArray[np.int64], topic: int, *, harmful: bool = False
+    ) -> int:
         """Each of ``authors`` (repeats allowed) writes a post on ``topic`` now
-        (delivered at the end of this tick); returns the first new row."""
+        (delivered at the end of this tick; ``harmful``: a hijack's posts);
+        returns the first new row."""
         st, p = self.state, self.params
         first = st.posts.n
         if authors.size == 0:
@@ -273,7 +300,27 @@ class Simulation:
             c["author"][q] = a
             st.recent[a, st.recent_head[a] % R] = q
             st.recent_head[a] += 1
+        if harmful:
+            c["harmful"][first : st.posts.n] = 1
         return first
+
+    def _repost(self, who: NDArray[np.int64], posts: NDArray[np.int64]) -> None:
+        """``who[k]`` reposts ``posts[k]`` now (delivered at the end of this tick)."""
+        st = self.state
+        st.posts.reserve(who.size)
+        c = st.posts.cols
+        R = st.recent.shape[1]
+        for a, q0 in zip(who.tolist(), posts.tolist(), strict=True):
+            q = st.posts.n
+            st.posts.n += 1
+            rt = int(c["root"][q0])
+            respond(
+                q, a, st.tick, 1, q0, rt, c["author"], c["time"], c["topic"], c["quality"],
+                c["appeal"], c["heat"], c["kind"], c["parent"], c["root"],
+            )  # fmt: skip
+            c["reposts"][rt] += 1
+            st.recent[a, st.recent_head[a] % R] = q
+            st.recent_head[a] += 1
 
     def adopt(self, accounts: NDArray[np.int64]) -> None:
         """``accounts`` adopt the campaign's hashtag now (:mod:`mutuals.behaviour.campaign`):
@@ -360,6 +407,7 @@ class Simulation:
         st = self.state
         if st.tick > 0 and st.tick % self.params.ticks_per_day == 0:
             st.follows_today[:] = 0
+            st.boosts_today[:] = 0
         first = st.posts.n  # rows from here on are this tick's: delivered at its end
         if self.events is not None:
             self.events.fire_due(self)  # may switch a platform parameter: read p after
@@ -382,6 +430,13 @@ class Simulation:
         if back_src.size:
             made = self.follow(back_src, back_dst)
             st.counters["follow_backs"] += int(made.sum())
+        # infiltrators with enough followers drop their disguise
+        turned = self.disguise.reveals(st, p)
+        if turned.size:
+            st.revealed_at[turned] = st.tick
+            st.stance[turned] = st.accounts.position[turned]
+            st.harm[turned] = 1
+            st.counters["reveals"] += int(turned.size)
         # the campaign: views of the hashtag's page, adoptions, follows, follow-backs
         camp = self.campaign.decide(st, p, sessions, out.read, rng)
         if camp.browsed.size:
@@ -404,17 +459,43 @@ class Simulation:
                 made = self.follow(back_src, back_dst)
                 st.counters["follow_backs"] += int(made.sum())
                 st.counters["campaign_follow_backs"] += int(made.sum())
+        # boosts on request: granted ones are reposts made now
+        asked, boosters, granted = self.boosting.decide(st, p, first, rng)
+        if asked.size:
+            c = st.posts.cols
+            c["boost"][asked] = 1
+            st.counters["boost_requests"] += int(asked.size)
+            ok = granted == 1
+            if ok.any():
+                self._repost(boosters[ok], asked[ok])
+                c["boost"][asked[ok]] = 2
+                np.add.at(st.boosts_today, boosters[ok], 1)
+                st.counters["boosts"] += int(ok.sum())
+        # reports of harmful posts read, and the platform's suppressions
+        rep = self.moderation.reports(st, p, sessions, out.read, rng)
+        if rep.topic.size:
+            np.add.at(st.topic_reports, rep.topic, 1)
+            np.add.at(st.author_reports, rep.author, 1)
+            st.counters["reports"] += int(rep.topic.size)
+        topics, authors = self.moderation.suppress(st, p)
+        if topics.size or authors.size:
+            st.topic_hidden_until[topics] = st.tick + p.suppress_ticks
+            st.topic_reports[topics] = 0
+            st.author_hidden_until[authors] = st.tick + p.suppress_ticks
+            st.author_reports[authors] = 0
+            st.counters["suppressions"] += int(topics.size + authors.size)
         self._stamp(first)
-        # deliveries of the tick's new rows
+        # deliveries of the tick's new rows (hidden ones go nowhere)
         c = st.posts.cols
         f_start, f_len, f_nbr = st.graph.follower_rows
-        st.counters["deliveries"] += int(
-            kp.deliver_ring(
-                first, st.posts.n, c["author"], c["kind"], f_start, f_len, f_nbr,
-                st.ring_item, st.ring_time, st.head, st.count, st.tick,
-                c["deliveries"], c["root"],
-            )
-        )  # fmt: skip
+        for lo, hi in _visible_runs(c["hidden"], first, st.posts.n):
+            st.counters["deliveries"] += int(
+                kp.deliver_ring(
+                    lo, hi, c["author"], c["kind"], f_start, f_len, f_nbr,
+                    st.ring_item, st.ring_time, st.head, st.count, st.tick,
+                    c["deliveries"], c["root"],
+                )
+            )  # fmt: skip
         st.counters["sessions"] += int(sessions.size)
         st.counters["reads"] += out.reads
         st.counters["engagements"] += out.engagements
@@ -437,10 +518,21 @@ class Simulation:
             return
         author = c["author"][rows]
         c["stance"][rows] = st.stance[author]
+        c["harmful"][rows] |= st.harm[author]
+        hidden = (st.topic_hidden_until[c["topic"][rows]] > st.tick) | (
+            st.author_hidden_until[author] > st.tick
+        )
+        if hidden.any():
+            c["hidden"][rows[hidden]] = 1
+            st.counters["hidden_posts"] += int(hidden.sum())
+        bad = rows[c["harmful"][rows] == 1]
+        if bad.size:  # low quality, high heat
+            c["quality"][bad] = np.minimum(c["quality"][bad], p.harm_quality)
+            c["heat"][bad] = np.maximum(c["heat"][bad], p.harm_heat)
         if p.campaign_topic < 0:
             return
         k = c["kind"][rows]
-        tag = rows[(c["topic"][rows] == p.campaign_topic) & ((k == 0) | (k == 3))]
+        tag = rows[(c["topic"][rows] == p.campaign_topic) & ((k == 0) | (k == 3)) & ~hidden]
         if tag.size:
             self.adopt(np.unique(c["author"][tag]).astype(np.int64))
             w = st.tag_ring.size

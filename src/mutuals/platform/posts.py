@@ -20,6 +20,8 @@ _COLUMNS: dict[str, tuple[type, int | float]] = {
     "heat": (np.float32, 0.0),
     "stance": (np.float32, 0.0),  # the position the author showed when posting
     "harmful": (np.int8, 0),  # 1: harmful content (an infiltrator's or a hijacker's)
+    "hidden": (np.int8, 0),  # 1: suppressed by moderation, delivered to no feed
+    "boost": (np.int8, 0),  # 1: its author asked for a boost; 2: and got one
     "kind": (np.int8, 0),
     "parent": (np.int64, -1),
     "root": (np.int64, -1),

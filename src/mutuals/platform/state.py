@@ -40,6 +40,7 @@ PER_ACCOUNT = (
     "leave_if_bored",
     "adopt_prob",
     "vet_prob",
+    "boost_limit",
 )
 
 #: The run's running totals, in the order they are reported.
@@ -58,6 +59,12 @@ COUNTERS = (
     "campaign_follow_requests",
     "campaign_follows",
     "campaign_follow_backs",
+    "reveals",
+    "reports",
+    "suppressions",
+    "hidden_posts",
+    "boost_requests",
+    "boosts",
 )
 
 
@@ -102,12 +109,23 @@ class PlatformState:
     leave_if_bored: NDArray[np.float64]
     adopt_prob: NDArray[np.float64]
     vet_prob: NDArray[np.float64]
+    boost_limit: NDArray[np.float64]  # boosts granted a day (0: not a booster)
+    boosts_today: NDArray[np.int64]
     arrival: NDArray[np.int64]  # tick from which an account exists (0: from the start)
     # the campaign (behaviour.campaign) and disguises
     adopted_at: NDArray[np.int64]  # tick an account first used the campaign hashtag, -1 never
     stance: NDArray[np.float32]  # the position an account shows in its posts
     tag_ring: NDArray[np.int64]  # the newest campaign posts (ring, -1 empty)
     tag_head: NDArray[np.int64]  # shape (1,): next slot of tag_ring
+    disguise: NDArray[np.int8]  # scenarios.events.DISGUISES: none, open, incognito
+    reveal_followers: NDArray[np.int64]  # an incognito account reveals itself at this many
+    revealed_at: NDArray[np.int64]  # tick an incognito account revealed itself, -1 not
+    harm: NDArray[np.int8]  # 1: the account's posts are harmful (behaviour.disguise)
+    # reports and moderation (behaviour.moderation)
+    topic_reports: NDArray[np.int64]
+    author_reports: NDArray[np.int64]
+    topic_hidden_until: NDArray[np.int64]  # a hashtag is suppressed while tick < this
+    author_hidden_until: NDArray[np.int64]
     tick: int = 0
     counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     #: per tick, uses of each topic by new posts, replies and quotes (not reposts)
@@ -162,11 +180,21 @@ class PlatformState:
             leave_if_bored=np.zeros(n, np.float64),
             adopt_prob=np.zeros(n, np.float64),
             vet_prob=np.zeros(n, np.float64),
+            boost_limit=np.zeros(n, np.float64),
+            boosts_today=np.zeros(n, np.int64),
             arrival=np.zeros(n, np.int64),
             adopted_at=np.full(n, -1, np.int64),
             stance=accounts.position.astype(np.float32).copy(),
             tag_ring=np.full(tag_window, -1, np.int64),
             tag_head=np.zeros(1, np.int64),
+            disguise=np.zeros(n, np.int8),
+            reveal_followers=np.zeros(n, np.int64),
+            revealed_at=np.full(n, -1, np.int64),
+            harm=np.zeros(n, np.int8),
+            topic_reports=np.zeros(n_topics, np.int64),
+            author_reports=np.zeros(n, np.int64),
+            topic_hidden_until=np.zeros(n_topics, np.int64),
+            author_hidden_until=np.zeros(n, np.int64),
         )
 
     def arrays(self) -> dict[str, Any]:

@@ -15,26 +15,34 @@ Timing: ``tick = N`` (before the N-th tick runs, 0-based, so ``tick = 0`` is
 the start), ``day = X`` (``tick = round(X * ticks_per_day)``), or ``when`` a
 condition holds at the start of a tick: ``{ trending = T }`` (topic T is in the
 trending list), ``{ stops_trending = T }`` (it was, and is no longer),
-``{ count = "posts", at_least = N }`` (a run counter: posts, sessions, follows,
-unfollows, deliveries, ...).
+``{ used = T }`` (a post on topic T exists), ``{ count = "posts", at_least = N }``
+(a run counter: posts, sessions, follows, unfollows, deliveries, ...). Any
+condition takes ``delay = TICKS``: the event fires that many ticks after the
+condition first held ("it took like 2 minutes ... to show up").
 
 Actions (applied by :mod:`mutuals.engine.events`):
 
 ================  ==============================================================
 action            arguments
 ================  ==============================================================
-seed_hashtag      group; topic; posts (per account, default 1): the group posts
-                  on the topic now
+seed_hashtag      group; topic; posts (per account, default 1); harmful (default
+                  false: true for a hijack's posts): the group posts on the topic now
 set_param         group; one or more per-account parameters (p_post, engage_scale,
                   follow_on_engage, follow_back, unfollow_rate, list_read_prob,
                   leave_if_bored) = value: from then on, for that group
 set_platform      platform-wide parameters = value (ranking, heat_weight, half_life,
                   interest_lr, w_like, w_repost, w_reply, w_quote, quality_lambda,
-                  appeal_exponent, heat_spread, away_days)
+                  appeal_exponent, heat_spread, away_days; the campaign's and
+                  moderation's: see PLATFORM_SWITCHES)
 add_list          members (group); subscribers (group): a list the subscribers read
-add_accounts      n; community; role; position (default the community's);
+add_accounts      n (or share: of the accounts); community; role; position
+                  (default the community's);
                   activity (sessions a day, default mean_activity); follow =
-                  { group, n } (each new account follows n of the group)
+                  { group, n } (each new account follows n of the group);
+                  hashtag (a topic they post under from arrival); disguise =
+                  "none" | "open" (harmful from the start, at their own position)
+                  | "incognito" (imitate = the community they pass as, until
+                  reveal_followers followers: then harmful, at their own position)
 ================  ==============================================================
 
 Every key is checked when the file is read, with the same one-line errors as
@@ -55,12 +63,20 @@ from mutuals.platform.state import COUNTERS, PER_ACCOUNT
 from mutuals.scenarios.groups import Group
 from mutuals.scenarios.params import check_value
 
-__all__ = ["ACTIONS", "PLATFORM_SWITCHES", "Event", "parse_events"]
+__all__ = ["ACTIONS", "DISGUISES", "PLATFORM_SWITCHES", "Event", "parse_events"]
+
+#: How accounts an ``add_accounts`` event brings present themselves
+#: (:mod:`mutuals.behaviour.disguise`).
+DISGUISES = ("none", "open", "incognito")
 
 #: Platform-wide parameters an event may switch during a run (read every tick).
 PLATFORM_SWITCHES = (
     "ranking", "heat_weight", "half_life", "interest_lr", "w_like", "w_repost", "w_reply",
     "w_quote", "quality_lambda", "appeal_exponent", "heat_spread", "away_days",
+    "moderation", "report_prob", "report_threshold", "suppress_ticks", "harm_quality",
+    "harm_heat", "campaign_browse_prob", "campaign_trend_browse", "campaign_follow_prob",
+    "follower_cap", "campaign_follow_tolerance", "campaign_follow_back", "campaign_inclusive",
+    "inclusive_weight", "vet_tolerance", "adopt_position_scale", "campaign_post_share",
 )  # fmt: skip
 ACTIONS = ("seed_hashtag", "set_param", "set_platform", "add_list", "add_accounts")
 _TIMING = ("tick", "day", "when")
@@ -120,10 +136,14 @@ def _check_action(
         raise ConfigError("must be a table of arguments", key=key)
     args = dict(args)
     if action == "seed_hashtag":
-        _only(key, args, {"group", "topic", "posts"})
+        _only(key, args, {"group", "topic", "posts", "harmful"})
         _group(key, args, "group", groups)
         _int(f"{key}.topic", args.get("topic"), 0, params.n_topics - 1)
         args["posts"] = _int(f"{key}.posts", args.get("posts", 1), 1, 1000)
+        if not isinstance(args.setdefault("harmful", False), bool):
+            raise ConfigError(
+                f"got {args['harmful']!r}; allowed: true or false", key=f"{key}.harmful"
+            )
     elif action == "set_param":
         _only(key, args, {"group", *PER_ACCOUNT})
         _group(key, args, "group", groups)
@@ -143,7 +163,37 @@ def _check_action(
         _group(key, args, "members", groups)
         _group(key, args, "subscribers", groups)
     elif action == "add_accounts":
-        _only(key, args, {"n", "community", "role", "position", "activity", "follow"})
+        _only(
+            key,
+            args,
+            {"n", "share", "community", "role", "position", "activity", "follow", "disguise", "imitate",
+             "reveal_followers", "hashtag"},
+        )  # fmt: skip
+        d = args.setdefault("disguise", "none")
+        if d not in DISGUISES:
+            raise ConfigError(
+                f"got {d!r}; allowed: one of {', '.join(DISGUISES)}", key=f"{key}.disguise"
+            )
+        names_ = [c for c, _ in params.communities]
+        if d == "incognito" and args.get("imitate") not in names_:
+            raise ConfigError(
+                f"got {args.get('imitate')!r}; allowed: the community an incognito account"
+                f" passes as, one of {', '.join(names_)}",
+                key=f"{key}.imitate",
+            )
+        if "imitate" in args and d != "incognito":
+            raise ConfigError("only incognito accounts imitate a community", key=f"{key}.imitate")
+        if "reveal_followers" in args:
+            args["reveal_followers"] = _int(f"{key}.reveal_followers", args["reveal_followers"], 0)
+        if "hashtag" in args:
+            args["hashtag"] = _int(f"{key}.hashtag", args["hashtag"], 0, params.n_topics - 1)
+        if "share" in args:  # a share of the population, so a file scales with accounts
+            if "n" in args:
+                raise ConfigError("give n or share, not both", key=key)
+            sh = args.pop("share")
+            if isinstance(sh, bool) or not isinstance(sh, int | float) or not 0 < sh <= 1:
+                raise ConfigError(f"got {sh!r}; allowed: a number in (0, 1]", key=f"{key}.share")
+            args["n"] = max(1, round(sh * params.accounts))
         args["n"] = _int(f"{key}.n", args.get("n"), 1, 10_000_000)
         names = [c for c, _ in params.communities]
         if args.get("community") not in names:
@@ -180,16 +230,19 @@ def _check_action(
 def _check_when(key: str, when: Any, params: Any) -> dict[str, Any]:
     if not isinstance(when, Mapping) or not when:
         raise ConfigError(
-            "must be a table: {trending = T}, {stops_trending = T} or {count = NAME, at_least = N}",
+            "must be a table: {trending = T}, {stops_trending = T}, {used = T} or"
+            " {count = NAME, at_least = N}, each with an optional delay = TICKS",
             key=key,
         )
     when = dict(when)
-    if "trending" in when or "stops_trending" in when:
-        k = "trending" if "trending" in when else "stops_trending"
-        _only(key, when, {k})
+    if "delay" in when:
+        when["delay"] = _int(f"{key}.delay", when["delay"], 0)
+    if "trending" in when or "stops_trending" in when or "used" in when:
+        k = next(x for x in ("trending", "stops_trending", "used") if x in when)
+        _only(key, when, {k, "delay"})
         _int(f"{key}.{k}", when[k], 0, params.n_topics - 1)
     elif "count" in when:
-        _only(key, when, {"count", "at_least"})
+        _only(key, when, {"count", "at_least", "delay"})
         if when["count"] not in _COUNTS:
             raise ConfigError(
                 f"got {when['count']!r}; allowed: one of {', '.join(_COUNTS)}", key=f"{key}.count"
@@ -197,7 +250,8 @@ def _check_when(key: str, when: Any, params: Any) -> dict[str, Any]:
         _int(f"{key}.at_least", when.get("at_least"), 0)
     else:
         raise ConfigError(
-            f"unknown condition {', '.join(sorted(when))}; allowed: trending, stops_trending, count",
+            f"unknown condition {', '.join(sorted(when))}; allowed: trending, stops_trending,"
+            " used, count",
             key=key,
         )
     return when

@@ -147,6 +147,31 @@ class PlatformParams:
     vet_tolerance: float = _f(
         0.4, rng(0, 2, doc="vetting passes if the candidate's recent posts are this close")
     )
+    # harmful posts (infiltrators once revealed, hijackers: behaviour.disguise)
+    harm_quality: float = _f(0.05, rng(0, 1, doc="harmful posts' quality is at most this"))
+    harm_heat: float = _f(0.9, rng(0, 1, doc="harmful posts' heat is at least this"))
+    # boosts on request (C13; behaviour.boosting)
+    boost_ask_prob: float = _f(
+        0.0, rng(0, 1, doc="P(a small account asks a booster to repost its new post)")
+    )
+    boost_small_cap: int = _f(
+        1000, rng(1, None, integer=True, doc="accounts below this many followers ask")
+    )
+    boost_share: float = _f(0.5, rng(0, 1, doc="P(a booster grants a request)"))
+    boost_limit: float = _f(
+        0.0, rng(0, 10_000, doc="boosts an account grants a day (0: not a booster)")
+    )
+    # reports and moderation (C6; behaviour.moderation)
+    moderation: str = _f(
+        "off", choice("off", "hashtag", "account", doc="what reports get suppressed")
+    )
+    report_prob: float = _f(0.0, rng(0, 1, doc="P(a reader reports a harmful post it read)"))
+    report_threshold: int = _f(
+        50, rng(1, None, integer=True, doc="reports that trigger a suppression")
+    )
+    suppress_ticks: int = _f(
+        24, rng(1, None, integer=True, doc="how long a suppression lasts (ticks)")
+    )
     # time and measures
     days: float = _f(1.0, rng(0, 100_000, lo_open=True, doc="simulated days"))
     ticks_per_day: int = _f(24, rng(1, 1440, integer=True, doc="steps per day"))
