@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ReferenceFeed", "reference_deliver", "reference_pick", "reference_simsom_step"]
+from mutuals.platform.posts import POST, QUOTE
+from mutuals.platform.state import PlatformState
+
+__all__ = [
+    "ReferenceFeed",
+    "reference_campaign",
+    "reference_deliver",
+    "reference_pick",
+    "reference_simsom_step",
+]
 
 
 @dataclass
@@ -329,3 +339,141 @@ def reference_feed_stats(items: list[int], s: dict, n_topics: int) -> tuple[floa
     topics = [int(s["topic"][r]) for r in roots]
     authors = [int(s["author"][p]) for p in items]
     return quality, rep(topics, min(n_topics, len(items))), rep(authors, len(items))
+
+
+# -- the follow campaign --------------------------------------------------------------------
+
+
+def _reference_trending(counts: list[NDArray[np.int64]], window: int, top: int = 5) -> list[int]:
+    """The topics trending now: the ``top`` by velocity (uses in the last
+    ``window`` ticks minus uses in the ``window`` before), ties to the lower id."""
+    if not counts:
+        return []
+    rows = [[int(x) for x in row] for row in counts[-2 * window :]]
+    n_topics = len(rows[0])
+    velocity = []
+    for t in range(n_topics):
+        recent = sum(row[t] for row in rows[-window:])
+        before = sum(row[t] for row in rows[:-window])
+        velocity.append(recent - before)
+    return sorted(range(n_topics), key=lambda t: (-velocity[t], t))[: min(top, n_topics)]
+
+
+def reference_campaign(
+    state: PlatformState,
+    params: Any,
+    sessions: NDArray[np.int32],
+    read: NDArray[np.int64],
+    rng: np.random.Generator,
+) -> dict[str, list[int]]:
+    """Pure-Python twin of :meth:`mutuals.behaviour.campaign.Campaign.decide`.
+
+    One session and one seen post at a time, with sets and dicts. It draws the
+    same uniforms in the same order: one browse draw per session, one per
+    browsed item, then (when anything was seen) one adoption draw per seen
+    post, one vetting draw per seen post and one following draw per seen post.
+    Returns ``browsed``, ``browsers``, ``adopters``, ``follow_src`` and
+    ``follow_dst`` as lists. Vetting averages stances in double precision (the
+    policy sums them in single precision): the two can part only on a
+    tolerance boundary.
+    """
+    out: dict[str, list[int]] = {
+        k: [] for k in ("browsed", "browsers", "adopters", "follow_src", "follow_dst")
+    }
+    topic = int(params.campaign_topic)
+    if topic < 0:
+        return out
+    acc = state.accounts
+    author_of, topic_of = state.posts.cols["author"], state.posts.cols["topic"]
+    kind_of, root_of = state.posts.cols["kind"], state.posts.cols["root"]
+    stance_of = state.posts.cols["stance"]
+    adopted = {a for a in range(acc.n) if state.adopted_at[a] >= 0}
+    # what each session read: (reader, the root it read) for campaign posts and quotes
+    seen: list[tuple[int, int]] = []
+    for i, a in enumerate(sessions.tolist()):
+        for item in read[i].tolist():
+            if item < 0:
+                continue
+            root = int(root_of[item])
+            if int(topic_of[root]) == topic and int(kind_of[root]) in (POST, QUOTE):
+                seen.append((a, root))
+    # the hashtag's page
+    ring = [int(q) for q in state.tag_ring.tolist() if q >= 0]
+    trending = False
+    if params.campaign_trend_browse > 0 and ring:
+        window = max(1, params.ticks_per_day // 4)
+        trending = topic in _reference_trending(state.topic_counts, window)
+    browsers = []
+    for a in sessions.tolist():
+        u = rng.random()
+        if a in adopted:
+            p_browse = params.campaign_browse_prob
+        else:
+            p_browse = params.campaign_trend_browse if trending else 0.0
+        if u < p_browse:
+            browsers.append(a)
+    if ring:
+        for a in browsers:
+            for _ in range(int(acc.attention[a])):
+                q = ring[int(rng.random() * len(ring))]
+                out["browsers"].append(a)
+                out["browsed"].append(q)
+    seen += list(zip(out["browsers"], out["browsed"], strict=True))
+    if not seen:
+        return out
+    u_adopt = [rng.random() for _ in seen]
+    u_vet = [rng.random() for _ in seen]
+    u_follow = [rng.random() for _ in seen]
+
+    def gap(a: int, q: int) -> float:
+        return abs(float(acc.position[a]) - float(stance_of[q]))
+
+    # adoption: independent cascade, scaled by the position gap
+    new: set[int] = set()
+    for j, (a, q) in enumerate(seen):
+        b = int(author_of[q])
+        p_adopt = float(state.adopt_prob[a]) * math.exp(-gap(a, q) / params.adopt_position_scale)
+        if a not in adopted and a != b and u_adopt[j] < p_adopt:
+            new.add(a)
+    out["adopters"] = sorted(new)
+
+    def vetted(a: int, b: int) -> bool:
+        recent = [int(q) for q in state.recent[b].tolist() if q >= 0]
+        if not recent:
+            return True
+        mean = sum(float(stance_of[q]) for q in recent) / len(recent)
+        return abs(float(acc.position[a]) - mean) <= params.vet_tolerance
+
+    # following, by every adopter (those adopting now included)
+    inclusive = params.campaign_inclusive == "on"
+    followers = {b: len(state.graph.followers(b)) for _, q in seen for b in [int(author_of[q])]}
+    first: list[tuple[int, int]] = []  # marginalised accounts first when inclusive
+    rest: list[tuple[int, int]] = []
+    for j, (a, q) in enumerate(seen):
+        b = int(author_of[q])
+        if a not in adopted and a not in new:
+            continue
+        if a == b or followers[b] >= params.follower_cap:
+            continue
+        if gap(a, q) > params.campaign_follow_tolerance:
+            continue
+        if u_vet[j] < state.vet_prob[a] and not vetted(a, b):
+            continue
+        marginalised = inclusive and bool(acc.marginalised[b])
+        weight = params.inclusive_weight if marginalised else 1.0
+        if u_follow[j] < min(1.0, params.campaign_follow_prob * weight):
+            (first if marginalised else rest).append((a, b))
+    requested: set[tuple[int, int]] = set()
+    granted: dict[int, int] = {}  # requests kept per target so far
+    for a, b in first + rest:
+        if (a, b) in requested:
+            continue
+        requested.add((a, b))
+        if b in {int(x) for x in state.graph.friends(a)}:
+            continue
+        if followers[b] + granted.get(b, 0) >= params.follower_cap:
+            continue
+        granted[b] = granted.get(b, 0) + 1
+        out["follow_src"].append(a)
+        out["follow_dst"].append(b)
+    return out
