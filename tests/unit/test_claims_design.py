@@ -243,19 +243,7 @@ def test_bad_claim_file_is_one_config_error(tmp_path: Path, case: str) -> None:
 
 @pytest.mark.parametrize(
     "case",
-    [
-        pytest.param(
-            c,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="design.py _merge: an unknown key in an arm is reported as "
-                "'arms.b.colour: ...' without the file's path (where=f'arms.{name}')",
-            ),
-        )
-        if c == "unknown-arm-key"
-        else c
-        for c in BAD
-    ],
+    [c for c in BAD],
 )
 def test_bad_claim_file_error_names_the_file(tmp_path: Path, case: str) -> None:
     path = _write(tmp_path, BAD[case][0])
@@ -264,11 +252,6 @@ def test_bad_claim_file_error_names_the_file(tmp_path: Path, case: str) -> None:
     assert str(path) in str(info.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="design.py claim_from_mapping re-raises an arm's scenario error as "
-    "ConfigError(f'{where}: arm {name!r}: {e}') with no key=, so e.key is None",
-)
 def test_arm_out_of_range_error_keeps_its_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_claim_file(_write(tmp_path, BAD["arm-out-of-range"][0]))
@@ -314,11 +297,6 @@ def test_unknown_claim_names_the_known() -> None:
         assert cid in msg, msg
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="run.py load_claims returns [claims[c] for c in sorted(only)]: a repeated id "
-    "(--only C3,C3) is run and tabled twice",
-)
 def test_a_repeated_id_is_one_claim() -> None:
     assert [c.id for c in load_claims(["C3", "C3"])] == ["C3"]
 

@@ -36,10 +36,11 @@ Following
     of ``b``'s recent posts must lie within ``vet_tolerance`` of ``x_a``. A
     qualifying ``b`` is followed with probability ``campaign_follow_prob``
     (times ``inclusive_weight``, at most 1, for a marginalised ``b`` when
-    ``campaign_inclusive`` is on, and such requests come first). A request
-    that would bring ``b`` to ``follower_cap`` followers is dropped, so no
-    adopter follows an account at or past the cap at the time it follows;
-    the engine then applies the daily follow budget.
+    ``campaign_inclusive`` is on, and such requests come first). Requests are
+    kept in order while their target is still below ``follower_cap`` ("under
+    1k": an account at 999 may be followed, and then has 1,000), so no adopter
+    follows an account at or past the cap at the time it follows; the engine
+    then applies the daily follow budget.
 
 Randomness is drawn only while the campaign is on, in a fixed order: browse
 draws (one per session), the browsed items, adoption, vetting and following
@@ -199,8 +200,9 @@ def _dedupe(
 
 
 def _under_cap(dst: NDArray[np.int64], followers: NDArray[np.int32], cap: int) -> NDArray[np.bool_]:
-    """Requests to keep so that, applied in order, no target reaches ``cap``:
-    the ``r``-th request for ``b`` (from 0) is kept while ``followers[b] + r < cap``."""
+    """Requests to keep so that, applied in order, each finds its target below
+    ``cap``: the ``r``-th request for ``b`` (from 0) is kept while
+    ``followers[b] + r < cap``."""
     order = np.argsort(dst, kind="stable")
     d = dst[order]
     starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])

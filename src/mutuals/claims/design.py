@@ -128,11 +128,15 @@ def claim_from_mapping(data: Mapping[str, Any], *, path: Path | None = None) -> 
     for name, arm in arms.items():
         if not isinstance(arm, Mapping):
             raise ConfigError(f"{where}: must be a table", key=f"arms.{name}")
-        full[name] = _merge(base, arm, f"arms.{name}")
         try:
+            full[name] = _merge(base, arm, f"arms.{name}")
             scenario_from_mapping(full[name], name=f"{claim['id']}-{name}")
         except ConfigError as e:
-            raise ConfigError(f"{where}: arm {name!r}: {e}") from None
+            msg = str(e)
+            if e.key and msg.startswith(f"{e.key}: "):
+                msg = msg[len(e.key) + 2 :]
+            key = e.key if (e.key or "").startswith("arms.") else f"arms.{name}.{e.key or ''}"
+            raise ConfigError(f"{where}: arm {name!r}: {msg}", key=key.rstrip(".")) from None
     return ClaimFile(
         id=claim["id"],
         baseline=claim["baseline"],

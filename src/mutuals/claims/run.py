@@ -111,7 +111,7 @@ def load_claims(
             raise InputError(
                 f"unknown claim(s) {', '.join(unknown)}; there are {', '.join(sorted(claims))}"
             )
-        return [claims[c] for c in sorted(only, key=_claim_order)]
+        return [claims[c] for c in sorted(set(only), key=_claim_order)]
     return [claims[c] for c in sorted(claims, key=_claim_order)]
 
 

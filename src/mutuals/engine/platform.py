@@ -430,6 +430,9 @@ class Simulation:
         if back_src.size:
             made = self.follow(back_src, back_dst)
             st.counters["follow_backs"] += int(made.sum())
+        # what this tick's rows show so far (the campaign's vetting reads it)
+        rows = slice(first, st.posts.n)
+        st.posts.cols["stance"][rows] = st.stance[st.posts.cols["author"][rows]]
         # infiltrators with enough followers drop their disguise
         turned = self.disguise.reveals(st, p)
         if turned.size:
@@ -532,9 +535,11 @@ class Simulation:
         if p.campaign_topic < 0:
             return
         k = c["kind"][rows]
-        tag = rows[(c["topic"][rows] == p.campaign_topic) & ((k == 0) | (k == 3)) & ~hidden]
+        used = (c["topic"][rows] == p.campaign_topic) & ((k == 0) | (k == 3))
+        if used.any():  # whoever posts under it has adopted it, hidden or not
+            self.adopt(np.unique(c["author"][rows[used]]).astype(np.int64))
+        tag = rows[used & ~hidden]  # the hashtag's page shows what is not hidden
         if tag.size:
-            self.adopt(np.unique(c["author"][tag]).astype(np.int64))
             w = st.tag_ring.size
             keep = tag[-w:]
             slots = (st.tag_head[0] + np.arange(keep.size)) % w
