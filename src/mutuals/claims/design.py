@@ -135,8 +135,9 @@ def claim_from_mapping(data: Mapping[str, Any], *, path: Path | None = None) -> 
             msg = str(e)
             if e.key and msg.startswith(f"{e.key}: "):
                 msg = msg[len(e.key) + 2 :]
-            key = e.key if (e.key or "").startswith("arms.") else f"arms.{name}.{e.key or ''}"
-            raise ConfigError(f"{where}: arm {name!r}: {msg}", key=key.rstrip(".")) from None
+            inner = e.key or ""
+            full_key = inner if inner.startswith("arms.") else f"arms.{name}.{inner}".rstrip(".")
+            raise ConfigError(f"{where}: arm {name!r}: {msg}", key=full_key) from None
     return ClaimFile(
         id=claim["id"],
         baseline=claim["baseline"],
