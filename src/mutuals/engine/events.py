@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mutuals.platform.accounts import ROLES
-from mutuals.platform.state import NEVER
+from mutuals.platform.state import FOLLOW_CAUSES, NEVER
 from mutuals.platform.trending import trending_now
 from mutuals.scenarios.events import DISGUISES, Event
 from mutuals.scenarios.groups import Group
@@ -164,11 +164,12 @@ def _add_accounts(sim: Simulation, runner: EventRunner, e: Event) -> int:
             # arriving accounts make their own follows at once (no daily budget); the
             # accounts they follow may follow back, as after any new follow
             made = st.graph.follow(src, dst)
-            sim.log_follows(src[made], dst[made], +1)
+            sim.log_follows(src[made], dst[made], +1, FOLLOW_CAUSES.index("arrival"))
             st.counters["follows"] += int(made.sum())
             back_src, back_dst = sim.following.follow_backs(st, p, src[made], dst[made], sim.rng)
             if back_src.size:
-                st.counters["follow_backs"] += int(sim.follow(back_src, back_dst).sum())
+                back = sim.follow(back_src, back_dst, cause=FOLLOW_CAUSES.index("follow_back"))
+                st.counters["follow_backs"] += int(back.sum())
     return int(ids.size)
 
 

@@ -46,7 +46,7 @@ from mutuals.kernels import platform as kp
 from mutuals.kernels.posting import respond, write_post
 from mutuals.platform.accounts import ROLES, Accounts, role_codes
 from mutuals.platform.graph import FollowGraph
-from mutuals.platform.state import NEVER, PER_ACCOUNT, PlatformState
+from mutuals.platform.state import FOLLOW_CAUSES, NEVER, PER_ACCOUNT, PlatformState
 from mutuals.platform.trending import trending_table
 from mutuals.scenarios.events import Event
 from mutuals.scenarios.groups import Group
@@ -92,6 +92,8 @@ class RunResult:
             "trending": self.trending,
         }
 
+
+CAUSE = {name: i for i, name in enumerate(FOLLOW_CAUSES)}
 
 #: Keys of the independent streams a run derives (never drawn from the main one).
 _RESERVED_STREAM, _MARGINALISED_STREAM = 2**31 - 1, 2**31 - 2
@@ -340,7 +342,9 @@ class Simulation:
         st.topic_pref[a, -1] = 1.0
         st.counters["adoptions"] += int(a.size)
 
-    def follow(self, follower: ArrayLike, friend: ArrayLike) -> NDArray[np.bool_]:
+    def follow(
+        self, follower: ArrayLike, friend: ArrayLike, *, cause: int = 0
+    ) -> NDArray[np.bool_]:
         """Request follows now; each follower's daily budget applies.
 
         Returns which follows were made (False: over budget, existing, or a
@@ -361,7 +365,7 @@ class Simulation:
         self.counters["follows_over_budget"] += int((~ok).sum())
         applied = np.zeros(src.size, bool)
         applied[ok] = self.graph.follow(src[ok], dst[ok])
-        self.log_follows(src[applied], dst[applied], +1)
+        self.log_follows(src[applied], dst[applied], +1, cause)
         np.add.at(self.follows_today, src[applied], 1)
         self.counters["follows"] += int(applied.sum())
         return applied
@@ -373,15 +377,20 @@ class Simulation:
         self.counters["unfollows"] += int(done.sum())
         return done
 
-    def log_follows(self, follower: NDArray[Any], friend: NDArray[Any], sign: int) -> None:
-        """Record follows (``sign`` +1) or unfollows (-1) made now, for the
-        run's canonical follow tables (start and end, with each edge's tick)."""
+    def log_follows(
+        self, follower: NDArray[Any], friend: NDArray[Any], sign: int, cause: int = 0
+    ) -> None:
+        """Record follows (``sign`` +1) or unfollows (-1) made now, and why
+        (:data:`mutuals.platform.state.FOLLOW_CAUSES`), for the run's canonical
+        follow tables (start and end, with each edge's tick) and for measures
+        of what a campaign did."""
         if follower.size:
-            block = np.empty((follower.size, 4), np.int64)
+            block = np.empty((follower.size, 5), np.int64)
             block[:, 0] = self.state.tick
             block[:, 1] = follower
             block[:, 2] = friend
             block[:, 3] = sign
+            block[:, 4] = cause
             self.state.follow_log.append(block)
 
     def _within_budget(self, src: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -428,7 +437,7 @@ class Simulation:
         applied = self.follow(src, dst)
         back_src, back_dst = self.following.follow_backs(st, p, src[applied], dst[applied], rng)
         if back_src.size:
-            made = self.follow(back_src, back_dst)
+            made = self.follow(back_src, back_dst, cause=CAUSE["follow_back"])
             st.counters["follow_backs"] += int(made.sum())
         # what this tick's rows show so far (the campaign's vetting reads it)
         rows = slice(first, st.posts.n)
@@ -453,13 +462,13 @@ class Simulation:
             self.write_topic_posts(camp.adopters, p.campaign_topic)  # "drop your handle"
         if camp.follow_src.size:
             st.counters["campaign_follow_requests"] += int(camp.follow_src.size)
-            made = self.follow(camp.follow_src, camp.follow_dst)
+            made = self.follow(camp.follow_src, camp.follow_dst, cause=CAUSE["campaign"])
             st.counters["campaign_follows"] += int(made.sum())
             back_src, back_dst = self.following.follow_backs(
                 st, p, camp.follow_src[made], camp.follow_dst[made], rng
             )
             if back_src.size:
-                made = self.follow(back_src, back_dst)
+                made = self.follow(back_src, back_dst, cause=CAUSE["campaign_follow_back"])
                 st.counters["follow_backs"] += int(made.sum())
                 st.counters["campaign_follow_backs"] += int(made.sum())
         # boosts on request: granted ones are reposts made now

@@ -21,7 +21,13 @@ from mutuals.platform.accounts import Accounts
 from mutuals.platform.graph import FollowGraph
 from mutuals.platform.posts import PostTable
 
-__all__ = ["COUNTERS", "NEVER", "PER_ACCOUNT", "RECENT", "PlatformState"]
+__all__ = ["COUNTERS", "FOLLOW_CAUSES", "NEVER", "PER_ACCOUNT", "RECENT", "PlatformState"]
+
+#: Why a follow was made (column 4 of ``PlatformState.follow_log``; unfollows: 0):
+#: a reader following an author it reposted or quoted (or any follow an API
+#: call made), a follow-back, a campaign follow, a follow-back of one, and an
+#: arriving account's own follows.
+FOLLOW_CAUSES = ("engagement", "follow_back", "campaign", "campaign_follow_back", "arrival")
 
 #: ``arrival`` of accounts an event reserved and that have not arrived (yet).
 NEVER = np.iinfo(np.int64).max // 2
@@ -131,7 +137,7 @@ class PlatformState:
     #: per tick, uses of each topic by new posts, replies and quotes (not reposts)
     topic_counts: list[NDArray[np.int64]] = field(default_factory=list)
     #: every follow and unfollow the run made, in order: blocks of rows
-    #: ``(tick, follower, friend, +1 follow / -1 unfollow)``
+    #: ``(tick, follower, friend, +1 follow / -1 unfollow, cause)`` (FOLLOW_CAUSES)
     follow_log: list[NDArray[np.int64]] = field(default_factory=list)
 
     @classmethod
