@@ -345,3 +345,38 @@ def test_hostile_strings_are_text(loaded: dict[str, Any]) -> None:
     assert RLO not in text and RLO not in page.title()
     meta = page.inner_text("table.meta")
     assert f"mutuals claims --title {SCRIPT}" in meta and "10000" in meta
+
+
+@pytest.mark.browser
+def test_a_real_claims_page_loads_with_every_claim(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The page `mutuals claims` writes (a small run of two claims, with
+    one-sample, paired and reported rows) loads with no request and no error."""
+    from mutuals.claims.run import run_claims
+
+    out = tmp_path_factory.mktemp("real") / "claims"
+    res = run_claims(
+        ["C1", "C13"], out=out, accounts=1500, seeds=2, seed=5, scheduler="serial", progress=False
+    )
+    assert set(res.claims.column("verdict").to_pylist()) >= {"reported"}
+    url = res.page.as_uri()
+    context = browser.new_context()
+    requested: list[str] = []
+    errors: list[str] = []
+    context.on("request", lambda r: requested.append(r.url))
+    context.route(
+        "**/*", lambda route: route.continue_() if route.request.url == url else route.abort()
+    )
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        assert [u for u in requested if u != url] == [] and errors == []
+        for claim in ("C1", "C13"):
+            section = page.query_selector(f"section[id='{claim}']")
+            assert section is not None and section.query_selector("svg") is not None
+    finally:
+        context.close()

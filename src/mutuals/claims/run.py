@@ -18,8 +18,9 @@ Nothing here knows which way any claim should come out.
 ``OUT`` (a folder of kind ``claims``, written through
 :class:`~mutuals.io.folders.FolderWriter`): ``claims.json`` (the definition:
 claims, arms, root seed, sizes), ``runs/<key>.json`` (one per run: its
-scenario, seed and measures; the resume point, so a killed ``mutuals claims``
-started again runs only what is missing), ``values.parquet`` (claim, arm,
+manifest, so ``mutuals simulate --from-manifest`` re-runs it, its measures and
+summary; the resume point, so a killed ``mutuals claims`` started again runs
+only what is missing), ``values.parquet`` (claim, arm,
 replicate, seed, measure, value), ``claims.parquet`` (one row per claim,
 measure and treatment arm), ``figures/<claim>.svg`` and ``claims.html``.
 """
@@ -140,6 +141,9 @@ def claim_task(task: _Task) -> dict[str, Any]:
     r = run(sc, seed=task.seed)
     measures = {cid: MEASURES[cid](r, comm) for cid, comm in task.measure}
     return {
+        # the run's manifest first: `mutuals simulate --from-manifest OUT/runs/KEY.json`
+        # re-runs it alone
+        **{k: v for k, v in r.manifest.items() if k != "summary"},
         "key": task.key,
         "seed": task.seed,
         "overrides": task.overrides,

@@ -16,13 +16,18 @@ from numpy.typing import NDArray
 
 from mutuals.platform.posts import POST, QUOTE
 from mutuals.platform.state import PlatformState
+from mutuals.scenarios.events import DISGUISES
 
 __all__ = [
     "ReferenceFeed",
+    "reference_boosts",
     "reference_campaign",
     "reference_deliver",
     "reference_pick",
+    "reference_reports",
+    "reference_reveals",
     "reference_simsom_step",
+    "reference_suppress",
 ]
 
 
@@ -476,4 +481,151 @@ def reference_campaign(
         granted[b] = granted.get(b, 0) + 1
         out["follow_src"].append(a)
         out["follow_dst"].append(b)
+    return out
+
+
+# -- disguises, reports and moderation, boosts ------------------------------------------------
+
+
+def reference_reveals(state: PlatformState, params: Any) -> list[int]:
+    """Pure-Python twin of :meth:`mutuals.behaviour.disguise.Disguise.reveals`.
+
+    One account at a time: an incognito account (``disguise = "incognito"``)
+    that has arrived, has not revealed itself yet, and has at least
+    ``reveal_followers`` followers (counted on the follow graph's follower
+    list) reveals itself now. Returns the accounts in ascending order; draws
+    nothing and reads no parameter.
+    """
+    incognito = DISGUISES.index("incognito")
+    out: list[int] = []
+    for a in range(state.accounts.n):
+        if int(state.disguise[a]) != incognito:
+            continue
+        if int(state.revealed_at[a]) >= 0 or int(state.arrival[a]) > state.tick:
+            continue
+        if len(state.graph.followers(a)) >= int(state.reveal_followers[a]):
+            out.append(a)
+    return out
+
+
+def reference_reports(
+    state: PlatformState,
+    params: Any,
+    sessions: NDArray[np.int32],
+    read: NDArray[np.int64],
+    rng: np.random.Generator,
+) -> dict[str, list[int]]:
+    """Pure-Python twin of :meth:`mutuals.behaviour.moderation.Moderation.reports`.
+
+    One session and one read item at a time, in session order and read order:
+    every item whose cascade root is harmful gets one uniform (one's own
+    included, so the draws do not hang on who wrote what), drawn only when
+    ``report_prob > 0`` and at least one harmful item was read; the reader
+    reports it if the uniform is below ``report_prob`` and the root is not its
+    own. Returns the reported roots' ``topic`` and ``author``, one entry per
+    report.
+    """
+    out: dict[str, list[int]] = {"topic": [], "author": []}
+    if params.report_prob <= 0:
+        return out
+    root_of, harmful_of = state.posts.cols["root"], state.posts.cols["harmful"]
+    seen: list[tuple[int, int]] = []  # (reader, harmful root), in read order
+    for i, reader in enumerate(sessions.tolist()):
+        for item in read[i].tolist():
+            if item < 0:
+                continue
+            root = int(root_of[item])
+            if int(harmful_of[root]) == 1:
+                seen.append((reader, root))
+    if not seen:
+        return out
+    author_of, topic_of = state.posts.cols["author"], state.posts.cols["topic"]
+    for reader, root in seen:
+        u = rng.random()
+        if u < params.report_prob and int(author_of[root]) != reader:
+            out["topic"].append(int(topic_of[root]))
+            out["author"].append(int(author_of[root]))
+    return out
+
+
+def reference_suppress(state: PlatformState, params: Any) -> tuple[list[int], list[int]]:
+    """Pure-Python twin of :meth:`mutuals.behaviour.moderation.Moderation.suppress`.
+
+    With ``moderation = "hashtag"``, every topic with at least
+    ``report_threshold`` reports that is not suppressed now (its suppression
+    ended at or before this tick) is suppressed from now on; with
+    ``moderation = "account"`` the same for authors; otherwise nothing.
+    Returns ``(topics, accounts)``, ascending; draws nothing.
+    """
+    t = state.tick
+    topics: list[int] = []
+    accounts: list[int] = []
+    if params.moderation == "hashtag":
+        for k in range(state.topic_reports.size):
+            reports, until = int(state.topic_reports[k]), int(state.topic_hidden_until[k])
+            if reports >= params.report_threshold and until <= t:
+                topics.append(k)
+    elif params.moderation == "account":
+        for a in range(state.accounts.n):
+            reports, until = int(state.author_reports[a]), int(state.author_hidden_until[a])
+            if reports >= params.report_threshold and until <= t:
+                accounts.append(a)
+    return topics, accounts
+
+
+def reference_boosts(
+    state: PlatformState, params: Any, first: int, rng: np.random.Generator
+) -> dict[str, list[int]]:
+    """Pure-Python twin of :meth:`mutuals.behaviour.boosting.Boosting.decide`.
+
+    The tick's new posts (rows ``first`` on, kind post) by accounts below
+    ``boost_small_cap`` followers are candidates. It draws the same uniforms in
+    the same order as the policy: nothing unless ``boost_ask_prob > 0``, some
+    account has ``boost_limit > 0`` and there is a candidate; then one asking
+    draw per candidate, then one booster draw per request, then one granting
+    draw per request. A request goes to the booster at ``floor(u * k)`` of the
+    ``k`` boosters of the author's community (arrived, ``boost_limit > 0``,
+    not the author; ascending id), and is granted if its draw is below
+    ``boost_share`` and the booster has granted fewer than its
+    ``boost_limit`` boosts today (those granted earlier in this tick
+    included). Requests whose author's community has no other booster are
+    dropped. Returns ``posts``, ``boosters`` and ``granted`` (0/1) as lists.
+    """
+    out: dict[str, list[int]] = {"posts": [], "boosters": [], "granted": []}
+    n = state.accounts.n
+    if params.boost_ask_prob <= 0:
+        return out
+    if not any(float(state.boost_limit[b]) > 0 for b in range(n)):
+        return out
+    c = state.posts.cols
+    candidates = []
+    for q in range(first, state.posts.n):
+        if int(c["kind"][q]) != POST:
+            continue
+        author = int(c["author"][q])
+        if len(state.graph.followers(author)) < params.boost_small_cap:
+            candidates.append(q)
+    if not candidates:
+        return out
+    requests = [q for q in candidates if rng.random() < params.boost_ask_prob]
+    u_pick = [rng.random() for _ in requests]
+    u_grant = [rng.random() for _ in requests]
+    community = state.accounts.community
+    boosters_of: dict[int, list[int]] = {}
+    for b in range(n):
+        if float(state.boost_limit[b]) > 0 and int(state.arrival[b]) <= state.tick:
+            boosters_of.setdefault(int(community[b]), []).append(b)
+    granted_today = {b: int(state.boosts_today[b]) for bs in boosters_of.values() for b in bs}
+    for j, q in enumerate(requests):
+        author = int(c["author"][q])
+        pool = [b for b in boosters_of.get(int(community[author]), []) if b != author]
+        if not pool:
+            continue
+        b = pool[min(int(u_pick[j] * len(pool)), len(pool) - 1)]
+        ok = u_grant[j] < params.boost_share and granted_today[b] < float(state.boost_limit[b])
+        if ok:
+            granted_today[b] += 1
+        out["posts"].append(q)
+        out["boosters"].append(b)
+        out["granted"].append(int(ok))
     return out
