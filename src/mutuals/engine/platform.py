@@ -599,6 +599,8 @@ class Simulation:
                 "friends": self.graph.friends_count,
             }
         )
+        if acc.marginalised.any():
+            accounts = accounts.append_column("marginalised", pa.array(acc.marginalised))
         if self.state.arrival.any():  # accounts events brought: the tick each arrived
             arrived = np.where(self.state.arrival >= NEVER, -1, self.state.arrival)
             accounts = accounts.append_column("arrival", pa.array(arrived.astype(np.int32)))
