@@ -68,6 +68,12 @@ CATALOGUE: dict[str, tuple[Measure, ...]] = {
         Measure("attacker_posts", "harmful posts", 0),
         Measure("attacker_accounts", "accounts", 0),
     ),
+    "C9": (
+        Measure("outside_exposure", "share of members' reads from outside", -1, primary=True),
+        Measure("ei_index", "E-I index of members' follows", -1),
+        Measure("modularity", "modularity of the follow graph by community", +1),
+        Measure("mainstream_topics_seen", "mainstream topics in members' feeds", -1),
+    ),
     "C13": (
         Measure(
             "log_boost_ratio",

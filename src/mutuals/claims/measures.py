@@ -199,6 +199,37 @@ def c13(run: Any, community: str) -> dict[str, float]:
     }
 
 
+def c9(run: Any, community: str) -> dict[str, float]:
+    """Members' isolation from the rest of the platform at the end of the run."""
+    from mutuals.metrics.graph import modularity, undirected_adjacency
+    from mutuals.metrics.isolation import ei_counts
+
+    v = _View(run, community)
+    st = v.state
+    comm = v.community.astype(np.int64)
+    k = len(st.accounts.community_names)
+    reads = st.exposures[:, v.comm].astype(np.float64)
+    f, t = st.graph.edges()
+    internal, external = ei_counts(comm[f], comm[t], k)
+    tot = internal[v.comm] + external[v.comm]
+    ei = float((external[v.comm] - internal[v.comm]) / tot) if tot else float("nan")
+    adj = undirected_adjacency(f, t, st.accounts.n)
+    # the mainstream's home topics (topic t is at home in community t % k) in members' feeds
+    names = st.accounts.community_names
+    main = names.index("mainstream") if "mainstream" in names else -1
+    items = st.ring_item[v.members]
+    live = items[items >= 0]
+    topics = np.unique(st.posts.cols["topic"][st.posts.cols["root"][live]])
+    topics = topics[topics != v.params.campaign_topic]  # the hashtag is nobody's home topic
+    n_main = int(((topics % k) == main).sum()) if main >= 0 else 0
+    return {
+        "outside_exposure": float(1 - reads[v.comm] / reads.sum()) if reads.sum() else float("nan"),
+        "ei_index": ei,
+        "modularity": modularity(adj, comm),
+        "mainstream_topics_seen": float(n_main),
+    }
+
+
 #: Claim id -> its measure function.
 MEASURES: dict[str, Callable[[Any, str], dict[str, float]]] = {
     "C1": c1,
@@ -207,5 +238,6 @@ MEASURES: dict[str, Callable[[Any, str], dict[str, float]]] = {
     "C4": c4,
     "C5": c5,
     "C6": c6,
+    "C9": c9,
     "C13": c13,
 }

@@ -22,6 +22,7 @@ __all__ = [
     "LeaningHomophily",
     "OutsideExposure",
     "account_leaning",
+    "ei_counts",
     "ei_index",
     "leaning_homophily",
     "outside_exposure",
@@ -76,13 +77,10 @@ def ei_index(graph: FollowGraph, labels: np.ndarray, names: list[str] | None = N
     lab = _check_labels(graph, labels)
     ls, lt = lab[graph.follower], lab[graph.friend]
     known = (ls >= 0) & (lt >= 0)
-    ls, lt = ls[known], lt[known]
-    inside = ls == lt
-    n_int = int(inside.sum())
-    n_ext = int((~inside).sum())
     k = int(lab.max()) + 1 if lab.size and lab.max() >= 0 else 0
-    internal = np.bincount(ls[inside], minlength=k)
-    external = np.bincount(ls[~inside], minlength=k) + np.bincount(lt[~inside], minlength=k)
+    internal, external = ei_counts(ls[known], lt[known], k)
+    n_int = int(internal.sum())
+    n_ext = int(external.sum()) // 2  # each external tie is counted for both its ends
     members = np.bincount(lab[lab >= 0], minlength=k)
     tot = internal + external
     ei_c = np.divide(
@@ -100,6 +98,20 @@ def ei_index(graph: FollowGraph, labels: np.ndarray, names: list[str] | None = N
     )
     ei = (n_ext - n_int) / (n_ext + n_int) if n_ext + n_int else float("nan")
     return EIIndex(float(ei), n_ext, n_int, int((~known).sum()), per)
+
+
+def ei_counts(
+    source_label: np.ndarray, target_label: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group ``0..k-1``, the ties inside it (``I_g``) and the ties with
+    exactly one end in it (``E_g``), from the groups of each tie's two ends
+    (both >= 0): the counts of :func:`ei_index`, on arrays."""
+    inside = source_label == target_label
+    internal = np.bincount(source_label[inside], minlength=k)
+    external = np.bincount(source_label[~inside], minlength=k) + np.bincount(
+        target_label[~inside], minlength=k
+    )
+    return internal, external
 
 
 def posts_per_account(posts: pa.Table, graph: FollowGraph) -> np.ndarray:
