@@ -21,10 +21,16 @@ from mutuals.engine.reference import (
     reference_reveals,
     reference_suppress,
 )
+from mutuals.platform.posts import POST
 from mutuals.platform.state import PlatformState
 from mutuals.scenarios.load import Scenario, scenario_from_mapping
 
 I64 = np.int64
+#: what the comparisons count, per tick: outputs that were non-empty
+ACTED = (
+    "reveals", "reports", "topics", "accounts", "asks", "boosts", "refused",
+    "boosters_post", "boosters_ask",
+)  # fmt: skip
 
 
 def assert_unchanged(state: PlatformState, before: PlatformState) -> None:
@@ -50,9 +56,7 @@ class Twins:
     ``acted[key]`` are the ticks at which that output was non-empty."""
 
     def __init__(self) -> None:
-        self.acted: dict[str, list[int]] = {
-            k: [] for k in ("reveals", "reports", "topics", "accounts", "asks", "boosts", "refused")
-        }
+        self.acted: dict[str, list[int]] = {k: [] for k in ACTED}
         self.ticks: dict[str, set[int]] = {k: set() for k in self.acted}
         twins = self
 
@@ -113,6 +117,15 @@ class Twins:
                 twins.note("asks", state.tick, asked.size)
                 twins.note("boosts", state.tick, int(granted.sum()))
                 twins.note("refused", state.tick, int((granted == 0).sum()))
+                # boosters' own posts: they ask another booster, never themselves
+                c = state.posts.cols
+                new = np.arange(first, state.posts.n)
+                new = new[c["kind"][new] == POST]
+                by_booster = state.boost_limit[c["author"][new]] > 0
+                small = state.graph.followers_count[c["author"][new]] < params.boost_small_cap
+                twins.note("boosters_post", state.tick, int((by_booster & small).sum()))
+                asked_by = state.boost_limit[c["author"][asked]] > 0
+                twins.note("boosters_ask", state.tick, int(asked_by.sum()))
                 return got
 
         self.disguise = TwinDisguise()
@@ -152,13 +165,19 @@ def run_twinned(sc: Scenario, seed: int) -> tuple[Simulation, Twins]:
 
 
 def claim_scenario(
-    claim: str, arm: str, platform: dict | None = None, **event_args: dict
+    claim: str,
+    arm: str,
+    platform: dict | None = None,
+    groups: dict | None = None,
+    **event_args: dict,
 ) -> Scenario:
-    """An arm of a packaged claim file at 2,000 accounts, with ``platform`` overrides and
-    the arguments of its events' actions (``add_accounts = {...}``) changed."""
+    """An arm of a packaged claim file at 2,000 accounts, with ``platform`` overrides,
+    ``groups`` replaced and the arguments of its events' actions (``add_accounts = {...}``)
+    changed."""
     cf = load_claim_file(SCENARIOS / f"{claim}.toml")
     doc = copy.deepcopy(cf.arms[arm])
     doc["platform"] = {**doc["platform"], "accounts": 2000, **(platform or {})}
+    doc["groups"] = {**doc.get("groups", {}), **(groups or {})}
     for ev in doc.get("events", []):
         for action, args in event_args.items():
             if action in ev:
@@ -166,11 +185,11 @@ def claim_scenario(
     return scenario_from_mapping(doc, name=f"{claim}-{arm}")
 
 
-def all_on(accounts: int = 2000) -> Scenario:
+def all_on(platform: dict | None = None, more: tuple = ()) -> Scenario:
     """benchmarks/bench_campaign.py's all-on day (its warm-up size), with a reachable
-    reveal and report threshold."""
+    reveal and report threshold (and ``platform`` overrides and more ``events``)."""
     base = {
-        "accounts": accounts, "days": 1, "ticks_per_day": 24, "measure_every": 24,
+        "accounts": 2000, "days": 1, "ticks_per_day": 24, "measure_every": 24,
         "n_topics": 20, "mean_follows": 20, "marginalised_share": 0.3,
         "communities": {"organisers": 0.10, "mainstream": 0.75, "hostile": 0.10, "news": 0.03,
                         "thinker": 0.02, "infiltrators": 0.0},
@@ -197,7 +216,9 @@ def all_on(accounts: int = 2000) -> Scenario:
             "disguise": "incognito", "imitate": "organisers", "reveal_followers": 3,
             "follow": {"group": "organisers", "n": 10}}},
         *({"tick": t, "seed_hashtag": hijack} for t in (6, 12, 18)),
+        *more,
     ]  # fmt: skip
+    base.update(platform or {})
     return scenario_from_mapping({"platform": base, "groups": groups, "events": events})
 
 
@@ -205,23 +226,31 @@ def all_on(accounts: int = 2000) -> Scenario:
 CASES: dict[str, tuple[Callable[[], Scenario], dict[str, int]]] = {
     "C5-incognito": (
         lambda: claim_scenario(
-            "C5-infiltrators", "incognito", {"days": 3}, add_accounts={"reveal_followers": 4}
+            "C5-infiltrators", "incognito", {"days": 4}, add_accounts={"reveal_followers": 2}
         ),
-        {"reveals": 2},
+        {"reveals": 4},
+    ),
+    # revealing at 0 followers: at arrival, never before
+    "C5-incognito-at-once": (
+        lambda: claim_scenario(
+            "C5-infiltrators", "incognito", {"days": 1.5}, add_accounts={"reveal_followers": 0}
+        ),
+        {"reveals": 1},
     ),
     "C5-open-reported": (
         lambda: claim_scenario(
             "C5-infiltrators",
             "open",
-            {"days": 3, "report_prob": 0.3, "moderation": "account", "report_threshold": 5},
+            {"days": 3, "report_prob": 0.5, "moderation": "account", "report_threshold": 3},
+            add_accounts={"follow": {"group": "organisers", "n": 30}},
         ),
-        {"reports": 3, "accounts": 1},
+        {"reports": 5, "accounts": 3},
     ),
     "C6-moderate-hashtag": (
         lambda: claim_scenario(
             "C6-hijack-moderation", "moderate-hashtag", {"days": 3.5, "report_threshold": 10}
         ),
-        {"reports": 3, "topics": 1},
+        {"reports": 5, "topics": 2},
     ),
     "C6-moderate-accounts": (
         lambda: claim_scenario(
@@ -229,11 +258,11 @@ CASES: dict[str, tuple[Callable[[], Scenario], dict[str, int]]] = {
             "moderate-accounts",
             {"days": 3.5, "report_threshold": 3, "suppress_ticks": 6},
         ),
-        {"reports": 3, "accounts": 2},
+        {"reports": 5, "accounts": 5},
     ),
     "C13-boosts": (
         lambda: claim_scenario("C13-boosts", "boosts", {"days": 1}),
-        {"asks": 3, "boosts": 3, "refused": 2},
+        {"asks": 5, "boosts": 5, "refused": 3},
     ),
     "C13-boosts-limit-binds": (
         lambda: claim_scenario(
@@ -242,9 +271,37 @@ CASES: dict[str, tuple[Callable[[], Scenario], dict[str, int]]] = {
             {"days": 1.5, "boost_ask_prob": 0.8, "boost_share": 1.0},
             set_param={"boost_limit": 1},
         ),
-        {"asks": 3, "boosts": 2, "refused": 3},
+        {"asks": 5, "boosts": 5, "refused": 5},
     ),
-    "all-on": (all_on, {"reveals": 1, "reports": 3, "topics": 1, "asks": 3, "boosts": 3}),
+    "C13-two-boosters": (
+        lambda: claim_scenario(
+            "C13-boosts",
+            "boosts",
+            {"days": 1.5, "boost_ask_prob": 1.0, "boost_share": 0.7},
+            groups={"boosters": {"community": "organisers", "most_followed": 2}},
+            set_param={"boost_limit": 10},
+        ),
+        {"asks": 5, "boosts": 5, "refused": 5, "boosters_ask": 1},
+    ),
+    "C13-one-booster": (
+        lambda: claim_scenario(
+            "C13-boosts",
+            "boosts",
+            {"days": 1, "boost_ask_prob": 1.0},
+            groups={"boosters": {"community": "organisers", "most_followed": 1}},
+        ),
+        {"asks": 5, "boosters_post": 1},
+    ),
+    "all-on": (all_on, {"reveals": 2, "reports": 3, "topics": 1, "asks": 5, "boosts": 5}),
+    # everyone a booster (the platform's boost_limit), arrivals among them: those not yet
+    # arrived boost nothing
+    "all-on-everyone-boosts": (
+        lambda: all_on(
+            {"boost_limit": 2.0, "boost_small_cap": 30},
+            ({"tick": 16, "add_accounts": {"n": 300, "community": "mainstream"}},),
+        ),
+        {"reports": 3, "asks": 5, "boosts": 5, "refused": 5, "boosters_ask": 5},
+    ),
 }
 
 
@@ -294,3 +351,38 @@ def test_mechanisms_off_match_reference():
     want = reference_reports(st, on, sessions, read, b)
     assert got.topic.size > 0 and np.array_equal(got.topic, np.asarray(want["topic"], I64))
     assert a.bit_generator.state == b.bit_generator.state != untouched
+
+
+def test_reports_match_reference_on_made_up_reads():
+    """At every tick of a hijack run from the first flood on, sessions made up to read
+    harmful posts (their own among them, and reposts of them), other rows and gaps: the
+    policy and the twin agree, draw for draw."""
+    sc = claim_scenario("C6-hijack-moderation", "moderate-hashtag", {"days": 2.5})
+    p = dataclasses.replace(sc.params, report_prob=0.5)
+    sim = Simulation(sc.params, seed=3, events=sc.events, groups=sc.groups)
+    checked = own = 0
+    while sim.tick < sc.params.ticks:
+        sim.step()
+        st = sim.state
+        c, n = st.posts.cols, st.posts.n
+        harmful = np.flatnonzero(c["harmful"][c["root"][:n]] == 1)  # rows of harmful cascades
+        if harmful.size == 0:
+            continue
+        gen = np.random.default_rng(st.tick)
+        k = int(st.accounts.attention.max())
+        readers = c["author"][harmful[:40]].astype(np.int32)  # reading their own
+        sessions = np.concatenate([readers, gen.integers(0, st.accounts.n, 60, dtype=np.int32)])
+        pool = np.concatenate([harmful, gen.integers(0, n, harmful.size)])
+        read = gen.choice(pool, size=(sessions.size, k))
+        read[gen.random(read.shape) < 0.3] = -1  # gaps anywhere, and short sessions
+        read[:, gen.integers(1, k) :] = -1
+        read[: readers.size, 0] = harmful[: readers.size]
+        own += int((c["author"][c["root"][harmful[: readers.size]]] == readers).sum())
+        a, b = fresh(st.tick)
+        got = Moderation().reports(st, p, sessions, read, a)
+        want = reference_reports(copy.deepcopy(st), p, sessions, read, b)
+        Twins.same_reports(got, want, st.tick)
+        assert a.bit_generator.state == b.bit_generator.state, st.tick
+        assert got.topic.size > 0
+        checked += 1
+    assert checked >= 10 and own > 0
