@@ -8,7 +8,6 @@ from unittest import mock
 
 import numpy as np
 import pyarrow as pa
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -219,12 +218,6 @@ class ReadLog(Sessions):
         return out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="list feeds read members' recent posts (state.recent) with hidden rows in them: "
-    "suppressed posts are read, liked, reposted and reported through lists "
-    "(kernels/reading.py read_list; the engine puts hidden rows into recent)",
-)
 def test_list_readers_never_read_suppressed_posts():
     """Hidden rows are delivered to no feed; a list feed (members' recent posts) is a
     feed too, so no session reads a hidden row."""

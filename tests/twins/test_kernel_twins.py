@@ -57,5 +57,10 @@ def test_read_list_takes_the_newest_posts_of_the_members() -> None:
     ptr = np.array([0, 2], np.int64)
     members = np.array([1, 2], np.int32)  # list 0: accounts 1 and 2
     out = np.empty(3, np.int64)
-    got = read_list(0, 3, ptr, members, recent, head, out)
+    time = np.zeros(13, np.int32)
+    got = read_list(0, 3, ptr, members, recent, head, time, 1, out)
     assert out[:got].tolist() == [12, 11, 8]  # newest first, account 3 not a member
+    time[12] = 1  # written this tick: not shown until the next
+    recent[1, 0] = -1  # post 3 removed from account 1's ring (a hidden post)
+    got = read_list(0, 3, ptr, members, recent, head, time, 1, out)
+    assert 12 not in out[:got].tolist() and all(q >= 0 for q in out[:got])

@@ -9,8 +9,8 @@ The booster reposts it with probability ``boost_share``, at most
 so the post reaches the booster's followers with the tick's deliveries.
 
 Randomness: drawn only when some account has ``boost_limit > 0`` and a small
-account posted: one uniform per new post (asking), then two per request (which
-booster, granting), in post order.
+account posted: one uniform per small account's new post (asking), then one
+per request for which booster, then one per request for granting.
 """
 
 from __future__ import annotations

@@ -7,8 +7,10 @@ platform counts reports per hashtag (topic) and per author; with
 is suppressed for ``suppress_ticks`` ticks, with ``moderation = "account"`` an
 author is. While suppressed, every new post that carries the hashtag (or is by
 the account), legitimate ones included, is hidden: delivered to no feed and
-left off the hashtag's page (posts already in feeds stay there). Counts reset
-when a suppression starts.
+left off the hashtag's page and out of list feeds (posts already in home
+feeds stay there). Counts reset when a suppression starts; reports keep
+coming from harmful posts still in feeds, so a suppression can start again
+the tick it ends.
 
 Randomness: one uniform per harmful item read, drawn whenever ``report_prob
 > 0`` and something harmful was read, whatever the moderation mode (so arms

@@ -535,8 +535,13 @@ class Simulation:
             st.author_hidden_until[author] > st.tick
         )
         if hidden.any():
-            c["hidden"][rows[hidden]] = 1
-            st.counters["hidden_posts"] += int(hidden.sum())
+            h = rows[hidden]
+            c["hidden"][h] = 1
+            st.counters["hidden_posts"] += int(h.size)
+            # nor do list feeds show them: out of their authors' recent posts
+            ring = st.recent[author[hidden]]
+            r_i, r_j = np.nonzero(ring == h[:, None])
+            st.recent[author[hidden][r_i], r_j] = -1
         bad = rows[c["harmful"][rows] == 1]
         if bad.size:  # low quality, high heat
             c["quality"][bad] = np.minimum(c["quality"][bad], p.harm_quality)

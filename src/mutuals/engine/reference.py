@@ -214,6 +214,8 @@ def reference_sessions(
             for m in s["list_members"][s["list_ptr"][lst] : s["list_ptr"][lst + 1]].tolist():
                 h = int(s["recent_head"][m])
                 cand += [int(s["recent"][m, (h - 1 - j) % R]) for j in range(min(R, h))]
+            # removed entries (hidden posts) and this tick's posts are not shown
+            cand = [q for q in cand if q >= 0 and s["time"][q] < now]
             read = sorted(cand, reverse=True)[:k]
         else:
             h, c = int(s["head"][a]), int(s["count"][a])

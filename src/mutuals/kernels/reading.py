@@ -63,9 +63,13 @@ def read_home(r, ring_item, ring_time, head, count, k, ranked, now, interest, to
 
 
 @nb.njit(cache=True)
-def read_list(lst, k, list_ptr, list_members, recent, recent_head, out):  # pragma: no cover
+def read_list(
+    lst, k, list_ptr, list_members, recent, recent_head, time, now, out
+):  # pragma: no cover
     """Fill ``out`` with up to ``k`` of the newest posts (by id) of list ``lst``'s
-    members, from each member's ring of recent posts. Returns how many."""
+    members, from each member's ring of recent posts, written before tick
+    ``now`` (a list, like a home feed, shows what stood at the start of the
+    tick; removed entries are -1). Returns how many."""
     R = recent.shape[1]
     cand = 0
     for m_i in range(list_ptr[lst], list_ptr[lst + 1]):
@@ -82,7 +86,7 @@ def read_list(lst, k, list_ptr, list_members, recent, recent_head, out):  # prag
     for j in range(tmp.shape[0]):
         if got == k:
             break
-        if tmp[j] >= 0:
+        if tmp[j] >= 0 and time[tmp[j]] < now:
             out[got] = tmp[j]
             got += 1
     return got

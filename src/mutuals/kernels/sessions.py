@@ -66,7 +66,7 @@ def run_sessions(
         if n_sub > 0 and u[s, U_LIST] < lp:
             pick = int(u[s, U_LIST] / lp * n_sub)
             lst = sub_lists[sub_ptr[a] + min(pick, n_sub - 1)]
-            got = read_list(lst, k, list_ptr, list_members, recent, recent_head, out)
+            got = read_list(lst, k, list_ptr, list_members, recent, recent_head, time, now, out)
         else:
             got = read_home(a, ring_item, ring_time, head, count, k, ranked, now, interest, topic,
                             appeal, heat, heat_weight, half_life, root, out)  # fmt: skip
