@@ -18,6 +18,8 @@ sessions        reading, engagement and posting, session by session   kernels.se
 leaving         who leaves for a while after a session with nothing   numpy
                 worth engaging with
 unfollowing     who drops a random friend                             numpy
+purity          who unfollows friends whose posts stray past a        numpy
+                tolerance that may narrow day by day
 following       follow requests from engagement, then follow-backs    numpy (budgets: engine)
 disguise        which incognito infiltrators reveal themselves         numpy
 campaign        a hashtag campaign: exposure (feed, the hashtag's     numpy
@@ -38,6 +40,7 @@ from mutuals.behaviour.disguise import Disguise
 from mutuals.behaviour.following import Following
 from mutuals.behaviour.leaving import Leaving
 from mutuals.behaviour.moderation import Moderation, Reports
+from mutuals.behaviour.purity import Purity
 from mutuals.behaviour.sessions import SessionOutcome, Sessions
 from mutuals.behaviour.unfollowing import Unfollowing
 
@@ -51,6 +54,7 @@ __all__ = [
     "Following",
     "Leaving",
     "Moderation",
+    "Purity",
     "Reports",
     "SessionOutcome",
     "Sessions",
@@ -59,6 +63,6 @@ __all__ = [
 
 #: The phases of a tick, in order (the order the run's random numbers are drawn in).
 PHASES = (
-    "activity", "sessions", "leaving", "unfollowing", "following", "disguise", "campaign",
+    "activity", "sessions", "leaving", "unfollowing", "purity", "following", "disguise", "campaign",
     "boosting", "moderation", "delivery",
 )  # fmt: skip

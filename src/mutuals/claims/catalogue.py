@@ -74,6 +74,13 @@ CATALOGUE: dict[str, tuple[Measure, ...]] = {
         Measure("modularity", "modularity of the follow graph by community", +1),
         Measure("mainstream_topics_seen", "mainstream topics in members' feeds", -1),
     ),
+    "C12": (
+        Measure("unfollow_rate", "unfollows per member per day", +1, primary=True),
+        Measure("components", "components among members", +1),
+        Measure("communities", "Louvain communities among members", +1),
+        Measure("modularity", "modularity of members' Louvain partition", +1),
+        Measure("reach_change", "reach per post, after - before", -1),
+    ),
     "C13": (
         Measure(
             "log_boost_ratio",

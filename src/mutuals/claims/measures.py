@@ -230,6 +230,48 @@ def c9(run: Any, community: str) -> dict[str, float]:
     }
 
 
+def c12(run: Any, community: str) -> dict[str, float]:
+    """Purity unfollows and the community's fragmentation, after the trend."""
+    from scipy.sparse.csgraph import connected_components
+
+    from mutuals.metrics.graph import louvain, modularity, undirected_adjacency
+
+    v = _View(run, community)
+    st = v.state
+    tpd = v.params.ticks_per_day
+    # the tick the purity checks began: when their set_param event fired
+    start = sim_tick = run.model.tick
+    ev = run.tables.get("events")
+    if ev is not None:
+        idx = [e.index for e in run.scenario.events
+               if e.action == "set_param" and "purity_prob" in e.args]  # fmt: skip
+        fired = [t for t, i in zip(ev["tick"].to_pylist(), ev["event"].to_pylist(), strict=True)
+                 if i in idx]  # fmt: skip
+        start = min(fired) if fired else sim_tick
+    log = np.concatenate(st.follow_log) if st.follow_log else np.zeros((0, 5), np.int64)
+    gone = log[(log[:, 3] < 0) & v.members[log[:, 1]]]
+    days = max(sim_tick - start, 1) / tpd
+    m = np.flatnonzero(v.members)
+    pos = np.full(st.accounts.n, -1, np.int64)
+    pos[m] = np.arange(m.size)
+    f, t = st.graph.edges()
+    inside = v.members[f] & v.members[t]
+    adj = undirected_adjacency(pos[f[inside]], pos[t[inside]], m.size)
+    n_comp, _ = connected_components(adj, directed=False)
+    labels = louvain(adj, seed=0)
+    posts = v.original & v.members[v.author]
+    before, after = posts & (v.time < start), posts & (v.time >= start)
+    return {
+        "unfollow_rate": float(gone.shape[0] / max(m.size, 1) / days),
+        "components": float(n_comp),
+        "communities": float(np.unique(labels).size),
+        "modularity": modularity(adj, labels),
+        "reach_change": float(v.reach[after].mean() - v.reach[before].mean())
+        if after.any() and before.any()
+        else float("nan"),
+    }
+
+
 #: Claim id -> its measure function.
 MEASURES: dict[str, Callable[[Any, str], dict[str, float]]] = {
     "C1": c1,
@@ -239,5 +281,6 @@ MEASURES: dict[str, Callable[[Any, str], dict[str, float]]] = {
     "C5": c5,
     "C6": c6,
     "C9": c9,
+    "C12": c12,
     "C13": c13,
 }

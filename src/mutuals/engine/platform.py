@@ -33,6 +33,7 @@ from mutuals.behaviour import (
     Following,
     Leaving,
     Moderation,
+    Purity,
     Sessions,
     Unfollowing,
 )
@@ -236,6 +237,7 @@ class Simulation:
         self.disguise = Disguise()
         self.moderation = Moderation()
         self.boosting = Boosting()
+        self.purity = Purity()
 
     def __getattr__(self, name: str) -> Any:
         """Read access to the state's arrays (``sim.graph``, ``sim.posts``...)."""
@@ -417,6 +419,9 @@ class Simulation:
         if st.tick > 0 and st.tick % self.params.ticks_per_day == 0:
             st.follows_today[:] = 0
             st.boosts_today[:] = 0
+            if self.params.purity_narrowing > 0:  # ever-stricter purity tests
+                checks = st.purity_prob > 0
+                st.purity_tolerance[checks] *= 1 - self.params.purity_narrowing
         first = st.posts.n  # rows from here on are this tick's: delivered at its end
         if self.events is not None:
             self.events.fire_due(self)  # may switch a platform parameter: read p after
@@ -431,6 +436,9 @@ class Simulation:
         who, whom = self.unfollowing.decide(st, p, sessions, rng)
         if who.size:
             self.unfollow(who, whom)
+        p_who, p_whom = self.purity.decide(st, p, sessions, rng)
+        if p_who.size:
+            st.counters["purity_unfollows"] += int(self.unfollow(p_who, p_whom).sum())
         # follows from discovery, then follow-backs
         src, dst = out.follow_src, out.follow_dst
         st.counters["follow_requests"] += int(src.size)

@@ -24,6 +24,7 @@ __all__ = [
     "reference_campaign",
     "reference_deliver",
     "reference_pick",
+    "reference_purity",
     "reference_reports",
     "reference_reveals",
     "reference_simsom_step",
@@ -631,3 +632,31 @@ def reference_boosts(
         out["boosters"].append(b)
         out["granted"].append(int(ok))
     return out
+
+
+def reference_purity(
+    state: Any, params: Any, sessions: Any, rng: np.random.Generator
+) -> tuple[list[int], list[int]]:
+    """Pure-Python twin of :meth:`mutuals.behaviour.purity.Purity.decide`: the
+    ``(follower, friend)`` pairs a tick's purity checks remove, checker by checker
+    (ascending), each checker's friends in their stored order."""
+    if not any(x > 0 for x in state.purity_prob.tolist()):
+        return [], []
+    u = rng.random(len(sessions))
+    who = sorted({int(a) for a, x in zip(sessions.tolist(), u.tolist(), strict=True)
+                  if x < state.purity_prob[a]})  # fmt: skip
+    start, length, nbr = state.graph.friend_rows
+    stance = state.posts.cols["stance"]
+    src: list[int] = []
+    dst: list[int] = []
+    for a in who:
+        for j in range(int(start[a]), int(start[a]) + int(length[a])):
+            f = int(nbr[j])
+            posts = [int(q) for q in state.recent[f].tolist() if q >= 0]
+            if not posts:
+                continue
+            mean = sum(float(stance[q]) for q in posts) / len(posts)
+            if abs(float(state.accounts.position[a]) - mean) > state.purity_tolerance[a]:
+                src.append(a)
+                dst.append(f)
+    return src, dst

@@ -47,6 +47,8 @@ PER_ACCOUNT = (
     "adopt_prob",
     "vet_prob",
     "boost_limit",
+    "purity_prob",
+    "purity_tolerance",
 )
 
 #: The run's running totals, in the order they are reported.
@@ -71,6 +73,7 @@ COUNTERS = (
     "hidden_posts",
     "boost_requests",
     "boosts",
+    "purity_unfollows",
 )
 
 
@@ -116,6 +119,8 @@ class PlatformState:
     adopt_prob: NDArray[np.float64]
     vet_prob: NDArray[np.float64]
     boost_limit: NDArray[np.float64]  # boosts granted a day (0: not a booster)
+    purity_prob: NDArray[np.float64]  # P(a session runs a purity check: behaviour.purity)
+    purity_tolerance: NDArray[np.float64]  # how far a friend's posts may stray
     boosts_today: NDArray[np.int64]
     arrival: NDArray[np.int64]  # tick from which an account exists (0: from the start)
     # the campaign (behaviour.campaign) and disguises
@@ -187,6 +192,8 @@ class PlatformState:
             adopt_prob=np.zeros(n, np.float64),
             vet_prob=np.zeros(n, np.float64),
             boost_limit=np.zeros(n, np.float64),
+            purity_prob=np.zeros(n, np.float64),
+            purity_tolerance=np.zeros(n, np.float64),
             boosts_today=np.zeros(n, np.int64),
             arrival=np.zeros(n, np.int64),
             adopted_at=np.full(n, -1, np.int64),

@@ -161,6 +161,14 @@ class PlatformParams:
     boost_limit: float = _f(
         0.0, rng(0, 10_000, doc="boosts an account grants a day (0: not a booster)")
     )
+    # purity tests (C12; behaviour.purity)
+    purity_prob: float = _f(0.0, rng(0, 1, doc="P(a session unfollows friends who stray)"))
+    purity_tolerance: float = _f(
+        2.0, rng(0, 2, doc="how far a friend's recent posts may sit from one's position")
+    )
+    purity_narrowing: float = _f(
+        0.0, rng(0, 1, doc="share by which the tolerance narrows each day (0: stays wide)")
+    )
     # reports and moderation (C6; behaviour.moderation)
     moderation: str = _f(
         "off", choice("off", "hashtag", "account", doc="what reports get suppressed")
