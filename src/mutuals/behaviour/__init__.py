@@ -15,6 +15,7 @@ policy          decides                                               kernel
 activity        who starts sessions (Poisson, not while away)         numpy
 sessions        reading, engagement and posting, session by session   kernels.sessions (reading,
                                                                       engagement, posting)
+clout           authors' heat drifts toward what earned engagement    numpy
 leaving         who leaves for a while after a session with nothing   numpy
                 worth engaging with
 unfollowing     who drops a random friend                             numpy
@@ -36,6 +37,7 @@ from __future__ import annotations
 from mutuals.behaviour.activity import Activity
 from mutuals.behaviour.boosting import Boosting
 from mutuals.behaviour.campaign import Campaign, CampaignDecision
+from mutuals.behaviour.clout import Clout
 from mutuals.behaviour.disguise import Disguise
 from mutuals.behaviour.following import Following
 from mutuals.behaviour.leaving import Leaving
@@ -50,6 +52,7 @@ __all__ = [
     "Boosting",
     "Campaign",
     "CampaignDecision",
+    "Clout",
     "Disguise",
     "Following",
     "Leaving",
@@ -63,6 +66,6 @@ __all__ = [
 
 #: The phases of a tick, in order (the order the run's random numbers are drawn in).
 PHASES = (
-    "activity", "sessions", "leaving", "unfollowing", "purity", "following", "disguise", "campaign",
-    "boosting", "moderation", "delivery",
+    "activity", "sessions", "clout", "leaving", "unfollowing", "purity", "following",
+    "disguise", "campaign", "boosting", "moderation", "delivery",
 )  # fmt: skip

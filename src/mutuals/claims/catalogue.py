@@ -74,6 +74,11 @@ CATALOGUE: dict[str, tuple[Measure, ...]] = {
         Measure("modularity", "modularity of the follow graph by community", +1),
         Measure("mainstream_topics_seen", "mainstream topics in members' feeds", -1),
     ),
+    "C11": (
+        Measure("heat_last_day", "mean heat of the last day's posts", +1, primary=True),
+        Measure("heat_change", "mean heat, last day - first day", +1),
+        Measure("account_heat", "mean heat accounts post at, at the end", +1),
+    ),
     "C12": (
         Measure("unfollow_rate", "unfollows per member per day", +1, primary=True),
         Measure("components", "components among members", +1),

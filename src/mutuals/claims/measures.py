@@ -272,6 +272,22 @@ def c12(run: Any, community: str) -> dict[str, float]:
     }
 
 
+def c11(run: Any, community: str) -> dict[str, float]:
+    """How hot posts get: the mean heat of original posts on the run's last day."""
+    v = _View(run, community)
+    tpd = v.params.ticks_per_day
+    last = v.original & (v.time >= run.model.tick - tpd)
+    first = v.original & (v.time < tpd)
+    heat = v.state.posts.cols["heat"][: v.state.posts.n].astype(np.float64)
+    return {
+        "heat_last_day": float(heat[last].mean()) if last.any() else float("nan"),
+        "heat_change": float(heat[last].mean() - heat[first].mean())
+        if last.any() and first.any()
+        else float("nan"),
+        "account_heat": float(v.state.heat_mean.mean()),
+    }
+
+
 #: Claim id -> its measure function.
 MEASURES: dict[str, Callable[[Any, str], dict[str, float]]] = {
     "C1": c1,
@@ -281,6 +297,7 @@ MEASURES: dict[str, Callable[[Any, str], dict[str, float]]] = {
     "C5": c5,
     "C6": c6,
     "C9": c9,
+    "C11": c11,
     "C12": c12,
     "C13": c13,
 }

@@ -36,7 +36,7 @@ def claims(
     scenario_dir: Path | None, scheduler: str | None, workers: int | None, out: Path,
     overwrite: bool, progress: bool, list_only: bool,
 ) -> None:  # fmt: skip
-    """Run the thread's claims (C1-C6, C9, C12, C13) as experiments and write their verdicts.
+    """Run the thread's claims (C1-C6, C9, C11-C13) as experiments and write their verdicts.
 
     Every claim is a baseline arm and treatment arms run on the same replicate
     seeds; each measure gets an effect, a 95% interval over replicates and a

@@ -29,6 +29,7 @@ from mutuals.behaviour import (
     Activity,
     Boosting,
     Campaign,
+    Clout,
     Disguise,
     Following,
     Leaving,
@@ -238,6 +239,7 @@ class Simulation:
         self.moderation = Moderation()
         self.boosting = Boosting()
         self.purity = Purity()
+        self.clout = Clout()
 
     def __getattr__(self, name: str) -> Any:
         """Read access to the state's arrays (``sim.graph``, ``sim.posts``...)."""
@@ -428,7 +430,12 @@ class Simulation:
         p = self.params
         rng = self.rng
         sessions = self.activity.sessions(st, p, rng)
+        engaged_before = self.clout.snapshot(st, p)
         out = self.sessions.run(st, p, sessions, rng)
+        # authors drift toward the heat that earned them engagement this tick
+        rewarded, heat = self.clout.decide(st, p, engaged_before)
+        if rewarded.size:
+            st.heat_mean[rewarded] = heat
         away, until = self.leaving.decide(st, p, sessions, out.engaged, rng)
         if away.size:
             st.away_until[away] = until

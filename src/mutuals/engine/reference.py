@@ -22,6 +22,7 @@ __all__ = [
     "ReferenceFeed",
     "reference_boosts",
     "reference_campaign",
+    "reference_clout",
     "reference_deliver",
     "reference_pick",
     "reference_purity",
@@ -660,3 +661,25 @@ def reference_purity(
                 src.append(a)
                 dst.append(f)
     return src, dst
+
+
+def reference_clout(state: Any, params: Any, before: Any) -> dict[int, float]:
+    """Pure-Python twin of :meth:`mutuals.behaviour.clout.Clout.decide`: each
+    rewarded author's new ``heat_mean``, post by post."""
+    if before is None:
+        return {}
+    c = state.posts.cols
+    gained: dict[int, float] = {}
+    heat: dict[int, float] = {}
+    for q in range(len(before)):
+        now = sum(int(c[k][q]) for k in ("likes", "reposts", "replies", "quotes"))
+        d = now - int(before[q])
+        if d > 0:
+            a = int(c["author"][q])
+            gained[a] = gained.get(a, 0.0) + d
+            heat[a] = heat.get(a, 0.0) + d * float(c["heat"][q])
+    out = {}
+    for a in sorted(gained):
+        old = float(state.heat_mean[a])
+        out[a] = min(1.0, max(0.0, old + params.clout_lr * (heat[a] / gained[a] - old)))
+    return out

@@ -161,6 +161,10 @@ class PlatformParams:
     boost_limit: float = _f(
         0.0, rng(0, 10_000, doc="boosts an account grants a day (0: not a booster)")
     )
+    # clout learning (C11; behaviour.clout)
+    clout_lr: float = _f(
+        0.0, rng(0, 1, doc="rate at which heat drifts toward what earned engagement")
+    )
     # purity tests (C12; behaviour.purity)
     purity_prob: float = _f(0.0, rng(0, 1, doc="P(a session unfollows friends who stray)"))
     purity_tolerance: float = _f(
