@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from mutuals.behaviour.sessions import read_roots
 from mutuals.platform.posts import POST, QUOTE
 from mutuals.platform.state import PlatformState
 from mutuals.platform.trending import trending_now
@@ -84,12 +85,10 @@ def seen_campaign_posts(
     """``(reader, post)`` for every campaign post (original or quote, the root
     of what was read) in the read log, in session and reading order."""
     c = state.posts.cols
-    rows, cols = np.nonzero(read >= 0)
-    items = read[rows, cols]
-    rt = c["root"][items]
+    reader, rt = read_roots(state, sessions, read)
     k = c["kind"][rt]
     hit = (c["topic"][rt] == topic) & ((k == POST) | (k == QUOTE))
-    return sessions[rows[hit]].astype(np.int64), rt[hit]
+    return reader[hit], rt[hit]
 
 
 class Campaign:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from mutuals.behaviour.sessions import read_roots
 from mutuals.platform.state import PlatformState
 
 __all__ = ["Moderation", "Reports"]
@@ -55,13 +56,12 @@ class Moderation:
         if params.report_prob <= 0:
             return none
         c = state.posts.cols
-        rows, cols = np.nonzero(read >= 0)
-        rt = c["root"][read[rows, cols]]
+        reader, rt = read_roots(state, sessions, read)
         bad = c["harmful"][rt] == 1
         if not bad.any():
             return none
         rt = rt[bad]
-        reader = sessions[rows[bad]]
+        reader = reader[bad]
         own = c["author"][rt] == reader
         u = rng.random(rt.size)
         hit = (u < params.report_prob) & ~own

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from mutuals.kernels import sessions as ks
 from mutuals.platform.state import PlatformState
 
-__all__ = ["SessionOutcome", "Sessions"]
+__all__ = ["SessionOutcome", "Sessions", "read_roots"]
 
 
 @dataclass
@@ -86,3 +86,12 @@ class Sessions:
             reads=int(n_reads),
             engagements=int(n_eng),
         )
+
+
+def read_roots(
+    state: PlatformState, sessions: NDArray[np.int32], read: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``(reader, root)`` of every item in a tick's read log (the cascade root
+    of what each session read), in session and reading order."""
+    rows, cols = np.nonzero(read >= 0)
+    return sessions[rows].astype(np.int64), state.posts.cols["root"][read[rows, cols]]

@@ -44,7 +44,7 @@ from mutuals.claims.catalogue import CATALOGUE, Measure
 from mutuals.claims.design import SCENARIOS, ClaimFile, load_claim_file
 from mutuals.errors import InputError
 from mutuals.sweeps.grid import replicate_seeds
-from mutuals.sweeps.run import map_tasks
+from mutuals.sweeps.run import map_tasks, progress_bar
 
 __all__ = [
     "FULL",
@@ -345,7 +345,7 @@ def run_claims(
         todo = [t for t in tasks if t.key not in records]
         if records:
             note(f"resuming: {len(records)} of {len(tasks)} runs already done, {len(todo)} to run")
-        bar = _bar(len(tasks), len(records), progress and bool(todo))
+        bar = progress_bar(len(tasks), len(records), progress and bool(todo), "claims")
         failed: list[tuple[_Task, BaseException | None]] = []
         last = time.monotonic()
         try:
@@ -385,17 +385,6 @@ def _read(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return rec if isinstance(rec, dict) and isinstance(rec.get("measures"), dict) else None
-
-
-def _bar(total: int, done: int, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    bar = Progress("runs", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
-    bar.add_task("runs", total=total, completed=done)
-    bar.start()
-    return bar
 
 
 def _write_outputs(

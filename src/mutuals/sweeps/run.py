@@ -55,7 +55,15 @@ from mutuals.io.folders import _failpoint as _kill_here
 from mutuals.scenarios.load import Scenario, load_scenario
 from mutuals.sweeps.grid import RunSpec, check_grid, definition, expand
 
-__all__ = ["RETRIES", "load_results", "map_tasks", "results_table", "run_task", "sweep"]
+__all__ = [
+    "RETRIES",
+    "load_results",
+    "map_tasks",
+    "progress_bar",
+    "results_table",
+    "run_task",
+    "sweep",
+]
 
 #: Times a task that raised is tried again (a dead worker is handled by the
 #: scheduler's ``allowed-failures``).
@@ -294,7 +302,8 @@ def load_results(out: str | Path) -> pa.Table:
 
 
 # ------------------------------------------------------------------ the sweep
-def _progress_bar(total: int, done: int, enabled: bool) -> Any:
+def progress_bar(total: int, done: int, enabled: bool, label: str = "sweep") -> Any:
+    """A rich progress bar of runs on stderr (None when not ``enabled``)."""
     if not enabled:
         return None
     from rich.console import Console
@@ -307,7 +316,7 @@ def _progress_bar(total: int, done: int, enabled: bool) -> Any:
     )
 
     bar = Progress(
-        TextColumn("sweep"),
+        TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("runs"),
@@ -432,7 +441,7 @@ def sweep(
         if done:
             note(f"resuming: {len(done)} of {len(specs)} runs already done, {len(todo)} to run")
         failed: list[tuple[RunSpec, BaseException]] = []
-        bar = _progress_bar(len(specs), len(done), progress and bool(todo))
+        bar = progress_bar(len(specs), len(done), progress and bool(todo))
         try:
             outcomes = _serial(todo) if scheduler == "serial" else _dask(todo, scheduler, workers)
             _collect(w, outcomes, failed, bar)
