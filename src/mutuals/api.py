@@ -26,7 +26,7 @@ Examples
 >>> r.summary["ticks"], r.manifest["seed"]
 (6, 1)
 >>> sorted(r.tables)
-['accounts', 'exposures', 'posts', 'steps', 'trending']
+['accounts', 'exposures', 'posts', 'steps', 'topic_reads', 'trending']
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ class Run:
         The run's normalised seed.
     tables : dict of pyarrow.Table
         The model's tables (platform: steps, exposures, posts, accounts,
-        trending; SimSoM: timeline, messages).
+        trending, topic_reads, and events when it has any; SimSoM: timeline,
+        messages).
     summary : dict
         Totals and headline measures.
     manifest : dict

@@ -66,13 +66,19 @@ class TwinCampaign(Campaign):
                 **{k: getattr(got, k).size for k in KEYS},
                 "cap_reached": int((fc + n_req >= cap).sum()),
                 "marginalised": int(state.accounts.marginalised[got.follow_dst].sum()),
+                "outside": int(
+                    (
+                        state.accounts.community[got.follow_dst]
+                        != state.accounts.community[got.follow_src]
+                    ).sum()
+                ),
             }
         )
         return got
 
 
 #: parameter sets, and the branches each must reach: requests that take a target to the
-#: cap, requests to marginalised accounts
+#: cap, requests to marginalised accounts, requests outside the community
 CASES = [
     ({}, ("cap_reached",)),
     ({"campaign_inclusive": "on", "inclusive_weight": 3.0, "campaign_follow_prob": 0.3},
@@ -82,6 +88,8 @@ CASES = [
     ({"campaign_trend_browse": 0.5, "campaign_inclusive": "on", "vet_prob": 0.5,
       "campaign_follow_tolerance": 0.2, "campaign_window": 16, "accounts": 1500,
       "mean_activity": 2.0}, ("marginalised",)),
+    # follow widely: a share of the requests go outside the community, past the cap
+    ({"campaign_wide_share": 0.4, "follower_cap": 15}, ("cap_reached", "outside")),
 ]  # fmt: skip
 
 

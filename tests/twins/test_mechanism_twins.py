@@ -37,7 +37,7 @@ def assert_unchanged(state: PlatformState, before: PlatformState) -> None:
     """A policy never changes state: every array of ``state`` equals its copy ``before``."""
     for name, a in state.arrays().items():
         if isinstance(a, np.ndarray):
-            assert np.array_equal(a, getattr(before, name)), name
+            assert np.array_equal(a, getattr(before, name), equal_nan=a.dtype.kind == "f"), name
     n = state.posts.n
     assert n == before.posts.n
     for k, col in state.posts.cols.items():

@@ -15,9 +15,11 @@ policy          decides                                               kernel
 activity        who starts sessions (Poisson, not while away)         numpy
 sessions        reading, engagement and posting, session by session   kernels.sessions (reading,
                                                                       engagement, posting)
+dilution        each account's running feed repetition (1 - normalised    kernels.diversity
+                entropy of topics and sources read)
 clout           authors' heat drifts toward what earned engagement    numpy
-leaving         who leaves for a while after a session with nothing   numpy
-                worth engaging with
+leaving         who leaves for a while: after a session with nothing     numpy
+                worth engaging with, or tired of a repetitive feed
 unfollowing     who drops a random friend                             numpy
 purity          who unfollows friends whose posts stray past a        numpy
                 tolerance that may narrow day by day
@@ -38,6 +40,7 @@ from mutuals.behaviour.activity import Activity
 from mutuals.behaviour.boosting import Boosting
 from mutuals.behaviour.campaign import Campaign, CampaignDecision
 from mutuals.behaviour.clout import Clout
+from mutuals.behaviour.dilution import Dilution
 from mutuals.behaviour.disguise import Disguise
 from mutuals.behaviour.following import Following
 from mutuals.behaviour.leaving import Leaving
@@ -53,6 +56,7 @@ __all__ = [
     "Campaign",
     "CampaignDecision",
     "Clout",
+    "Dilution",
     "Disguise",
     "Following",
     "Leaving",
@@ -66,6 +70,6 @@ __all__ = [
 
 #: The phases of a tick, in order (the order the run's random numbers are drawn in).
 PHASES = (
-    "activity", "sessions", "clout", "leaving", "unfollowing", "purity", "following",
+    "activity", "sessions", "dilution", "clout", "leaving", "unfollowing", "purity", "following",
     "disguise", "campaign", "boosting", "moderation", "delivery",
 )  # fmt: skip

@@ -41,10 +41,17 @@ Following
     1k": an account at 999 may be followed, and then has 1,000), so no adopter
     follows an account at or past the cap at the time it follows; the engine
     then applies the daily follow budget.
+Following widely (C10's remedy)
+    With probability ``campaign_wide_share`` a request the rules above kept is
+    sent instead to an account drawn uniformly from those outside the
+    adopter's community (there from the start or arrived; up to eight draws,
+    and a request whose draws all fail is dropped), with no follower cap:
+    "follow widely".
 
 Randomness is drawn only while the campaign is on, in a fixed order: browse
 draws (one per session), the browsed items, adoption, vetting and following
-draws (one each per post seen).
+draws (one each per post seen), and, while ``campaign_wide_share > 0``, one
+uniform per kept request and eight candidate draws each.
 """
 
 from __future__ import annotations
@@ -98,7 +105,7 @@ class Campaign:
         "campaign_topic", "adopt_position_scale", "campaign_browse_prob",
         "campaign_trend_browse", "campaign_window", "campaign_follow_prob", "follower_cap",
         "campaign_follow_tolerance", "campaign_inclusive", "inclusive_weight", "vet_tolerance",
-        "ticks_per_day",
+        "ticks_per_day", "campaign_wide_share",
         # per account
         "adopt_prob", "vet_prob",
     )  # fmt: skip
@@ -168,6 +175,8 @@ class Campaign:
             src, dst = src[keep], dst[keep]
             keep = _under_cap(dst, state.graph.followers_count, p.follower_cap)
             src, dst = src[keep], dst[keep]
+        if src.size and p.campaign_wide_share > 0:
+            src, dst = _widen(state, src, dst, p.campaign_wide_share, rng)
         return CampaignDecision(b_posts, b_readers, adopters, src, dst)
 
     @staticmethod
@@ -182,6 +191,36 @@ class Campaign:
         mean = np.where(n > 0, (stance * have).sum(1) / np.maximum(n, 1), np.nan)
         gap = np.abs(state.accounts.position[who] - mean)
         return (n == 0) | (gap <= tol)
+
+
+def _widen(
+    state: PlatformState,
+    src: NDArray[np.int64],
+    dst: NDArray[np.int64],
+    share: float,
+    rng: np.random.Generator,
+    tries: int = 8,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Send a share of the requests to accounts outside the follower's community
+    (see module docstring); drop redirected ones that find nobody or exist."""
+    wide = rng.random(src.size) < share
+    n = state.accounts.n
+    comm = state.accounts.community
+    cand = rng.integers(0, n, size=(int(wide.sum()), tries))
+    w_src = src[wide]
+    ok = (comm[cand] != comm[w_src][:, None]) & (state.arrival[cand] <= state.tick)
+    found = ok.any(1)
+    pick = cand[np.arange(cand.shape[0]), np.argmax(ok, axis=1)]
+    new_dst = dst.copy()
+    new_dst[np.flatnonzero(wide)] = pick
+    keep = ~wide
+    keep[np.flatnonzero(wide)[found]] = True
+    src, dst = src[keep], new_dst[keep]
+    if src.size:
+        fresh = ~state.graph.has_follows(src, dst)
+        src, dst = src[fresh], dst[fresh]
+        src, dst = _dedupe(src, dst, np.zeros(src.size, bool))
+    return src, dst
 
 
 def _dedupe(

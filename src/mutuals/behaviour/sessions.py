@@ -2,7 +2,9 @@
 
 Each session reads up to its attention of feed items (its home feed, newest
 first or ranked by predicted engagement, or a list it reads), may like,
-repost, reply to or quote each, and may write a new post; see
+repost, reply to or quote each (less likely the more repetitive its account's
+recent feeds, when ``fatigue_engage > 0``: :mod:`mutuals.behaviour.dilution`),
+and may write a new post; see
 :mod:`mutuals.kernels.sessions` for the equations. The kernel appends the
 session's posts to the post columns as it goes (later sessions of the tick see
 the counters they raise); the follow requests it records are applied by the
@@ -40,7 +42,7 @@ class Sessions:
 
     params = (
         "ranking", "half_life", "heat_weight", "interest_lr", "w_like", "w_repost", "w_reply",
-        "w_quote", "quality_lambda", "appeal_exponent", "heat_spread",
+        "w_quote", "quality_lambda", "appeal_exponent", "heat_spread", "fatigue_engage",
         # per account
         "p_post", "engage_scale", "follow_on_engage", "list_read_prob",
     )  # fmt: skip
@@ -63,6 +65,10 @@ class Sessions:
         read = np.full((sessions.size, kmax), -1, np.int64)
         c = posts.cols
         p = params
+        engage_scale = state.engage_scale
+        if p.fatigue_engage > 0:  # repetitive feeds: less engagement (behaviour.dilution)
+            rep = np.nan_to_num(state.repetition, nan=0.0)
+            engage_scale = engage_scale * (1.0 - p.fatigue_engage * rep)
         n_posts, n_follow, n_reads, n_eng = ks.run_sessions(
             sessions, u, state.tick, p.ranking == "ranked",
             acc.community, acc.attention, acc.is_bot, state.interest, state.topic_pref,
@@ -70,7 +76,7 @@ class Sessions:
             c["author"], c["time"], c["topic"], c["quality"], c["appeal"], c["heat"], c["kind"],
             c["parent"], c["root"], c["views"], c["reposts"], c["replies"], c["quotes"], c["likes"],
             posts.n,
-            state.p_post, p.w_like, p.w_repost, p.w_reply, p.w_quote, state.engage_scale,
+            state.p_post, p.w_like, p.w_repost, p.w_reply, p.w_quote, engage_scale,
             p.heat_weight, p.half_life, p.interest_lr, p.quality_lambda, p.appeal_exponent,
             state.heat_mean, p.heat_spread, state.follow_on_engage,
             state.exposures, follow_src, follow_dst, engaged,

@@ -30,6 +30,7 @@ from mutuals.behaviour import (
     Boosting,
     Campaign,
     Clout,
+    Dilution,
     Disguise,
     Following,
     Leaving,
@@ -240,6 +241,7 @@ class Simulation:
         self.boosting = Boosting()
         self.purity = Purity()
         self.clout = Clout()
+        self.dilution = Dilution()
 
     def __getattr__(self, name: str) -> Any:
         """Read access to the state's arrays (``sim.graph``, ``sim.posts``...)."""
@@ -432,6 +434,11 @@ class Simulation:
         sessions = self.activity.sessions(st, p, rng)
         engaged_before = self.clout.snapshot(st, p)
         out = self.sessions.run(st, p, sessions, rng)
+        self._count_reads(sessions, out.read, out.engaged)
+        # each account's running feed repetition (its chance to engage and to leave)
+        who_rep, repetition = self.dilution.decide(st, p, sessions, out.read)
+        if who_rep.size:
+            st.repetition[who_rep] = repetition
         # authors drift toward the heat that earned them engagement this tick
         rewarded, heat = self.clout.decide(st, p, engaged_before)
         if rewarded.size:
@@ -439,6 +446,7 @@ class Simulation:
         away, until = self.leaving.decide(st, p, sessions, out.engaged, rng)
         if away.size:
             st.away_until[away] = until
+            st.departure_count[away] += 1
             st.counters["departures"] += int(away.size)
         who, whom = self.unfollowing.decide(st, p, sessions, rng)
         if who.size:
@@ -535,6 +543,23 @@ class Simulation:
         if st.tick % p.measure_every == 0:
             self._measure()
 
+    def _count_reads(
+        self, sessions: NDArray[np.int32], read: NDArray[np.int64], engaged: NDArray[np.int32]
+    ) -> None:
+        """Per-account sessions and engagements, and the tick's feed reads by
+        reader community and topic (``topic_reads``)."""
+        st = self.state
+        np.add.at(st.session_count, sessions, 1)
+        np.add.at(st.engagement_count, sessions, engaged)
+        k, n_topics = st.exposures.shape[0], st.interest.shape[1]
+        rows, cols = np.nonzero(read >= 0)
+        c = st.posts.cols
+        topic = c["topic"][c["root"][read[rows, cols]]].astype(np.int64)
+        comm = st.accounts.community[sessions[rows]].astype(np.int64)
+        st.topic_reads.append(
+            np.bincount(comm * n_topics + topic, minlength=k * n_topics).reshape(k, n_topics)
+        )
+
     def _stamp(self, first: int) -> None:
         """The tick's new rows carry the position their author shows; campaign
         posts among them enter the hashtag's page, and their authors adopt."""
@@ -574,6 +599,21 @@ class Simulation:
             slots = (st.tag_head[0] + np.arange(keep.size)) % w
             st.tag_ring[slots] = keep
             st.tag_head[0] += keep.size
+
+    def _topic_reads_table(self, names: list[str]) -> pa.Table:
+        """Feed reads per tick, reader community and topic read (non-zero cells)."""
+        tr = self.state.topic_reads
+        k, n_topics = self.state.exposures.shape[0], self.state.interest.shape[1]
+        cube = np.asarray(tr) if tr else np.zeros((0, k, n_topics), np.int64)
+        tick, comm, topic = np.nonzero(cube)
+        return pa.table(
+            {
+                "tick": pa.array(tick.astype(np.int32)),
+                "community": pa.array(np.asarray(names, dtype=object)[comm], pa.string()),
+                "topic": pa.array(topic.astype(np.int32)),
+                "reads": pa.array(cube[tick, comm, topic].astype(np.int64)),
+            }
+        )
 
     def _measure(self) -> None:
         if self.recorder is not None:
@@ -650,6 +690,7 @@ class Simulation:
             trending=trending,
             summary=summary,
         )
+        result.tables["topic_reads"] = self._topic_reads_table(list(names))
         if self.events is not None:
             log = self.events.log
             result.tables["events"] = pa.table(

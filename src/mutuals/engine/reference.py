@@ -24,8 +24,11 @@ __all__ = [
     "reference_campaign",
     "reference_clout",
     "reference_deliver",
+    "reference_dilution",
+    "reference_leaving",
     "reference_pick",
     "reference_purity",
+    "reference_repetition",
     "reference_reports",
     "reference_reveals",
     "reference_simsom_step",
@@ -485,7 +488,42 @@ def reference_campaign(
         granted[b] = granted.get(b, 0) + 1
         out["follow_src"].append(a)
         out["follow_dst"].append(b)
+    if out["follow_src"] and params.campaign_wide_share > 0:
+        _reference_widen(state, params, out, rng)
     return out
+
+
+def _reference_widen(
+    state: PlatformState, params: Any, out: dict[str, list[int]], rng: np.random.Generator
+) -> None:
+    """Following widely, one request at a time: with probability
+    ``campaign_wide_share`` the target becomes the first of eight uniform
+    draws outside the follower's community (there now); dropped if none is,
+    if it is already followed, or if the pair was asked already."""
+    n = state.accounts.n
+    comm = state.accounts.community
+    src, dst = out["follow_src"], out["follow_dst"]
+    wide = [rng.random() < params.campaign_wide_share for _ in src]
+    draws = rng.integers(0, n, size=(sum(wide), 8)).tolist()
+    pairs: list[tuple[int, int]] = []
+    k = 0
+    for a, b, w in zip(src, dst, wide, strict=True):
+        if not w:
+            pairs.append((a, b))
+            continue
+        row = draws[k]
+        k += 1
+        ok = [c for c in row if comm[c] != comm[a] and state.arrival[c] <= state.tick]
+        if ok:
+            pairs.append((a, int(ok[0])))
+    seen: set[tuple[int, int]] = set()
+    out["follow_src"], out["follow_dst"] = [], []
+    for a, b in pairs:
+        if (a, b) in seen or b in {int(x) for x in state.graph.friends(a)}:
+            continue
+        seen.add((a, b))
+        out["follow_src"].append(a)
+        out["follow_dst"].append(b)
 
 
 # -- disguises, reports and moderation, boosts ------------------------------------------------
@@ -682,4 +720,87 @@ def reference_clout(state: Any, params: Any, before: Any) -> dict[int, float]:
     for a in sorted(gained):
         old = float(state.heat_mean[a])
         out[a] = min(1.0, max(0.0, old + params.clout_lr * (heat[a] / gained[a] - old)))
+    return out
+
+
+# -- dilution and leaving (C7) ------------------------------------------------------------------
+
+
+def _reference_evenness(values: list[int], k: int) -> float:
+    """``H / ln k`` of the values' counts (Shannon entropy over ``k`` possible categories)."""
+    if k <= 1:
+        return math.nan
+    n = len(values)
+    counts: dict[int, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    h = -sum(c / n * math.log(c / n) for c in counts.values())
+    return h / math.log(k)
+
+
+def reference_repetition(state: PlatformState, read: NDArray[np.int64]) -> list[float]:
+    """Pure-Python twin of :func:`mutuals.behaviour.dilution.session_repetition`
+    (combined): per session, the mean of ``1 - H / ln(min(n, n_topics))`` over
+    the topics and ``1 - H / ln n`` over the authors of the roots it read; NaN
+    below two items."""
+    c = state.posts.cols
+    n_topics = state.interest.shape[1]
+    out = []
+    for row in read.tolist():
+        roots = [int(c["root"][p]) for p in row if p >= 0]
+        n = len(roots)
+        if n < 2:
+            out.append(math.nan)
+            continue
+        topics = [int(c["topic"][r]) for r in roots]
+        authors = [int(c["author"][r]) for r in roots]
+        t = 1 - _reference_evenness(topics, min(n, n_topics))
+        a = 1 - _reference_evenness(authors, n)
+        out.append((t + a) / 2)
+    return out
+
+
+def reference_dilution(
+    state: PlatformState, params: Any, sessions: NDArray[np.int32], read: NDArray[np.int64]
+) -> dict[int, float]:
+    """Pure-Python twin of :meth:`mutuals.behaviour.dilution.Dilution.decide`:
+    session by session, each account's running repetition
+    ``(1 - m) x + m r`` (``x = r`` the first time; NaN sessions skipped)."""
+    m = params.repetition_memory
+    out: dict[int, float] = {}
+    for a, r in zip(sessions.tolist(), reference_repetition(state, read), strict=True):
+        if math.isnan(r):
+            continue
+        x = out.get(a, float(state.repetition[a]))
+        out[a] = r if math.isnan(x) else (1 - m) * x + m * r
+    return dict(sorted(out.items()))
+
+
+def reference_leaving(
+    state: PlatformState,
+    params: Any,
+    sessions: NDArray[np.int32],
+    engaged: NDArray[np.int32],
+    rng: np.random.Generator,
+) -> dict[int, int]:
+    """Pure-Python twin of :meth:`mutuals.behaviour.leaving.Leaving.decide`:
+    one uniform per session (none at all while nobody can leave); a session
+    leaves with ``leave_if_bored`` (if it engaged with nothing) plus
+    ``fatigue_leave * repetition``; then one exponential draw per account
+    that leaves, in ascending order. Returns ``{account: away_until}``."""
+    if params.fatigue_leave <= 0 and not any(float(x) > 0 for x in state.leave_if_bored):
+        return {}
+    gone: set[int] = set()
+    for a, e in zip(sessions.tolist(), engaged.tolist(), strict=True):
+        u = rng.random()
+        p = float(state.leave_if_bored[a]) if e == 0 else 0.0
+        rep = float(state.repetition[a])
+        if params.fatigue_leave > 0 and not math.isnan(rep):
+            p += params.fatigue_leave * rep
+        if u < p:
+            gone.add(a)
+    out = {}
+    for a in sorted(gone):
+        away = rng.exponential(params.away_days * params.ticks_per_day)
+        out[a] = state.tick + 1 + int(min(math.ceil(away), 2.0**62))
     return out

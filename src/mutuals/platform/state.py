@@ -137,6 +137,11 @@ class PlatformState:
     author_reports: NDArray[np.int64]
     topic_hidden_until: NDArray[np.int64]  # a hashtag is suppressed while tick < this
     author_hidden_until: NDArray[np.int64]
+    # what sessions read and did (behaviour.dilution; the claims' measures)
+    repetition: NDArray[np.float64]  # running feed repetition, NaN before a scored session
+    session_count: NDArray[np.int64]  # sessions each account started
+    engagement_count: NDArray[np.int64]  # engagements of those sessions
+    departure_count: NDArray[np.int64]  # times each account left for a while
     tick: int = 0
     counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     #: per tick, uses of each topic by new posts, replies and quotes (not reposts)
@@ -144,6 +149,8 @@ class PlatformState:
     #: every follow and unfollow the run made, in order: blocks of rows
     #: ``(tick, follower, friend, +1 follow / -1 unfollow, cause)`` (FOLLOW_CAUSES)
     follow_log: list[NDArray[np.int64]] = field(default_factory=list)
+    #: per tick, feed reads (home or list) by reader community x topic of what was read
+    topic_reads: list[NDArray[np.int64]] = field(default_factory=list)
 
     @classmethod
     def empty(
@@ -208,6 +215,10 @@ class PlatformState:
             author_reports=np.zeros(n, np.int64),
             topic_hidden_until=np.zeros(n_topics, np.int64),
             author_hidden_until=np.zeros(n, np.int64),
+            repetition=np.full(n, np.nan),
+            session_count=np.zeros(n, np.int64),
+            engagement_count=np.zeros(n, np.int64),
+            departure_count=np.zeros(n, np.int64),
         )
 
     def arrays(self) -> dict[str, Any]:

@@ -77,7 +77,8 @@ PLATFORM_SWITCHES = (
     "harm_heat", "campaign_browse_prob", "campaign_trend_browse", "campaign_follow_prob",
     "follower_cap", "campaign_follow_tolerance", "campaign_follow_back", "campaign_inclusive",
     "inclusive_weight", "vet_tolerance", "adopt_position_scale", "campaign_post_share",
-    "clout_lr", "purity_narrowing",
+    "clout_lr", "purity_narrowing", "fatigue_engage", "fatigue_leave", "repetition_memory",
+    "campaign_wide_share",
 )  # fmt: skip
 ACTIONS = ("seed_hashtag", "set_param", "set_platform", "add_list", "add_accounts")
 _TIMING = ("tick", "day", "when")

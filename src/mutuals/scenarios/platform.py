@@ -95,6 +95,16 @@ class PlatformParams:
         0.0, rng(0, 1, doc="P(leave for a while after a session with no engagement)")
     )
     away_days: float = _f(3.0, rng(0, None, lo_open=True, doc="mean days away after leaving"))
+    # dilution (C7; behaviour.dilution): feed repetition lowers engagement, raises leaving
+    repetition_memory: float = _f(
+        0.3, rng(0, 1, lo_open=True, doc="weight of the latest session in feed repetition")
+    )
+    fatigue_engage: float = _f(
+        0.0, rng(0, 1, doc="P(engage) is multiplied by 1 - fatigue_engage x repetition")
+    )
+    fatigue_leave: float = _f(
+        0.0, rng(0, 1, doc="P(leave for a while) per session, per unit of repetition")
+    )
     # a marginalised group inside one community (C4): starts with fewer followers
     marginalised_community: str = "organisers"
     marginalised_share: float = _f(
@@ -144,6 +154,9 @@ class PlatformParams:
         2.0, rng(1, None, doc="with inclusive on: marginalised accounts' follow odds multiplier")
     )
     vet_prob: float = _f(0.0, rng(0, 1, doc="P(an adopter vets a candidate before following)"))
+    campaign_wide_share: float = _f(
+        0.0, rng(0, 1, doc="share of campaign follows sent outside the community (follow widely)")
+    )
     vet_tolerance: float = _f(
         0.4, rng(0, 2, doc="vetting passes if the candidate's recent posts are this close")
     )
