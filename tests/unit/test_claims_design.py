@@ -158,8 +158,12 @@ def test_catalogue_is_well_formed() -> None:
         assert len(names) == len(set(names)), cid
         assert sum(m.primary for m in measures) == 1, f"{cid}: one primary measure"
         for m in measures:
-            assert m.kind in ("difference", "ratio", "one_sample"), (cid, m.name)
+            assert m.kind in ("difference", "ratio", "one_sample", "slope"), (cid, m.name)
             assert m.direction in (-1, 0, 1), (cid, m.name)
+            # a sweep's slope is against another measure of the same claim
+            assert (m.kind == "slope") == bool(m.against), (cid, m.name)
+            if m.against:
+                assert m.against in names and m.against != m.name, (cid, m.name)
             if m.kind == "ratio":
                 assert m.null == 1.0, (cid, m.name)
             if m.primary:
@@ -208,6 +212,21 @@ BAD: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
         ("arm 'b'", "follow_back", "2.0"),
     ),
     "invalid-toml": (BASE + CLAIM + "[arms.a\n", None, ("not valid TOML",)),
+    "series-unknown-arm": (
+        BASE + CLAIM + 'series = { s = ["a", "zz"] }\n' + ARMS,
+        "claim.series.s",
+        ("'zz'", "a, b"),
+    ),
+    "series-one-arm": (
+        BASE + CLAIM + 'series = { s = ["a", "a"] }\n' + ARMS,
+        "claim.series.s",
+        ("two arms",),
+    ),
+    "series-not-a-table": (
+        BASE + CLAIM + 'series = ["a", "b"]\n' + ARMS,
+        "claim.series",
+        ("table",),
+    ),
 }
 
 
@@ -523,11 +542,22 @@ def test_effects_table_matches_stats_on_planted_values() -> None:
             if m.kind == "one_sample":  # against its null: the baseline, and perhaps
                 measured = {a for a in c.arms if np.isfinite(planted[(c.id, a, m.name)]).any()}
                 assert c.baseline in arms <= measured, (c.id, m.name, arms)  # where measured
+            elif m.kind == "slope":  # one row per series of the sweep
+                assert arms == set(c.sweeps()), (c.id, m.name, arms)
             else:
                 assert arms == set(c.treatments), (c.id, m.name, arms)
     for r in rows:
         c = next(x for x in claims if x.id == r["claim"])
         m = next(x for x in CATALOGUE[c.id] if x.name == r["measure"])
+        if m.kind == "slope":
+            series = c.sweeps()[r["arm"]]
+            x = np.array([planted[(c.id, a, m.against)] for a in series]).T
+            y = np.array([planted[(c.id, a, m.name)] for a in series]).T
+            e = stats.slope_effect(x, y)
+            assert r["baseline"] == "" and r["effect"] == pytest.approx(e.effect, nan_ok=True)
+            assert (r["low"], r["high"]) == pytest.approx((e.low, e.high), nan_ok=True)
+            assert json.loads(r["parameters"]) == {"series": list(series), "against": m.against}
+            continue
         t = planted[(c.id, r["arm"], m.name)]
         b = planted[(c.id, c.baseline, m.name)]
         if m.kind == "one_sample":
@@ -602,3 +632,32 @@ def test_effects_table_of_no_values() -> None:
     assert table.schema == CLAIMS_SCHEMA
     assert table.num_rows == len(CATALOGUE["C1"])
     assert set(table.column("verdict").to_pylist()) <= {stats.INCONCLUSIVE, REPORTED}
+
+
+def test_slope_rows_find_a_planted_sweep() -> None:
+    """C7's slopes on planted values: y rises with x by 0.01 in every replicate
+    (plus noise) in one series and not at all in the other."""
+    claims = load_claims(["C7"])
+    c = claims[0]
+    rng = np.random.default_rng(3)
+    rows = []
+    seeds = 6
+    for name, arms in c.sweeps().items():
+        slope = 0.01 if name == "mild" else 0.0
+        for i, arm in enumerate(arms):
+            for r in range(seeds):
+                x = 50.0 + 15 * i + rng.normal(0, 1)
+                vals = {
+                    "same_community_follows": x,
+                    "repetition": 0.1 + slope * x + rng.normal(0, 0.002),
+                    "engagement_per_session": 1.0 + rng.normal(0, 0.01),
+                    "share_away": 0.01 + rng.normal(0, 0.001),
+                }
+                rows += [("C7", arm, r, 100 + r, k, v) for k, v in vals.items()]
+    values = pa.table(dict(zip(VALUES_SCHEMA.names, map(list, zip(*rows)), strict=True)),
+                      schema=VALUES_SCHEMA)  # fmt: skip
+    table = {(r["measure"], r["arm"]): r for r in effects_table(claims, values).to_pylist()}
+    mild, strong = table[("repetition", "mild")], table[("repetition", "strong")]
+    assert mild["verdict"] == "supported" and mild["low"] < 0.01 < mild["high"]
+    assert strong["verdict"] == "inconclusive" and strong["low"] < 0 < strong["high"]
+    assert mild["replicates"] == seeds and mild["method"].startswith("one-sample t")

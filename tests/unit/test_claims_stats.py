@@ -276,3 +276,23 @@ def test_verdict_with_too_few_replicates_is_inconclusive() -> None:
 def test_bad_input_is_an_input_error(call) -> None:
     with pytest.raises(InputError):
         call()
+
+
+def test_slope_effect_is_the_mean_of_per_replicate_least_squares_slopes() -> None:
+    x = np.array([[0.0, 1.0, 2.0], [1.0, 2.0, 4.0], [3.0, 3.0, 3.0], [0.0, np.nan, 2.0]])
+    y = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 5.0], [1.0, 2.0, 3.0], [0.0, 9.0, 4.0]])
+    e = stats.slope_effect(x, y)
+    want = [np.polyfit(x[0], y[0], 1)[0], np.polyfit(x[1], y[1], 1)[0], 2.0]  # row 3: constant x
+    assert e.n == 3
+    assert e.effect == pytest.approx(np.mean(want))
+    ref = stats.one_sample_effect(want)
+    assert (e.low, e.high) == pytest.approx((ref.low, ref.high))
+    assert e.baseline_mean == 0.0
+
+
+def test_slope_effect_needs_matching_two_d_arrays() -> None:
+    with pytest.raises(InputError, match="replicates x arms"):
+        stats.slope_effect([1.0, 2.0], [1.0, 2.0])
+    with pytest.raises(InputError, match="replicates x arms"):
+        stats.slope_effect([[1.0, 2.0]], [[1.0, 2.0, 3.0]])
+    assert stats.slope_effect([[1.0, 1.0]], [[0.0, 1.0]]).n == 0

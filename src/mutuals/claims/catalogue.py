@@ -19,8 +19,11 @@ class Measure:
     """One measured quantity of a claim.
 
     ``kind``: ``difference`` (treatment minus baseline, paired over common
-    seeds; null 0), ``ratio`` (geometric-mean ratio, null 1) or ``one_sample``
-    (one arm's statistic against ``null``).
+    seeds; null 0), ``ratio`` (geometric-mean ratio, null 1), ``one_sample``
+    (one arm's statistic against ``null``) or ``slope`` (a sweep: the
+    within-replicate slope of the measure against the measure ``against``
+    over the arms of each of the claim's series, null 0;
+    :func:`mutuals.claims.stats.slope_effect`).
     """
 
     name: str
@@ -29,6 +32,7 @@ class Measure:
     kind: str = "difference"
     primary: bool = False
     null: float = 0.0
+    against: str = ""
 
 
 CATALOGUE: dict[str, tuple[Measure, ...]] = {
@@ -68,11 +72,54 @@ CATALOGUE: dict[str, tuple[Measure, ...]] = {
         Measure("attacker_posts", "harmful posts", 0),
         Measure("attacker_accounts", "accounts", 0),
     ),
+    "C7": (
+        Measure(
+            "repetition",
+            "repetition per same-community follow",
+            +1,
+            "slope",
+            True,
+            against="same_community_follows",
+        ),
+        Measure(
+            "engagement_per_session",
+            "engagements a session per same-community follow",
+            -1,
+            "slope",
+            against="same_community_follows",
+        ),
+        Measure(
+            "share_away",
+            "share of members who left, per same-community follow",
+            +1,
+            "slope",
+            against="same_community_follows",
+        ),
+        Measure("same_community_follows", "members' friends in their community", 0, "one_sample"),
+    ),
+    "C8": (
+        Measure("peak_share", "peak share of members' reads on the trend", +1, primary=True),
+        Measure("amplification", "feed share / posting share of the trend, first day", +1),
+        Measure("recovery_hours", "hours until below twice its share before", +1),
+        Measure("baseline_share", "share of members' reads before the burst", 0),
+    ),
     "C9": (
         Measure("outside_exposure", "share of members' reads from outside", -1, primary=True),
         Measure("ei_index", "E-I index of members' follows", -1),
         Measure("modularity", "modularity of the follow graph by community", +1),
         Measure("mainstream_topics_seen", "mainstream topics in members' feeds", -1),
+        Measure("mainstream_share", "share of members' reads on mainstream topics", -1),
+    ),
+    "C10": (
+        Measure("repetition", "members' feed repetition", -1, primary=True),
+        Measure("engagement_per_session", "engagements per member session", +1),
+        Measure("share_away", "share of members who left", -1),
+        Measure("peak_share", "peak share of members' reads on the trend", -1),
+        Measure("outside_exposure", "share of members' reads from outside", +1),
+        Measure("ei_index", "E-I index of members' follows", +1),
+        Measure("mainstream_topics_seen", "mainstream topics in members' feeds", +1),
+        Measure("mainstream_share", "share of members' reads on mainstream topics", +1),
+        Measure("reach_per_post", "feeds reached per member post", 0),
     ),
     "C11": (
         Measure("heat_last_day", "mean heat of the last day's posts", +1, primary=True),

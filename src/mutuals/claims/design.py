@@ -11,6 +11,7 @@ A claim file is a scenario TOML file (``[platform]``, ``[groups.NAME]``,
     mechanism = "..."      # how the model produces the effect
     baseline = "none"      # the arm the others are compared with
     community = "organisers"   # whose accounts are "members" (default organisers)
+    series = { mild = ["none", "light", "full"] }   # sweeps (slope measures): arms in order
 
     [arms.none]            # an arm: overrides of the base
     [arms.campaign]
@@ -61,6 +62,11 @@ class ClaimFile:
     community: str = "organisers"
     path: Path | None = None
     changes: dict[str, dict[str, Any]] | None = None  # arm name -> its own table (what differs)
+    series: dict[str, tuple[str, ...]] | None = None  # sweep name -> its arms
+
+    def sweeps(self) -> dict[str, tuple[str, ...]]:
+        """The claim's series of arms for slope measures (default: every arm, as ``sweep``)."""
+        return dict(self.series) if self.series else {"sweep": tuple(self.arms)}
 
     def scenario(self, arm: str, overrides: Mapping[str, Any] | None = None) -> Scenario:
         """The arm's scenario, with ``overrides`` (``accounts``...) applied."""
@@ -106,7 +112,7 @@ def claim_from_mapping(data: Mapping[str, Any], *, path: Path | None = None) -> 
     arms = data.get("arms")
     if not isinstance(arms, Mapping) or len(arms) < 1:
         raise ConfigError(f"{where}: needs at least one [arms.NAME] table", key="arms")
-    known = {"id", "baseline", "community", *_TEXT}
+    known = {"id", "baseline", "community", "series", *_TEXT}
     extra = sorted(set(claim) - known)
     if extra:
         raise ConfigError(
@@ -123,6 +129,7 @@ def claim_from_mapping(data: Mapping[str, Any], *, path: Path | None = None) -> 
             f"{where}: got {claim['baseline']!r}; allowed: one of the arms ({', '.join(arms)})",
             key="claim.baseline",
         )
+    series = _series(claim.get("series"), arms, where)
     base = {k: v for k, v in data.items() if k not in ("claim", "arms")}
     full: dict[str, dict[str, Any]] = {}
     for name, arm in arms.items():
@@ -146,8 +153,28 @@ def claim_from_mapping(data: Mapping[str, Any], *, path: Path | None = None) -> 
         community=str(claim.get("community", "organisers")),
         path=path,
         changes={name: dict(arm) for name, arm in arms.items()},
+        series=series,
         **{k: str(claim.get(k, "")).strip() for k in _TEXT},
     )
+
+
+def _series(value: Any, arms: Mapping[str, Any], where: str) -> dict[str, tuple[str, ...]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not value:
+        raise ConfigError(f"{where}: must be a table of named lists of arms", key="claim.series")
+    out = {}
+    for name, members in value.items():
+        key = f"claim.series.{name}"
+        if not isinstance(members, list) or not all(isinstance(a, str) for a in members):
+            raise ConfigError(f"{where}: must be a list of arm names", key=key)
+        if len(set(members)) < 2:
+            raise ConfigError(f"{where}: a series needs at least two arms", key=key)
+        bad = [a for a in members if a not in arms]
+        if bad:
+            raise ConfigError(f"{where}: unknown arm {bad[0]!r}; arms: {', '.join(arms)}", key=key)
+        out[str(name)] = tuple(members)
+    return out
 
 
 def load_claim_file(path: str | Path) -> ClaimFile:

@@ -222,11 +222,20 @@ def c9(run: Any, community: str) -> dict[str, float]:
     topics = np.unique(st.posts.cols["topic"][st.posts.cols["root"][live]])
     topics = topics[topics != v.params.campaign_topic]  # the hashtag is nobody's home topic
     n_main = int(((topics % k) == main).sum()) if main >= 0 else 0
+    # ...and the share of members' reads on those topics (not capped by their number)
+    share = float("nan")
+    if st.topic_reads and main >= 0 and v.comm >= 0:
+        by_topic = np.asarray(st.topic_reads)[:, v.comm, :].sum(0).astype(np.float64)
+        home = (np.arange(by_topic.size) % k) == main
+        if v.params.campaign_topic >= 0:  # the hashtag is nobody's home topic
+            home[v.params.campaign_topic] = False
+        share = float(by_topic[home].sum() / by_topic.sum()) if by_topic.sum() else share
     return {
         "outside_exposure": float(1 - reads[v.comm] / reads.sum()) if reads.sum() else float("nan"),
         "ei_index": ei,
         "modularity": modularity(adj, comm),
         "mainstream_topics_seen": float(n_main),
+        "mainstream_share": share,
     }
 
 
@@ -288,6 +297,109 @@ def c11(run: Any, community: str) -> dict[str, float]:
     }
 
 
+def _attention(v: _View) -> dict[str, float]:
+    """Members' feed repetition, engagement per session and leaving (C7's measures)."""
+    st = v.state
+    m = v.members
+    f, t = st.graph.edges()
+    own = m[f] & (v.community[t] == v.comm)
+    rep = st.repetition[m]
+    sessions = float(st.session_count[m].sum())
+    return {
+        "same_community_follows": float(own.sum() / max(int(m.sum()), 1)),
+        "repetition": float(np.nanmean(rep)) if np.isfinite(rep).any() else float("nan"),
+        "engagement_per_session": float(st.engagement_count[m].sum() / sessions)
+        if sessions
+        else float("nan"),
+        "share_away": float((st.departure_count[m] > 0).mean()) if m.any() else float("nan"),
+    }
+
+
+def c7(run: Any, community: str) -> dict[str, float]:
+    """Repetition, engagement and leaving of members, and their same-community follows."""
+    return _attention(_View(run, community))
+
+
+def _trend(run: Any, v: _View) -> tuple[int, int] | None:
+    """``(topic, tick)`` of the run's burst: the first ``seed_hashtag`` event on a
+    topic other than the campaign's (else on the campaign's) that fired."""
+    ev = run.tables.get("events")
+    if ev is None:
+        return None
+    fired = dict(zip(ev["event"].to_pylist(), ev["tick"].to_pylist(), strict=True))
+    seeds = [e for e in run.scenario.events if e.action == "seed_hashtag" and e.index in fired]
+    other = [e for e in seeds if int(e.args["topic"]) != v.params.campaign_topic]
+    pick = (other or seeds)[:1]
+    return (int(pick[0].args["topic"]), int(fired[pick[0].index])) if pick else None
+
+
+def _takeover(run: Any, v: _View) -> dict[str, float]:
+    """How far one trend took over members' feeds (C8's measures).
+
+    ``s_t``: the community's reads of the trend's topic over the three ticks up
+    to ``t``, as a share of all its reads then. Baseline ``b``: the share over
+    the day before the burst. Peak: the largest ``s_t`` from the burst on.
+    Recovery: hours from the burst until ``s_t`` first falls below ``2 b``
+    after the peak (the rest of the run when it never does: censored).
+    Amplification: the trend's share of the community's reads over the first
+    day from the burst, over its share of what was written for it then (the
+    posts, reposts and quotes of that day, each weighted by how many members
+    follow its author at the end of the run: the supply of members' home
+    feeds; 1: feeds show the trend in proportion).
+    """
+    nan = float("nan")
+    out = dict.fromkeys(("peak_share", "amplification", "recovery_hours", "baseline_share"), nan)
+    tr = _trend(run, v)
+    st = v.state
+    if tr is None or not st.topic_reads or v.comm < 0:
+        return out
+    topic, t0 = tr
+    tpd = v.params.ticks_per_day
+    cube = np.asarray(st.topic_reads)[:, v.comm, :].astype(np.float64)
+    on, total = cube[:, topic], cube.sum(1)
+    w = np.ones(3)
+    on_s, tot_s = np.convolve(on, w)[: on.size], np.convolve(total, w)[: on.size]
+    share = np.divide(on_s, tot_s, out=np.full(on.size, np.nan), where=tot_s > 0)
+    pre = slice(max(0, t0 - tpd), t0)
+    b = float(on[pre].sum() / total[pre].sum()) if total[pre].sum() > 0 else nan
+    after = share[t0:]
+    if not np.isfinite(after).any():
+        return out
+    tp = t0 + int(np.nanargmax(after))
+    below = np.flatnonzero(share[tp:] < 2 * b) if np.isfinite(b) else np.zeros(0, np.int64)
+    end = tp + int(below[0]) if below.size else share.size
+    first = slice(t0, t0 + tpd)
+    wrote = (v.time >= t0) & (v.time < t0 + tpd) & (v.kind != 2)
+    f, t = st.graph.edges()
+    member_followers = np.bincount(t[v.members[f]], minlength=st.accounts.n).astype(np.float64)
+    wt = member_followers[v.author[wrote]]
+    post_share = float(wt[v.topic[wrote] == topic].sum() / wt.sum()) if wt.sum() > 0 else nan
+    feed_share = float(on[first].sum() / total[first].sum()) if total[first].sum() else nan
+    out.update(
+        peak_share=float(np.nanmax(after)),
+        amplification=feed_share / post_share if post_share > 0 else nan,
+        recovery_hours=(end - t0) * 24.0 / tpd,
+        baseline_share=b,
+    )
+    return out
+
+
+def c8(run: Any, community: str) -> dict[str, float]:
+    """The peak share of members' feeds a burst of posts on one topic took, and recovery."""
+    return _takeover(run, _View(run, community))
+
+
+def c10(run: Any, community: str) -> dict[str, float]:
+    """C7's, C8's and C9's measures with or without a remedy, and members' reach."""
+    v = _View(run, community)
+    out = _attention(v)
+    out.update(_takeover(run, v))
+    out.update(c9(run, community))
+    posts = v.member_posts()
+    out["reach_per_post"] = float(v.reach[posts].mean()) if posts.any() else float("nan")
+    return out
+
+
 #: Claim id -> its measure function.
 MEASURES: dict[str, Callable[[Any, str], dict[str, float]]] = {
     "C1": c1,
@@ -296,7 +408,10 @@ MEASURES: dict[str, Callable[[Any, str], dict[str, float]]] = {
     "C4": c4,
     "C5": c5,
     "C6": c6,
+    "C7": c7,
+    "C8": c8,
     "C9": c9,
+    "C10": c10,
     "C11": c11,
     "C12": c12,
     "C13": c13,

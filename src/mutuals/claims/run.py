@@ -191,6 +191,12 @@ def effects_table(
     rows: dict[str, list[Any]] = {k: [] for k in _CLAIM_COLUMNS}
     for c in claims:
         for m in CATALOGUE[c.id]:
+            if m.kind == "slope":
+                for name, arms_s in c.sweeps().items():
+                    row = _slope_row(c, m, name, arms_s, by, level)
+                    for k in _CLAIM_COLUMNS:
+                        rows[k].append(row[k])
+                continue
             base = by.get((c.id, c.baseline, m.name), {})
             if m.kind == "one_sample":  # every arm in which it was measured
                 arms = [
@@ -223,6 +229,30 @@ def effects_table(
                 for k in _CLAIM_COLUMNS:
                     rows[k].append(row[k])
     return pa.table(rows, schema=CLAIMS_SCHEMA)
+
+
+def _slope_row(
+    c: ClaimFile,
+    m: Measure,
+    name: str,
+    arms: Sequence[str],
+    by: Mapping[tuple[str, str, str], dict[int, float]],
+    level: float,
+) -> dict[str, Any]:
+    """A sweep's row: the slope of ``m`` against ``m.against`` over ``arms``."""
+    reps = sorted({r for a in arms for r in by.get((c.id, a, m.name), {})})
+    x = np.array([[by.get((c.id, a, m.against), {}).get(r, np.nan) for a in arms] for r in reps])
+    y = np.array([[by.get((c.id, a, m.name), {}).get(r, np.nan) for a in arms] for r in reps])
+    e = stats.slope_effect(x.reshape(len(reps), len(arms)), y.reshape(len(reps), len(arms)),
+                           level=level)  # fmt: skip
+    verdict = REPORTED if m.direction == 0 else stats.verdict(e, m.direction, null=0.0)
+    return {
+        "claim": c.id, "title": c.title, "measure": m.name, "unit": m.unit, "baseline": "",
+        "arm": name, "effect": e.effect, "low": e.low, "high": e.high, "null": 0.0,
+        "verdict": verdict, "direction": m.direction, "primary": m.primary, "replicates": e.n,
+        "baseline_mean": e.baseline_mean, "treatment_mean": e.treatment_mean, "method": e.method,
+        "parameters": json.dumps({"series": list(arms), "against": m.against}),
+    }  # fmt: skip
 
 
 def _effect(m: Measure, t: np.ndarray, b: np.ndarray, level: float) -> stats.Effect:
@@ -340,7 +370,7 @@ def run_claims(
         for t in tasks:
             if t.file in w.previous:
                 rec = _read(outp / t.file)
-                if rec is not None and all(cid in rec.get("measures", {}) for cid, _ in t.measure):
+                if rec is not None and all(_measured(rec, cid) for cid, _ in t.measure):
                     records[t.key] = rec
         todo = [t for t in tasks if t.key not in records]
         if records:
@@ -377,6 +407,13 @@ def run_claims(
         table = effects_table(claims, values)
         page = _write_outputs(w, claims, table, values, definition, records)
     return ClaimsResult(table, values, outp, page)
+
+
+def _measured(rec: Mapping[str, Any], cid: str) -> bool:
+    """Whether a saved run holds every measure the catalogue now lists for
+    ``cid`` (a run measured by an older version is measured again)."""
+    got = rec.get("measures", {}).get(cid)
+    return isinstance(got, dict) and all(m.name in got for m in CATALOGUE[cid])
 
 
 def _read(path: Path) -> dict[str, Any] | None:

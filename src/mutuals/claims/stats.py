@@ -202,6 +202,51 @@ def one_sample_effect(values: ArrayLike, *, null: float = 0.0, level: float = 0.
     return Effect(effect, low, high, int(x.size), "one-sample t", float(null), _mean(x))
 
 
+def slope_effect(x: ArrayLike, y: ArrayLike, *, level: float = 0.95) -> Effect:
+    """The mean within-replicate least-squares slope of ``y`` on ``x``, and its t-interval.
+
+    For a sweep (claim C7: a measure against the number of same-community
+    follows, over arms run on common seeds): row ``r`` of ``x`` and ``y``
+    holds replicate ``r``'s values in each arm of the sweep. Each replicate
+    gives one slope
+
+    .. math::
+
+        b_r = \\frac{\\sum_a (x_{ra} - \\bar x_r)(y_{ra} - \\bar y_r)}{\\sum_a (x_{ra} - \\bar x_r)^2}
+
+    over the arms where both are finite (at least two, with ``x`` not all
+    equal; else the replicate is dropped), and the effect is
+    :func:`one_sample_effect` of the ``b_r`` against 0: the replicates are
+    independent, the arms within one are not (common random numbers), so the
+    interval is over replicates, not over arm-replicate points.
+    ``treatment_mean`` is the mean slope, ``baseline_mean`` 0.
+
+    Examples
+    --------
+    >>> e = slope_effect([[0, 1, 2], [0, 1, 2], [0, 2, 4]], [[0, 2, 4], [1, 3, 5], [0, 2, 4]])
+    >>> round(e.effect, 6), e.n, e.method
+    (1.666667, 3, 'one-sample t on per-replicate slopes')
+    """
+    xa, ya = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if xa.ndim != 2 or xa.shape != ya.shape:
+        raise InputError(
+            f"x and y must be replicates x arms arrays of one shape, got {xa.shape} and {ya.shape}"
+        )
+    slopes = []
+    for xr, yr in zip(xa, ya, strict=True):
+        ok = np.isfinite(xr) & np.isfinite(yr)
+        if ok.sum() < 2:
+            continue
+        dx = xr[ok] - xr[ok].mean()
+        sxx = float((dx * dx).sum())
+        if sxx <= 0:
+            continue
+        slopes.append(float((dx * (yr[ok] - yr[ok].mean())).sum()) / sxx)
+    e = one_sample_effect(np.array(slopes, np.float64), level=level)
+    return Effect(e.effect, e.low, e.high, e.n, "one-sample t on per-replicate slopes", 0.0,
+                  e.treatment_mean)  # fmt: skip
+
+
 def ratio_effect(treatment: ArrayLike, baseline: ArrayLike, *, level: float = 0.95) -> Effect:
     """The ratio of the arms' geometric means, from paired differences of logs.
 

@@ -136,6 +136,9 @@ def _add_list(sim: Simulation, runner: EventRunner, e: Event) -> int:
     subs = runner.select(sim, e.args["subscribers"])
     if members.size == 0:
         return 0
+    size = e.args.get("size")
+    if size is not None:
+        return sim.add_personal_lists(members, subs, int(size))
     sim.add_list(members, subs)
     return int(subs.size)
 

@@ -267,18 +267,57 @@ class Simulation:
         if m.size == 0:
             raise InputError("a list needs at least one member")
         idx = self.list_ptr.size - 1
-        self.state.list_members = np.concatenate([self.list_members, m.astype(np.int32)])
-        self.state.list_ptr = np.append(self.list_ptr, self.list_members.size)
-        counts = np.diff(self.sub_ptr)
-        owner = np.repeat(np.arange(n), counts)
-        owner = np.concatenate([owner, s])
-        lists = np.concatenate([self.sub_lists, np.full(s.size, idx, np.int32)])
-        order = np.argsort(owner, kind="stable")
-        self.state.sub_lists = lists[order]
-        self.state.sub_ptr = np.concatenate(
-            [[0], np.cumsum(np.bincount(owner, minlength=n))]
-        ).astype(np.int64)
+        self._append_lists([m], [s])
         return idx
+
+    def add_personal_lists(self, pool: ArrayLike, subscribers: ArrayLike, size: int) -> int:
+        """Give each of ``subscribers`` a list of its own: ``size`` accounts of
+        ``pool`` drawn at random without replacement (itself left out; fewer
+        when the pool is smaller), from the run's generator, in subscriber
+        order. Read like any list (:meth:`add_list`). Returns how many lists."""
+        n = self.accounts.n
+        pool_ids = np.unique(np.asarray(pool, dtype=np.int64))
+        subs = np.unique(np.asarray(subscribers, dtype=np.int64))
+        for name, a in (("members", pool_ids), ("subscribers", subs)):
+            if a.size and (a.min() < 0 or a.max() >= n):
+                raise InputError(f"list {name} hold ids outside [0, {n})")
+        lists, owners = [], []
+        in_pool = np.zeros(n, bool)
+        in_pool[pool_ids] = True
+        for a in subs.tolist():
+            k = min(size, pool_ids.size - int(in_pool[a]))
+            if k <= 0:
+                continue
+            pick = self.rng.choice(pool_ids.size, size=k + int(in_pool[a]), replace=False)
+            got = pool_ids[pick]
+            got = got[got != a][:k]
+            lists.append(np.sort(got))
+            owners.append(np.array([a], np.int64))
+        if lists:
+            self._append_lists(lists, owners)
+        return len(lists)
+
+    def _append_lists(
+        self, members: list[NDArray[np.int64]], owners: list[NDArray[np.int64]]
+    ) -> None:
+        """Append lists (CSR) and subscribe ``owners[i]`` to list ``i``."""
+        st = self.state
+        n = self.accounts.n
+        first = st.list_ptr.size - 1
+        sizes = np.array([m.size for m in members], np.int64)
+        st.list_members = np.concatenate([st.list_members, *[m.astype(np.int32) for m in members]])
+        st.list_ptr = np.concatenate([st.list_ptr, st.list_ptr[-1] + np.cumsum(sizes)])
+        counts = np.diff(st.sub_ptr)
+        owner = np.concatenate([np.repeat(np.arange(n), counts), *owners])
+        new_lists = np.concatenate(
+            [np.full(o.size, first + i, np.int32) for i, o in enumerate(owners)]
+        )
+        lists = np.concatenate([st.sub_lists, new_lists])
+        order = np.argsort(owner, kind="stable")
+        st.sub_lists = lists[order].astype(np.int32)
+        st.sub_ptr = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=n))]).astype(
+            np.int64
+        )
 
     def write_topic_posts(
         self, authors: NDArray[np.int64], topic: int, *, harmful: bool = False

@@ -161,6 +161,17 @@ class _Row:
     def ratio(self) -> bool:
         return self.null == 1.0
 
+    @property
+    def series(self) -> tuple[list[str], str] | None:
+        """``(arms, against)`` of a sweep's slope row, else None."""
+        try:
+            p = json.loads(self.parameters) if self.parameters else {}
+        except ValueError:
+            return None
+        if isinstance(p, dict) and isinstance(p.get("series"), list):
+            return [str(a) for a in p["series"]], str(p.get("against", ""))
+        return None
+
 
 # -- reading the tables ------------------------------------------------------------------
 
@@ -284,6 +295,9 @@ def _fmt(x: float, *, signed: bool = False) -> str:
 
 
 def _comparison(r: _Row) -> str:
+    sw = r.series
+    if sw is not None:
+        return f"slope over {_run(r.arm)} ({', '.join(_run(a) for a in sw[0])})"
     return f"{_run(r.arm)} vs {_run(r.baseline)}" if r.paired else _run(r.arm)
 
 
@@ -300,6 +314,9 @@ def _claimed(r: _Row) -> str:
     """What the thread says, in words: ``higher under ranked`` or ``positive``."""
     if r.paired:
         return f"{'higher' if r.direction > 0 else 'lower'} under {_run(r.arm)}"
+    sw = r.series
+    if sw is not None:
+        return f"{'rises' if r.direction > 0 else 'falls'} with {_run(sw[1])}"
     return "positive" if r.direction > 0 else "negative"
 
 
@@ -407,7 +424,12 @@ def _measure_panel(
     arms: list[tuple[str, _Row | None]] = []
     if first.paired:
         arms.append((first.baseline, None))
-    arms += [(r.arm, r) for r in rows if r.arm not in {a for a, _ in arms}]
+    for row in rows:
+        sw = row.series
+        if sw is not None:  # a sweep: its arms' runs, then the slope over them
+            arms += [(a, None) for a in sw[0]]
+        if row.arm not in {a for a, _ in arms}:
+            arms.append((row.arm, row))
     unit = _line(first.unit)
     head = _line(measure) + (f" ({unit})" if unit else "") + (" · primary" if first.primary else "")
     out = [_text(0, top + 14, _short(head, 110), cls="head")]
@@ -431,7 +453,8 @@ def _measure_panel(
         name = _line(arm)
         label = _isolate(_short(name, 26))
         extra = "" if r else ' font-style="italic"'
-        out.append(f"<g><title>{_x(name)}{'' if r else ' (baseline)'}</title>")
+        role = "" if r else (" (an arm of the sweep)" if first.series else " (baseline)")
+        out.append(f"<g><title>{_x(name)}{role}</title>")
         out.append(_text(_LABEL_W - 10, yc + 4, label, anchor="end", extra=extra) + "</g>")
         colour = "#0969da" if r else "#57606a"
         for k, (rep, seed, v) in enumerate(points[arm]):
@@ -449,7 +472,8 @@ def _measure_panel(
                 f"{_x(_fmt(means[arm]))}</title></line>"
             )
         if r is None:
-            out.append(_text(xn + 6, yc + 4, "baseline", cls="muted"))
+            if first.series is None:
+                out.append(_text(xn + 6, yc + 4, "baseline", cls="muted"))
             continue
         colour = _COLOUR[r.verdict]
         if math.isfinite(r.low) and math.isfinite(r.high):
@@ -470,6 +494,8 @@ def _measure_panel(
         effect_label = "ratio to the baseline"
     elif first.paired:
         effect_label = "treatment − baseline" + (f" ({unit})" if unit else "")
+    elif first.series is not None:
+        effect_label = f"slope per {_line(first.series[1])}"
     else:
         effect_label = f"mean − {_fmt(first.null)}" + (f" ({unit})" if unit else "")
     out += _axis(sv, vlo, vhi, bottom + 4, _short(values_label, 60))

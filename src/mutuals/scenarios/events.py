@@ -34,7 +34,9 @@ set_platform      platform-wide parameters = value (ranking, heat_weight, half_l
                   interest_lr, w_like, w_repost, w_reply, w_quote, quality_lambda,
                   appeal_exponent, heat_spread, away_days; the campaign's and
                   moderation's: see PLATFORM_SWITCHES)
-add_list          members (group); subscribers (group): a list the subscribers read
+add_list          members (group); subscribers (group): a list the subscribers read;
+                  size = N: each subscriber keeps a list of its own instead, N
+                  accounts of the group drawn at random (never itself)
 add_accounts      n (or share: of the accounts); community; role; position
                   (default the community's);
                   activity (sessions a day, default mean_activity); follow =
@@ -161,9 +163,11 @@ def _check_action(
         for k, v in args.items():
             args[k] = check_value(f"{key}.{k}", v, _field_meta(params, k))
     elif action == "add_list":
-        _only(key, args, {"members", "subscribers"})
+        _only(key, args, {"members", "subscribers", "size"})
         _group(key, args, "members", groups)
         _group(key, args, "subscribers", groups)
+        if "size" in args:
+            args["size"] = _int(f"{key}.size", args["size"], 1, 100_000)
     elif action == "add_accounts":
         _only(
             key,

@@ -18,6 +18,9 @@ then)::
     [groups.burst]
     hashtag = 3                   # accounts that wrote a post, reply or quote on topic 3
 
+    [groups.right_of_centre]
+    position_at_least = 0.3       # left-right position (position_below: strictly below)
+
 Accounts that have not arrived yet (see the ``add_accounts`` event) are never
 in a group.
 """
@@ -47,6 +50,8 @@ class Group:
     role: tuple[str, ...] = ()
     followers_below: int | None = None
     followers_at_least: int | None = None
+    position_at_least: float | None = None
+    position_below: float | None = None
     hashtag: int | None = None
     most_followed: int | None = None
     share: float | None = None
@@ -68,6 +73,10 @@ class Group:
                 keep &= fc < self.followers_below
             if self.followers_at_least is not None:
                 keep &= fc >= self.followers_at_least
+        if self.position_at_least is not None:
+            keep &= acc.position >= self.position_at_least
+        if self.position_below is not None:
+            keep &= acc.position < self.position_below
         if self.hashtag is not None:
             c = state.posts.cols
             m = state.posts.n
@@ -144,6 +153,12 @@ def parse_groups(
         for k in ("followers_below", "followers_at_least"):
             if k in rules:
                 kw[k] = _int(f"{key}.{k}", rules[k], 0)
+        for k in ("position_at_least", "position_below"):
+            if k in rules:
+                v = rules[k]
+                if isinstance(v, bool) or not isinstance(v, int | float) or not -1 <= v <= 1:
+                    raise ConfigError(f"got {v!r}; allowed: a number in [-1, 1]", key=f"{key}.{k}")
+                kw[k] = float(v)
         if "most_followed" in rules:
             kw["most_followed"] = _int(f"{key}.most_followed", rules["most_followed"], 1)
         if "hashtag" in rules:
