@@ -25,6 +25,10 @@ __all__ = ["analyze"]
               show_default=True, help="Modularity resolution of Louvain.")  # fmt: skip
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=500,
               show_default=True, help="Bootstrap resamples for reach intervals.")  # fmt: skip
+@click.option("--home-feed-k", "home_feed_k", type=click.IntRange(min=0), default=50,
+              show_default=True,
+              help="Items per reconstructed chronological home feed (about a first screen "
+              "and a scroll or two); 0 skips the home-feed step.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option(
     "--overwrite",
@@ -39,13 +43,19 @@ def analyze(
     seed: int,
     resolution: float,
     n_boot: int,
+    home_feed_k: int,
     as_json: bool,
 ) -> None:
-    """Measure the follow graph, reach, isolation and hashtags of STORE.
+    """Measure the follow graph, reach, isolation, home feeds and hashtags of STORE.
 
     STORE is a folder written by `mutuals ingest` or by `mutuals simulate
     --store STORE`. Prints a summary and writes one Parquet table per result
     and summary.json to --out (an analysis folder of its own: never the store).
+
+    Home feeds are each account's chronological timeline rebuilt from the
+    follows and posts: the --home-feed-k newest posts, reposts and quotes of
+    the accounts it follows as of the latest post; their topic and source
+    repetition and the share from outside the account's community.
     """
     from mutuals.errors import MutualsError
     from mutuals.io.folders import FolderWriter
@@ -58,7 +68,12 @@ def analyze(
         # --out is checked (and locked) before the analysis runs
         with FolderWriter(folder, "analysis", overwrite=overwrite, what="--out") as w:
             result = analyze_store(
-                opened, seed=seed, hashtag=hashtag, resolution=resolution, n_boot=n_boot
+                opened,
+                seed=seed,
+                hashtag=hashtag,
+                resolution=resolution,
+                n_boot=n_boot,
+                home_feed_k=home_feed_k,
             )
             written = write_analysis(result, folder, writer=w)
     except MutualsError as e:

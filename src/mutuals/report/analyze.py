@@ -9,6 +9,7 @@ writes the tables as Parquet and the summary as ``summary.json``;
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import time
@@ -16,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -27,6 +28,10 @@ from mutuals.errors import InputError
 from mutuals.io.folders import FolderWriter
 from mutuals.io.store import Store, conform, open_store
 from mutuals.tables import SCHEMAS
+
+if TYPE_CHECKING:
+    from mutuals.metrics.graph import CommunityAssignment
+    from mutuals.metrics.homefeed import HomeFeedMeasures
 
 __all__ = [
     "Analysis",
@@ -46,7 +51,7 @@ class Analysis:
     ----------
     summary : dict
         JSON-able figures by section: ``inputs``, ``graph``, ``reach``,
-        ``isolation``, ``hashtags``, ``settings``.
+        ``isolation``, ``home_feed``, ``hashtags``, ``settings``.
     tables : dict of str to pyarrow.Table
         Result tables (per account, degree distribution, post reach, ...).
     timings : dict of str to float
@@ -93,6 +98,7 @@ def analyze_tables(
     resolution: float = 1.0,
     n_boot: int = 500,
     top: int = 20,
+    home_feed_k: int = 50,
 ) -> Analysis:
     """Run every measure on canonical tables.
 
@@ -112,9 +118,14 @@ def analyze_tables(
         Bootstrap resamples for the reach intervals.
     top : int
         Number of top hashtags reported.
+    home_feed_k : int
+        Items per reconstructed chronological home feed
+        (:mod:`mutuals.metrics.homefeed`); 0 skips the step. The default, 50,
+        is about what a first screen and a scroll or two show.
     """
     from mutuals.metrics import graph as mg
     from mutuals.metrics import hashtags as mh
+    from mutuals.metrics import homefeed as mhf
     from mutuals.metrics import isolation as mi
     from mutuals.metrics import reach as mr
     from mutuals.metrics._tables import gather
@@ -124,6 +135,10 @@ def analyze_tables(
         raise InputError(f"unknown tables {sorted(unknown)}; tables are {', '.join(SCHEMAS)}")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise InputError(f"seed must be a non-negative integer, got {seed!r}")
+    if not isinstance(home_feed_k, int) or isinstance(home_feed_k, bool) or home_feed_k < 0:
+        raise InputError(
+            f"home_feed_k must be a non-negative integer (0 skips), got {home_feed_k!r}"
+        )
     t: dict[str, pa.Table] = {}
     for name in ("accounts", "follows", "posts", "interactions"):
         tab = tables.get(name)
@@ -145,6 +160,7 @@ def analyze_tables(
             "hashtag": hashtag,
             "resolution": resolution,
             "bootstrap": n_boot,
+            "home_feed_k": home_feed_k,
         },
     }
 
@@ -251,6 +267,32 @@ def analyze_tables(
             out["leaning_joint"] = lh.joint
     summary["isolation"] = iso
 
+    # ------------------------------------------------------------------ home feed
+    feed_cols: dict[str, pa.Array] = {
+        "home_feed_items": pa.nulls(g.n_accounts, pa.int64()),
+        **{c: pa.nulls(g.n_accounts, pa.float64()) for c in _FEED_MEASURES.values()},
+    }
+    missing = [
+        what for what, n in (("follow edges", g.n_follows), ("posts", posts.num_rows)) if not n
+    ]
+    if home_feed_k == 0:
+        hf: dict[str, Any] = {"available": False, "reason": "skipped: home_feed_k is 0"}
+    elif missing:
+        hf = {"available": False, "reason": f"no {' and no '.join(missing)} in the data"}
+    else:
+        with step("home_feed"):
+            labels = assignment.labels if assignment is not None else None
+            hm = mhf.home_feed_measures(posts, g, labels, k=home_feed_k, interactions=interactions)
+            hf = _home_feed_summary(hm, assignment)
+            feed_cols["home_feed_items"] = pa.array(hm.items)
+            for attr, col in _FEED_MEASURES.items():
+                feed_cols[col] = pa.array(getattr(hm, attr))
+            if assignment is not None:
+                per = mhf.home_feed_by_community(hm, assignment.labels, assignment.names)
+                out["home_feed_by_community"] = per
+                hf["by_community"] = _top_communities(per, 10)
+    summary["home_feed"] = hf
+
     # ------------------------------------------------------------------ reach
     rs: dict[str, Any] = {}
     followers, reported = mr.author_followers(accounts, g)
@@ -322,6 +364,7 @@ def analyze_tables(
                     else pa.nulls(g.n_accounts, pa.int64())
                 ),
                 "outside_exposure_share": pa.array(share_i),
+                **feed_cols,
                 "leaning": pa.array(leaning),
                 "interactions_received": pa.array(received),
             }
@@ -350,6 +393,81 @@ def analyze_tables(
     summary["hashtags"] = hs
     summary["timings"] = {k: round(v, 4) for k, v in timings.items()}
     return Analysis(_clean(summary), out, timings)
+
+
+#: Per-account home-feed measures: attribute of HomeFeedMeasures -> column.
+_FEED_MEASURES = {
+    "topic_repetition": "home_feed_topic_repetition",
+    "source_repetition": "home_feed_source_repetition",
+    "repetition": "home_feed_repetition",
+    "outside_share": "home_feed_outside_share",
+}
+
+
+def _mean_median(x: np.ndarray) -> dict[str, Any]:
+    x = x[np.isfinite(x)]
+    return {
+        "mean": float(x.mean()) if x.size else None,
+        "median": float(np.median(x)) if x.size else None,
+        "accounts": int(x.size),
+    }
+
+
+def _iso(us: int | None) -> str | None:
+    if us is None:
+        return None
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return (epoch + dt.timedelta(microseconds=us)).isoformat().replace("+00:00", "Z")
+
+
+def _home_feed_summary(
+    hm: HomeFeedMeasures, assignment: CommunityAssignment | None
+) -> dict[str, Any]:
+    """The ``home_feed`` section of the summary from :class:`HomeFeedMeasures`."""
+    has = hm.items > 0
+    d: dict[str, Any] = {
+        "ranking": "chronological, newest first, the accounts one follows (replies left out)",
+        "k": hm.feeds.k,
+        "as_of": _iso(hm.feeds.at),
+        "posts_in_feeds_window": hm.feeds.candidates,
+        "replies_left_out": hm.posts.replies,
+        "posts_without_time": hm.posts.without_time,
+        "accounts_with_feed": int(has.sum()),
+        "mean_items": float(hm.items[has].mean()) if has.any() else None,
+        "topics_from": "first hashtag of the root post ('no hashtag' is a category)",
+        "topic_categories": hm.posts.n_topics,
+        "repetition": {
+            "topics": _mean_median(hm.topic_repetition),
+            "sources": _mean_median(hm.source_repetition),
+            "combined": _mean_median(hm.repetition),
+        },
+    }
+    if assignment is None:
+        d["outside_share"] = {
+            "available": False,
+            "reason": "no follow edges and no accounts.community labels in the data",
+        }
+        return d
+    lab = int(hm.labelled.sum())
+    share = hm.outside_share[np.isfinite(hm.outside_share)]
+    d["outside_share"] = {
+        "communities_from": assignment.source,
+        "pooled": int(hm.outside.sum()) / lab if lab else None,
+        "mean_account_share": float(share.mean()) if share.size else None,
+        "accounts": int(share.size),
+    }
+    return d
+
+
+def _top_communities(per: pa.Table, n: int) -> list[dict[str, Any]]:
+    """The ``n`` communities with the most accounts with a feed, as JSON rows."""
+    if per.num_rows == 0:
+        return []
+    order = np.argsort(-per["accounts_with_feed"].to_numpy(), kind="stable")[:n]
+    keep = ["community", "accounts_with_feed", "outside_share", "mean_account_outside_share",
+            "mean_topic_repetition", "mean_source_repetition", "mean_repetition"]  # fmt: skip
+    rows: list[dict[str, Any]] = per.select(keep).take(pa.array(order)).to_pylist()
+    return [r for r in rows if r["accounts_with_feed"]]
 
 
 def _check_hashtag(posts: pa.Table, hashtag: str) -> None:
@@ -444,6 +562,41 @@ def _ci(d: dict[str, Any], key: str) -> str:
     return f"{_f(d.get(key))} [{_f(lo)}, {_f(hi)}]"
 
 
+def _format_home_feed(hf: Mapping[str, Any], add: Any) -> None:
+    if not hf:
+        return
+    add("")
+    if hf.get("available") is False:
+        add(f"home feeds: not available ({hf.get('reason')})")
+        return
+    add(
+        f"home feeds (chronological, top {_f(hf.get('k'))} as of {_f(hf.get('as_of'))}, replies "
+        f"left out): {_f(hf.get('accounts_with_feed'))} accounts with a feed, "
+        f"{_f(hf.get('mean_items'), 1)} items on average"
+    )
+    r = hf.get("repetition", {})
+    add(
+        "  repetition mean (median): "
+        + ", ".join(
+            f"{label} {_f(r.get(key, {}).get('mean'))} ({_f(r.get(key, {}).get('median'))})"
+            for key, label in (
+                ("topics", f"topics of {_f(hf.get('topic_categories'))}"),
+                ("sources", "sources"),
+                ("combined", "combined"),
+            )
+        )
+    )
+    x = hf.get("outside_share", {})
+    if x.get("available") is False:
+        add(f"  items from outside one's community: not available ({x.get('reason')})")
+    else:
+        add(
+            f"  items from outside one's community: {_f(x.get('pooled'))} pooled, "
+            f"{_f(x.get('mean_account_share'))} mean per account "
+            f"(communities from {x.get('communities_from')})"
+        )
+
+
 def format_summary(summary: Mapping[str, Any]) -> str:
     """A readable text rendering of :attr:`Analysis.summary`."""
     lines: list[str] = []
@@ -512,6 +665,7 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         )
     else:
         add(f"  leaning homophily: not available ({lh.get('reason')})")
+    _format_home_feed(summary.get("home_feed", {}), add)
     rs = summary.get("reach", {})
     add("")
     add("reach against followers")
