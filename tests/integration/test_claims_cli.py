@@ -2,14 +2,15 @@
 data safety and ``--scenario-dir``.
 
 No test asserts which way a claim comes out: only that every verdict is one
-of the four there are. The runs are small (``--quick`` once, otherwise 1,000
-accounts and 2 replicates) and serial, except one on a LocalCluster.
+of the four there are. The runs are small (``--quick --only C8,C12`` once, otherwise
+1,000 accounts and 2 replicates) and serial, except one on a LocalCluster.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -56,9 +57,10 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def quick_c3(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+def quick(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """``mutuals claims --quick --only C8,C12``: a trend takeover and purity tests."""
     out = tmp_path_factory.mktemp("quick") / "out"
-    res = _invoke([*SERIAL, "--quick", "--only", "C3", "--seed", "3", "--out", out])
+    res = _invoke([*SERIAL, "--quick", "--only", "C8,C12", "--seed", "3", "--out", out])
     return out, res
 
 
@@ -80,60 +82,68 @@ def _runs(out: Path) -> dict[str, int]:
 # -- the output folder -------------------------------------------------------------------
 
 
-def test_quick_c3_writes_the_whole_folder(quick_c3: tuple[Path, Result]) -> None:
-    out, res = quick_c3
+def test_quick_writes_the_whole_folder(quick: tuple[Path, Result]) -> None:
+    out, res = quick
     _ok(res)
-    (c3,) = load_claims(["C3"])
-    measures = [m.name for m in CATALOGUE["C3"]]
+    claims_ = load_claims(["C8", "C12"])
     n = QUICK["seeds"]
 
     definition = json.loads((out / "claims.json").read_text())
     assert definition["root_seed"] == 3
     assert (definition["accounts"], definition["seeds"]) == (QUICK["accounts"], n)
-    assert list(definition["claims"]) == ["C3"]
-    assert definition["claims"]["C3"]["baseline"] == c3.baseline
-    assert definition["claims"]["C3"]["arms"] == json.loads(json.dumps(c3.arms))
-
+    assert list(definition["claims"]) == ["C8", "C12"]
     claims = pq.read_table(out / "claims.parquet")
     assert claims.schema.names == CLAIMS_SCHEMA.names
     assert [f.type for f in claims.schema] == [f.type for f in CLAIMS_SCHEMA]
     rows = claims.to_pylist()
-    one_sample = {m.name for m in CATALOGUE["C3"] if m.kind == "one_sample"}
-    want = {(m, arm) for m in measures if m not in one_sample for arm in c3.treatments}
-    assert {(r["measure"], r["arm"]) for r in rows if r["measure"] not in one_sample} == want
-    assert {r["arm"] for r in rows if r["measure"] in one_sample} <= set(c3.arms)
-    assert len({(r["measure"], r["arm"]) for r in rows}) == len(rows)
-    for r in rows:
-        assert r["claim"] == "C3" and r["verdict"] in VERDICTS, r
-        assert (r["verdict"] == "reported") == (r["direction"] == 0), r
-        assert 1 <= r["replicates"] <= n, r
-
     values = pq.read_table(out / "values.parquet")
     assert values.schema.names == VALUES_SCHEMA.names
-    assert values.num_rows == n * len(c3.arms) * len(measures)
     v = values.to_pydict()
-    triples = set(zip(v["arm"], v["replicate"], v["measure"], strict=True))
-    assert triples == set(itertools.product(c3.arms, range(n), measures))
     seeds = replicate_seeds(3, n)
     assert all(s == seeds[r] for r, s in zip(v["replicate"], v["seed"], strict=True))
-    assert set(v["claim"]) == {"C3"}
-
-    svg = ET.parse(out / "figures" / "C3.svg").getroot()
-    assert svg.tag.rsplit("}", 1)[-1] == "svg"
     html = (out / "claims.html").read_text(encoding="utf-8")
-    assert '<section id="C3"' in html
+    for c in claims_:
+        assert definition["claims"][c.id]["baseline"] == c.baseline
+        assert definition["claims"][c.id]["arms"] == json.loads(json.dumps(c.arms))
+        measures = [m.name for m in CATALOGUE[c.id]]
+        mine = [r for r in rows if r["claim"] == c.id]
+        # every measure compares every treatment with the baseline
+        assert {(r["measure"], r["arm"]) for r in mine} == {
+            (m, arm) for m in measures for arm in c.treatments
+        }
+        for r in mine:
+            assert r["verdict"] in VERDICTS, r
+            assert (r["verdict"] == "reported") == (r["direction"] == 0), r
+            assert 1 <= r["replicates"] <= n, r
+        triples = {
+            (a, rep, m)
+            for cid, a, rep, m in zip(
+                v["claim"], v["arm"], v["replicate"], v["measure"], strict=True
+            )
+            if cid == c.id
+        }
+        assert triples == set(itertools.product(c.arms, range(n), measures))
+        svg = ET.parse(out / "figures" / f"{c.id}.svg").getroot()
+        assert svg.tag.rsplit("}", 1)[-1] == "svg"
+        assert f'<section id="{c.id}"' in html
+    # the measures were measured, not left empty: the burst and the purity checks happened
+    got = dict(zip(zip(v["claim"], v["measure"], strict=True), v["value"], strict=True))
+    for key in (("C8", "peak_share"), ("C12", "unfollow_rate")):
+        assert math.isfinite(got[key]), key
+    vals = [x for cid, m, x in zip(v["claim"], v["measure"], v["value"], strict=True)
+            if (cid, m) == ("C8", "peak_share")]  # fmt: skip
+    assert all(0 < x <= 1 for x in vals)
 
     runs = _runs(out)
-    assert len(runs) == len(c3.arms) * n, "one run per arm and replicate"
+    assert len(runs) == sum(len(c.arms) for c in claims_) * n, "one run per arm and replicate"
     marker = set(json.loads((out / MARKER).read_text())["files"])
     assert marker == {
-        "claims.json", "claims.parquet", "values.parquet", "claims.html", "figures/C3.svg",
-        *(f"runs/{r}" for r in runs),
+        "claims.json", "claims.parquet", "values.parquet", "claims.html", "figures/C8.svg",
+        "figures/C12.svg", *(f"runs/{r}" for r in runs),
     }  # fmt: skip
     assert not [p for p in out.rglob("*") if "mutuals-tmp" in p.name]
-
     assert f"wrote {out}" in res.stdout
-    table = [ln for ln in res.stdout.splitlines() if ln.startswith("C3 ")]
+    table = [ln for ln in res.stdout.splitlines() if ln.startswith(("C8 ", "C12 "))]
     assert len(table) == len(rows)
 
 

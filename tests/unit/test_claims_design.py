@@ -654,7 +654,7 @@ def test_slope_rows_find_a_planted_sweep() -> None:
                     "share_away": 0.01 + rng.normal(0, 0.001),
                 }
                 rows += [("C7", arm, r, 100 + r, k, v) for k, v in vals.items()]
-    values = pa.table(dict(zip(VALUES_SCHEMA.names, map(list, zip(*rows)), strict=True)),
+    values = pa.table(dict(zip(VALUES_SCHEMA.names, map(list, zip(*rows, strict=True)), strict=True)),
                       schema=VALUES_SCHEMA)  # fmt: skip
     table = {(r["measure"], r["arm"]): r for r in effects_table(claims, values).to_pylist()}
     mild, strong = table[("repetition", "mild")], table[("repetition", "strong")]
