@@ -168,3 +168,27 @@ def test_accounts_away_keep_receiving_their_feed() -> None:
         sim.step()
     assert ((st.head[away] != heads) | (st.count[away] != counts)).any()
     assert (st.away_until[away] > st.tick).all()
+
+
+def test_session_repetition_is_the_real_data_measure() -> None:
+    """The simulator's per-session score and analyze's reconstructed-feed measure
+    (metrics.homefeed.grouped_repetition) are one definition: equal on the same items."""
+    from mutuals.metrics.homefeed import grouped_repetition
+
+    rng = np.random.default_rng(9)
+    n_posts, n_topics = 500, 6
+    root = np.arange(n_posts)
+    root[300:] = rng.integers(0, 300, 200)
+    topic = rng.integers(0, n_topics, n_posts)
+    topic[300:] = topic[root[300:]]
+    author = rng.integers(0, 20, n_posts)
+    read = rng.integers(0, n_posts, (300, 12))
+    read[rng.random(read.shape) < 0.4] = -1
+    rt, rs = session_repetition(read, root, topic, author, n_topics)
+    live = read >= 0
+    ptr = np.r_[0, np.cumsum(live.sum(1))]
+    items = root[read[live]]
+    np.testing.assert_allclose(grouped_repetition(ptr, topic[items], n_topics), rt, atol=1e-12)
+    np.testing.assert_allclose(grouped_repetition(ptr, author[items]), rs, atol=1e-12)
+    one = session_repetition(read, root, np.zeros(n_posts, np.int64), author, 1)[0]
+    assert np.all((one == 1.0) | np.isnan(one))  # one possible topic: fully repetitive

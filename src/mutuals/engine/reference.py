@@ -346,10 +346,10 @@ def reference_feed_stats(items: list[int], s: dict, n_topics: int) -> tuple[floa
         for x in labels:
             counts[x] = counts.get(x, 0) + 1
         h = -sum(c / len(labels) * math.log(c / len(labels)) for c in counts.values())
-        return 1.0 - h / math.log(k) if k > 1 else 0.0
+        return 1.0 - h / math.log(k) if k > 1 else 1.0
 
     topics = [int(s["topic"][r]) for r in roots]
-    authors = [int(s["author"][p]) for p in items]
+    authors = [int(s["author"][r]) for r in roots]  # the original sources
     return quality, rep(topics, min(n_topics, len(items))), rep(authors, len(items))
 
 
@@ -727,9 +727,10 @@ def reference_clout(state: Any, params: Any, before: Any) -> dict[int, float]:
 
 
 def _reference_evenness(values: list[int], k: int) -> float:
-    """``H / ln k`` of the values' counts (Shannon entropy over ``k`` possible categories)."""
+    """``H / ln k`` of the values' counts (Shannon entropy over ``k`` possible
+    categories; 0 when ``k = 1``: every value the same)."""
     if k <= 1:
-        return math.nan
+        return 0.0
     n = len(values)
     counts: dict[int, int] = {}
     for v in values:

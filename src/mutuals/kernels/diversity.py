@@ -6,8 +6,11 @@ entropy is ``H / ln(min(n, K))``, ``K`` the number of possible categories
 (Pielou's evenness, 1966, with the most even spread ``n`` items allow):
 ``n_topics`` for topics, ``n`` for sources (the authors of what was read,
 cascade roots). Repetition is one minus it: 0 when the items are as spread
-as they can be, 1 when they all share one topic (or one source). Undefined
-(NaN) for a session that read fewer than two items, or with ``K = 1``.
+as they can be, 1 when they all share one topic (or one source), and 1 when
+``K = 1``. Undefined (NaN) for a session that read fewer than two items. The
+same definition as :func:`mutuals.kernels.platform.feed_stats` (feeds as they
+stand) and :func:`mutuals.metrics.homefeed.grouped_repetition` (reconstructed
+feeds of real data).
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ __all__ = ["fold_ema", "session_repetition"]
 def _norm_entropy_sorted(v, n, k_max):  # pragma: no cover - jitted
     """Normalised entropy of the sorted ``v[:n]``'s runs, over ``min(n, k_max)``."""
     k = min(n, k_max)
-    if k <= 1:
-        return np.nan
+    if k <= 1:  # one possible category: every item in it
+        return 0.0
     h = 0.0
     run = 1
     for j in range(1, n + 1):

@@ -52,8 +52,11 @@ def feed_stats(ring_item, count, topic, author, quality, root, n_topics, out_qua
     """Per feed: mean quality, topic repetition and source repetition.
 
     Repetition is ``1 - H / ln K`` over the feed's live entries, ``H`` the
-    Shannon entropy of topics (``K = min(n_topics, entries)``) or of authors
-    (``K = entries``); NaN for feeds with fewer than two entries.
+    Shannon entropy of their roots' topics (``K = min(n_topics, entries)``) or
+    of their roots' authors, the original sources (``K = entries``); 1 when
+    ``K = 1`` (every entry the same topic); NaN for feeds with fewer than two
+    entries. The same definition as :mod:`mutuals.kernels.diversity` and
+    :func:`mutuals.metrics.homefeed.grouped_repetition`.
     """
     n = ring_item.shape[0]
     for r in nb.prange(n):
@@ -71,7 +74,7 @@ def feed_stats(ring_item, count, topic, author, quality, root, n_topics, out_qua
             rt = root[p]
             qs += quality[rt]
             tc[topic[rt]] += 1
-            srcs[j] = author[p]
+            srcs[j] = author[rt]
         out_quality[r] = qs / c
         if c < 2:
             out_topic_rep[r] = np.nan
@@ -83,7 +86,7 @@ def feed_stats(ring_item, count, topic, author, quality, root, n_topics, out_qua
                 pr = tc[t] / c
                 h -= pr * np.log(pr)
         kt = min(n_topics, c)
-        out_topic_rep[r] = 1.0 - h / np.log(kt) if kt > 1 else 0.0
+        out_topic_rep[r] = 1.0 - h / np.log(kt) if kt > 1 else 1.0
         srcs.sort()
         h = 0.0
         run = 1
