@@ -29,7 +29,8 @@ def _state(sim: Simulation) -> dict:
         n_posts=sim.posts.n, ranked=p.ranking == "ranked",
     )  # fmt: skip
     for k in ("w_like", "w_repost", "w_reply", "w_quote", "heat_weight", "half_life",
-              "interest_lr", "quality_lambda", "appeal_exponent", "heat_spread"):  # fmt: skip
+              "interest_lr", "quality_lambda", "appeal_exponent", "heat_spread",
+              "author_diversity_decay", "author_diversity_floor"):  # fmt: skip
         s[k] = getattr(p, k)
     for k in ("p_post", "engage_scale", "follow_on_engage", "list_read_prob"):  # per account
         s[k] = getattr(sim.state, k)
@@ -52,6 +53,6 @@ def _kernel(s: dict, sessions, u, now):
         s["half_life"], s["interest_lr"], s["quality_lambda"], s["appeal_exponent"], s["heat_mean"], s["heat_spread"],
         s["follow_on_engage"], s["exposures"], fs, fd, s["session_engaged"],
         s["list_ptr"], s["list_members"], s["sub_ptr"], s["sub_lists"], s["recent"], s["recent_head"], s["list_read_prob"],
-        s["read_log"],
+        s["read_log"], s["author_diversity_decay"], s["author_diversity_floor"],
     )  # fmt: skip
     return out, list(zip(fs[: out[1]].tolist(), fd[: out[1]].tolist(), strict=True))

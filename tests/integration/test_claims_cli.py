@@ -151,17 +151,17 @@ def test_quick_writes_the_whole_folder(quick: tuple[Path, Result]) -> None:
 
 
 def test_resume_runs_only_what_is_missing(
-    quick_c3: tuple[Path, Result], tmp_path: Path, calls: list[str]
+    quick: tuple[Path, Result], tmp_path: Path, calls: list[str]
 ) -> None:
-    _ok(quick_c3[1])
+    _ok(quick[1])
     out = tmp_path / "out"
-    shutil.copytree(quick_c3[0], out)
+    shutil.copytree(quick[0], out)
     outputs = ("claims.parquet", "values.parquet")
     before = _bytes(out, *outputs)
     runs = _runs(out)
     n = len(runs)
 
-    res = _ok(_invoke([*SERIAL, "--quick", "--only", "C3", "--out", out]))  # no --seed: recorded
+    res = _ok(_invoke([*SERIAL, "--quick", "--only", "C8,C12", "--out", out]))  # no --seed
     assert f"resuming: {n} of {n} runs already done, 0 to run" in res.stderr
     assert calls == []
     assert _runs(out) == runs, "no run file rewritten"
@@ -171,7 +171,7 @@ def test_resume_runs_only_what_is_missing(
     gone = sorted(runs)[1]
     record = json.loads((out / "runs" / gone).read_text())
     (out / "runs" / gone).unlink()
-    res = _ok(_invoke([*SERIAL, "--quick", "--only", "C3", "--seed", "3", "--out", out]))
+    res = _ok(_invoke([*SERIAL, "--quick", "--only", "C8,C12", "--seed", "3", "--out", out]))
     assert f"resuming: {n - 1} of {n} runs already done, 1 to run" in res.stderr
     assert calls == [gone.removesuffix(".json")]
     again = json.loads((out / "runs" / gone).read_text())
@@ -181,8 +181,19 @@ def test_resume_runs_only_what_is_missing(
     }
     assert _bytes(out, *outputs) == before
 
+    # a run an older catalogue measured (one measure missing) is run again
     calls.clear()
-    res = _invoke([*SERIAL, "--quick", "--only", "C3", "--seed", "4", "--out", out])
+    stale = sorted(runs)[2]
+    record = json.loads((out / "runs" / stale).read_text())
+    cid = next(iter(record["measures"]))
+    record["measures"][cid].pop(next(iter(record["measures"][cid])))
+    (out / "runs" / stale).write_text(json.dumps(record))
+    res = _ok(_invoke([*SERIAL, "--quick", "--only", "C8,C12", "--out", out]))
+    assert calls == [stale.removesuffix(".json")]
+    assert _bytes(out, *outputs) == before
+
+    calls.clear()
+    res = _invoke([*SERIAL, "--quick", "--only", "C8,C12", "--seed", "4", "--out", out])
     assert res.exit_code != 0
     msg = res.output.strip()
     assert len(msg.splitlines()) == 1, msg

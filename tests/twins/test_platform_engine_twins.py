@@ -34,6 +34,9 @@ from mutuals.scenarios.platform import PlatformParams
             "attention": 3,
             "feed_capacity": 5,
         },
+        # X's author diversity discount, and a steep one with few items read
+        {"ranking": "ranked", "author_diversity_decay": 0.5, "author_diversity_floor": 0.25},
+        {"ranking": "ranked", "author_diversity_decay": 0.05, "attention": 4, "heat_weight": 1.0},
         {"quality_lambda": 1000.0},  # exp(lambda) overflows a float
         {"quality_lambda": -1000.0},
     ],
@@ -112,3 +115,26 @@ def test_delivery_and_feed_stats_match_reference():
             rtol=1e-9,
             equal_nan=True,
         )
+
+
+def test_author_diversity_moves_a_prolific_author_down():
+    """Planted: author 7 holds the five best-scored items of a feed of ten; with
+    the discount (decay 0.2, floor 0) its second item falls behind every other
+    author's, so a session reading three items reads three authors."""
+    from mutuals.kernels.reading import read_home
+
+    n = 10
+    ring_item = np.arange(n, dtype=np.int64)[None, :]
+    ring_time = np.zeros((1, n), np.int32)
+    head, count = np.array([n], np.int32), np.array([n], np.int32)
+    appeal = np.array([1.0, 0.99, 0.98, 0.97, 0.96, 0.5, 0.4, 0.3, 0.2, 0.1], np.float32)
+    author = np.array([7, 7, 7, 7, 7, 1, 2, 3, 4, 5], np.int32)
+    args = (ring_item, ring_time, head, count, 3, True, 1, np.zeros((1, 1), np.float32),
+            np.zeros(n, np.int32), appeal, np.zeros(n, np.float32), 0.0, 1e9,
+            np.arange(n, dtype=np.int64))  # fmt: skip
+    out = np.empty(3, np.int64)
+    got = read_home(0, *args, out, author, 1.0, 0.0)
+    assert out[:got].tolist() == [0, 1, 2]  # off: the best three, all by author 7
+    got = read_home(0, *args, out, author, 0.2, 0.0)
+    assert out[:got].tolist() == [0, 5, 6]  # 0.99 x 0.2 < 0.4
+    assert len(set(author[out[:got]])) == 3

@@ -43,6 +43,7 @@ class Sessions:
     params = (
         "ranking", "half_life", "heat_weight", "interest_lr", "w_like", "w_repost", "w_reply",
         "w_quote", "quality_lambda", "appeal_exponent", "heat_spread", "fatigue_engage",
+        "author_diversity_decay", "author_diversity_floor",
         # per account
         "p_post", "engage_scale", "follow_on_engage", "list_read_prob",
     )  # fmt: skip
@@ -81,7 +82,8 @@ class Sessions:
             state.heat_mean, p.heat_spread, state.follow_on_engage,
             state.exposures, follow_src, follow_dst, engaged,
             state.list_ptr, state.list_members, state.sub_ptr, state.sub_lists, state.recent,
-            state.recent_head, state.list_read_prob, read,
+            state.recent_head, state.list_read_prob, read, p.author_diversity_decay,
+            p.author_diversity_floor,
         )  # fmt: skip
         posts.n = int(n_posts)
         return SessionOutcome(

@@ -137,7 +137,9 @@ def reference_read(
     """Posts a session reads: ``entries`` are (post, arrival tick), newest first.
 
     Chronological: newest first; ranked: by predicted engagement (stable for
-    ties). Either way a root is read at most once, and at most ``k`` items.
+    ties), then, with ``author_diversity_decay < 1``, each author's ``i``-th
+    item in that order scaled by ``(1 - floor) * decay**i + floor`` and sorted
+    again (stable). Either way a root is read at most once, and at most ``k`` items.
     """
     root = s["root"]
     if ranked:
@@ -151,7 +153,19 @@ def reference_read(
                 * 0.5 ** ((now - t) / s["half_life"])
             )
             scored.append((-score, j, p))
-        entries_in_order = [p for _, _, p in sorted(scored)]
+        ranked_list = sorted(scored)
+        decay = s.get("author_diversity_decay", 1.0)
+        floor = s.get("author_diversity_floor", 0.0)
+        if decay < 1.0 and len(ranked_list) > 1:
+            seen: dict[int, int] = {}
+            again = []
+            for i, (neg, _, p) in enumerate(ranked_list):
+                a = int(s["author"][p])
+                pos = seen.get(a, 0)
+                seen[a] = pos + 1
+                again.append((neg * ((1.0 - floor) * decay**pos + floor), i, p))
+            ranked_list = sorted(again)
+        entries_in_order = [p for _, _, p in ranked_list]
     else:
         entries_in_order = [p for p, _ in entries]
     out: list[int] = []

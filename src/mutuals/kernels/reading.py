@@ -2,8 +2,8 @@
 
 A session reads up to ``k`` items (its attention) with distinct cascade roots,
 either from its home feed (a ring of post ids, newest first, or ranked by
-predicted engagement) or from one of the lists it reads (the newest posts of
-the list's members). Arrays in, arrays out; no randomness (the list pick comes
+predicted engagement, optionally with repeated authors discounted) or from one
+of the lists it reads (the newest posts of the list's members). Arrays in, arrays out; no randomness (the list pick comes
 in as a uniform).
 """
 
@@ -28,9 +28,19 @@ def score(
 
 @nb.njit(cache=True)
 def read_home(r, ring_item, ring_time, head, count, k, ranked, now, interest, topic, appeal,
-              heat, heat_weight, half_life, root, out):  # fmt: skip  # pragma: no cover
+              heat, heat_weight, half_life, root, out, author, diversity_decay,
+              diversity_floor):  # fmt: skip  # pragma: no cover
     """Fill ``out`` with up to ``k`` items of feed ``r`` with distinct roots:
-    newest first, or (ranked) by :func:`score`, ties newest first. Returns how many."""
+    newest first, or (ranked) by :func:`score`, ties newest first. Returns how many.
+
+    Ranked with ``diversity_decay < 1``: an author diversity discount in the
+    form of X's open-sourced home mixer (xai-org/x-algorithm, 2026,
+    ``home-mixer/scorers/author_diversity_scorer.rs``): in score order, the
+    ``i``-th item (from 0) of the same author (the item's own author, who put
+    it in the feed) has its score multiplied by ``(1 - floor) * decay^i +
+    floor``, and the items are ranked again by the new scores (ties in the
+    first order). The release leaves the two values out (its ``params``
+    module is not published): scenarios set and sweep them."""
     F = ring_item.shape[1]
     n = count[r]
     order = np.arange(n)  # position j = j-th newest entry
@@ -44,6 +54,24 @@ def read_home(r, ring_item, ring_time, head, count, k, ranked, now, interest, to
                 r, root[p], age, interest, topic, appeal, heat, heat_weight, half_life
             )
         order = np.argsort(-scores, kind="mergesort")
+        if diversity_decay < 1.0 and n > 1:
+            # the position of each item among its author's items, in score order
+            key = np.empty(n, np.int64)
+            for jj in range(n):
+                p = ring_item[r, (head[r] - 1 - order[jj]) % F]
+                key[jj] = author[p] * (n + 1) + jj
+            by_author = np.argsort(key)
+            adjusted = np.empty(n)
+            pos = 0
+            for i in range(n):
+                jj = by_author[i]
+                if i > 0 and key[jj] // (n + 1) == key[by_author[i - 1]] // (n + 1):
+                    pos += 1
+                else:
+                    pos = 0
+                mult = (1.0 - diversity_floor) * diversity_decay**pos + diversity_floor
+                adjusted[jj] = scores[order[jj]] * mult
+            order = order[np.argsort(-adjusted, kind="mergesort")]
     got = 0
     for jj in range(n):
         p = ring_item[r, (head[r] - 1 - order[jj]) % F]

@@ -35,7 +35,7 @@ def run_sessions(
     interest_lr, quality_lambda, appeal_exponent, heat_mean, heat_spread, follow_on_engage,
     exposures, follow_src, follow_dst, session_engaged,
     list_ptr, list_members, sub_ptr, sub_lists, recent, recent_head, list_read_prob,
-    read_log,
+    read_log, diversity_decay, diversity_floor,
 ):  # fmt: skip  # pragma: no cover - jitted
     """Run the tick's sessions in order; append new rows to the post columns.
 
@@ -69,7 +69,8 @@ def run_sessions(
             got = read_list(lst, k, list_ptr, list_members, recent, recent_head, time, now, out)
         else:
             got = read_home(a, ring_item, ring_time, head, count, k, ranked, now, interest, topic,
-                            appeal, heat, heat_weight, half_life, root, out)  # fmt: skip
+                            appeal, heat, heat_weight, half_life, root, out, author,
+                            diversity_decay, diversity_floor)  # fmt: skip
         n_reads += got
         for j in range(got):
             p = out[j]

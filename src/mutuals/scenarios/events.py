@@ -80,7 +80,7 @@ PLATFORM_SWITCHES = (
     "follower_cap", "campaign_follow_tolerance", "campaign_follow_back", "campaign_inclusive",
     "inclusive_weight", "vet_tolerance", "adopt_position_scale", "campaign_post_share",
     "clout_lr", "purity_narrowing", "fatigue_engage", "fatigue_leave", "repetition_memory",
-    "campaign_wide_share",
+    "campaign_wide_share", "author_diversity_decay", "author_diversity_floor",
 )  # fmt: skip
 ACTIONS = ("seed_hashtag", "set_param", "set_platform", "add_list", "add_accounts")
 _TIMING = ("tick", "day", "when")

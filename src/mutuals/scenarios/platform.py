@@ -66,6 +66,13 @@ class PlatformParams:
         6.0, rng(0, None, lo_open=True, doc="ticks for a ranked item's score to halve")
     )
     heat_weight: float = _f(0.0, rng(0, 100, doc="how much heat raises engagement and rank"))
+    # X's home-mixer author diversity (2026 open-source release; values unpublished)
+    author_diversity_decay: float = _f(
+        1.0, rng(0, 1, lo_open=True, doc="ranked: an author's i-th item scores x decay^i (1: off)")
+    )
+    author_diversity_floor: float = _f(
+        0.0, rng(0, 1, doc="ranked: the author diversity multiplier never falls below this")
+    )
     interest_lr: float = _f(0.05, rng(0, 1, doc="learning rate of the reader's topic interest"))
     # content
     n_topics: int = _f(20, rng(1, 32_000, integer=True, doc="topics / hashtags"))
