@@ -39,20 +39,60 @@ around it.
 
 from __future__ import annotations
 
-import html
 import json
 import math
-import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import pyarrow as pa
 
 from mutuals.errors import InputError
-from mutuals.report.unroll import neutralise_line, neutralise_text
+from mutuals.report.page import (
+    CSP as _CSP,
+)
+from mutuals.report.page import (
+    axis as _axis,
+)
+from mutuals.report.page import (
+    domain as _domain,
+)
+from mutuals.report.page import (
+    environment as _environment,
+)
+from mutuals.report.page import (
+    escape as _x,
+)
+from mutuals.report.page import (
+    fmt as _fmt,
+)
+from mutuals.report.page import (
+    isolate as _isolate,
+)
+from mutuals.report.page import (
+    line as _line,
+)
+from mutuals.report.page import (
+    meta_value as _meta_value,
+)
+from mutuals.report.page import (
+    paragraphs as _paragraphs,
+)
+from mutuals.report.page import (
+    run as _run,
+)
+from mutuals.report.page import (
+    scale as _scale,
+)
+from mutuals.report.page import (
+    short as _short,
+)
+from mutuals.report.page import (
+    svg as _svg,
+)
+from mutuals.report.page import (
+    svg_text as _text,
+)
 
 __all__ = [
     "CLAIMS_COLUMNS",
@@ -93,11 +133,6 @@ _COLOUR = {
     "inconclusive": "#6e7781",
     "reported": "#8c959f",  # a measure reported beside a claim, not part of its verdict
 }
-_FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif"
-_FSI, _PDI = "\u2068", "\u2069"
-_RTL = frozenset(("R", "AL", "AN", "LRI", "RLI", "FSI", "PDI"))
-# characters XML 1.0 does not allow (neutralise_text already drops the controls)
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -248,52 +283,6 @@ def _runs(values: pa.Table) -> _Runs:
 # -- text --------------------------------------------------------------------------------
 
 
-def _line(s: object) -> str:
-    """A one-line field as it is shown: controls and bidi overrides removed."""
-    return _NOT_XML.sub("", neutralise_line(str(s)))
-
-
-def _paragraphs(s: str) -> list[str]:
-    text = _NOT_XML.sub("", neutralise_text(s))
-    return [p.strip() for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
-
-
-def _run(s: object) -> str:
-    """A user-supplied run inside a composed line: cleaned and, if it needs it, isolated."""
-    return _isolate(_line(s))
-
-
-def _short(s: str, limit: int) -> str:
-    return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
-
-
-def _isolate(s: str) -> str:
-    """``s`` between FSI and PDI if it holds right-to-left text (SVG has no <bdi>)."""
-    needs = not s.isascii() and any(unicodedata.bidirectional(c) in _RTL for c in s)
-    return f"{_FSI}{s}{_PDI}" if needs else s
-
-
-def _x(s: str) -> str:
-    """Escaped for XML text and attributes."""
-    return html.escape(s, quote=True)
-
-
-def _fmt(x: float, *, signed: bool = False) -> str:
-    """``x`` to 3 significant digits, trailing zeros dropped (fixed point between 0.001
-    and 100,000); ``n/a`` for NaN."""
-    if not math.isfinite(x):
-        return "n/a"
-    a = abs(x)
-    if a >= 1e5 or 0 < a < 1e-3:
-        s = f"{x:.2e}"
-    else:
-        s = f"{x:.{max(0, 2 - math.floor(math.log10(a))) if a else 0}f}"
-        s = s.rstrip("0").rstrip(".") if "." in s else s
-    if s in ("-0", "0"):
-        return "0"
-    return f"+{s}" if signed and x > 0 else s
-
-
 def _comparison(r: _Row) -> str:
     sw = r.series
     if sw is not None:
@@ -345,67 +334,6 @@ def _verdict_sentence(r: _Row) -> str:
 
 
 # -- SVG ---------------------------------------------------------------------------------
-
-
-def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
-    """Round tick values covering [lo, hi] (the usual 1-2-5 steps)."""
-    span = hi - lo
-    raw = span / max(n - 1, 1)
-    mag = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    first = math.ceil(lo / step - 1e-9) * step
-    return [first + k * step for k in range(int((hi - first) / step + 1e-9) + 1)]
-
-
-def _domain(xs: Sequence[float]) -> tuple[float, float]:
-    """A padded range holding every finite value of ``xs``."""
-    xs = [x for x in xs if math.isfinite(x)]
-    if not xs:
-        return 0.0, 1.0
-    lo, hi = min(xs), max(xs)
-    if hi == lo:
-        pad = abs(lo) * 0.1 or 1.0
-        return lo - pad, hi + pad
-    pad = (hi - lo) * 0.06
-    return lo - pad, hi + pad
-
-
-def _scale(lo: float, hi: float, x0: float, width: float) -> Callable[[float], float]:
-    return lambda v: x0 + (v - lo) / (hi - lo) * width
-
-
-def _text(
-    x: float, y: float, s: str, *, anchor: str = "start", cls: str = "", extra: str = ""
-) -> str:
-    c = f' class="{cls}"' if cls else ""
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{c}{extra}>{_x(s)}</text>'
-
-
-def _axis(scale: Callable[[float], float], lo: float, hi: float, y: float, label: str) -> list[str]:
-    x0, x1 = scale(lo), scale(hi)
-    out = [f'<line x1="{x0:.1f}" y1="{y:.1f}" x2="{x1:.1f}" y2="{y:.1f}" class="axis"/>']
-    for t in _ticks(lo, hi):
-        x = scale(t)
-        out.append(f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x:.1f}" y2="{y + 4:.1f}" class="axis"/>')
-        out.append(_text(x, y + 15, _fmt(t), anchor="middle", cls="tick"))
-    out.append(_text((x0 + x1) / 2, y + 30, label, anchor="middle", cls="axis-label"))
-    return out
-
-
-_SVG_STYLE = (
-    f"<style>text{{font-family:{_FONT};font-size:12px;fill:#24292f}}"
-    ".tick{font-size:10px;fill:#57606a}.axis-label{font-size:11px;fill:#57606a}"
-    ".axis{stroke:#8c959f;stroke-width:1}.null{stroke:#24292f;stroke-width:1;"
-    "stroke-dasharray:4 3}.head{font-weight:600}.muted{fill:#6e7781}</style>"
-)
-
-
-def _svg(width: float, height: float, title: str, body: list[str], cls: str) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" role="img" '
-        f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}">'
-        f"<title>{_x(title)}</title>{_SVG_STYLE}{''.join(body)}</svg>"
-    )
 
 
 # claim figure geometry: label | values by arm | effect and interval | effect number
@@ -647,20 +575,6 @@ def forest_plot_svg(claims: pa.Table) -> str:
 # -- the page ----------------------------------------------------------------------------
 
 
-_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; "
-    "form-action 'none'; base-uri 'none'"
-)
-
-
-def _meta_value(v: Any) -> str:
-    if isinstance(v, (list, tuple)):
-        return _line(" ".join(str(x) for x in v))
-    if isinstance(v, Mapping):
-        return _line(json.dumps(v, sort_keys=True, default=str))
-    return _line(v)
-
-
 def _parameters(text: str) -> str:
     """The ``parameters`` JSON as ``key = value, ...`` (the text itself if not an object)."""
     try:
@@ -710,19 +624,6 @@ def _claim_view(
             for r in sorted(rows, key=lambda r: not r.primary)
         ],
     }
-
-
-@cache
-def _environment() -> Any:
-    import jinja2  # lazily: the command line must start fast
-
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("mutuals.report", "templates"),
-        autoescape=True,  # the template's name ends in .j2, which select_autoescape would miss
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def render_claims_page(
