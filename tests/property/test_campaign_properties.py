@@ -155,7 +155,7 @@ def check_adoptions(sim) -> None:
     author, time = c["author"][tagged].astype(np.int64), c["time"][tagged].astype(np.int64)
     order = np.lexsort((time, author))
     author, time = author[order], time[order]
-    head = np.r_[True, author[1:] != author[:-1]]
+    head = np.r_[True, author[1:] != author[:-1]][: author.size]  # nobody posted under it: none
     first[author[head]] = time[head]
     assert np.array_equal(st_.adopted_at, first)
 
