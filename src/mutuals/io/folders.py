@@ -70,6 +70,8 @@ KINDS = {
     "checkpoint": "checkpoint of a run",
     "sweep": "sweep",
     "claims": "set of claim experiments",
+    "detection": "detection of infiltrators and coordination",
+    "lists": "set of suggested lists",
 }
 _OWN = {MARKER, JOURNAL, LOCK}
 
