@@ -69,18 +69,19 @@ def claims(
         )  # fmt: skip
     except MutualsError as e:
         raise click.ClickException(str(e)) from None
-    t = result.claims.to_pylist()
-    click.echo(
-        f"{'claim':<6}{'measure':<28}{'arm vs baseline':<36}{'effect [95% interval]':<34}verdict"
-    )
-    for r in t:
+    lines = []
+    for r in result.claims.to_pylist():
         vs = f"{r['arm']} vs {r['baseline']}" if r["baseline"] else f"{r['arm']} (vs {r['null']:g})"
         ratio = r["null"] == 1.0
         eff = (f"x{r['effect']:.4g}" if ratio else f"{r['effect']:+.4g}") + (
             f" [{r['low']:.4g}, {r['high']:.4g}]"
         )
         mark = "*" if r["primary"] else " "
-        click.echo(f"{r['claim']:<6}{mark}{r['measure']:<27}{vs:<36}{eff:<34}{r['verdict']}")
+        lines.append((r["claim"], mark + r["measure"], vs, eff, r["verdict"]))
+    head = ("claim", " measure", "arm vs baseline", "effect [95% interval]", "verdict")
+    widths = [max(len(x[i]) for x in [head, *lines]) + 1 for i in range(4)]
+    for row in [head, *lines]:  # columns as wide as their longest entry
+        click.echo("".join(f"{x:<{w}}" for x, w in zip(row[:4], widths, strict=True)) + row[4])
     click.echo(
         f"\n* the measure a claim's verdict is about\nwrote {result.out} (open {result.page})"
     )
