@@ -14,19 +14,22 @@ Signals
     Coordinated arrival: many accounts first using the hashtag (or first
     following one of its users) within a short window ``w``. Per arrival ``i``
     (an account's first use), ``n_i`` arrivals of the same hashtag lie within
-    ``w`` of it and ``N_i`` within the background ``B = background * w``; if
-    arrivals were spread evenly over the background interval, the ``n_i - 1``
-    others would be Binomial(``N_i - 1``, ``(2w + r) / (2B + r)``), ``r`` the
-    data's time resolution (the smallest gap between arrivals: a simulated
-    store's tick, a second on X). The score is
-    ``1 - p_i`` with ``p_i = P(X >= n_i - 1)``; an arrival is flagged when
-    ``n_i >= min_burst`` and ``p_i < alpha / m`` (Bonferroni over the ``m``
-    arrivals tested). ``w`` is given, or estimated as CooRnet estimates its
-    coordination interval (Giglietto et al. 2020, "It takes a village to
-    manipulate the media", *Information, Communication & Society*): the
-    ``window_quantile`` quantile of the positive gaps between consecutive
-    arrivals, pooled over hashtags. Arrivals within ``B`` of the first time in
-    the data are left out (the data's start is not an arrival).
+    ``w`` of it and ``N_i`` within the background
+    ``B = max(background * w, min_background)``; if arrivals were spread evenly
+    over the background interval, the ``n_i - 1`` others would be
+    Binomial(``N_i - 1``, ``(2w + r) / (2B + r)``), ``r`` the data's time
+    resolution (the smallest gap between arrivals: a simulated store's tick, a
+    second on X; near the start and end of the data both intervals are cut to
+    its span). The score is ``1 - p_i`` with ``p_i = P(X >= n_i - 1)``; an
+    arrival is flagged when ``n_i >= min_burst`` and ``p_i < alpha / m``
+    (Bonferroni over the ``m`` arrivals tested). ``w`` is given, or estimated
+    from the data in the spirit of CooRnet's coordination interval (Giglietto
+    et al. 2020, "It takes a village to manipulate the media", *Information,
+    Communication & Society*): the ``window_quantile`` quantile of the positive
+    time spans of ``min_burst`` consecutive arrivals, pooled over hashtags (the
+    time within which ``min_burst`` accounts arrive in the fastest part of the
+    data). Arrivals within ``B`` of the first time in the data are left out
+    (the data's start is not an arrival).
 ``coaction``
     Co-action networks (Pacheco et al. 2021, "Uncovering coordinated networks
     on social media", ICWSM; Graham et al., coordination-network-toolkit):
@@ -51,7 +54,7 @@ Signals
     number of each account in the reciprocal follow graph (pairs following
     each other; Batagelj & Zaversnik 2003). Score ``k / k_max``; flagged when
     ``k >= max(min_core, core_factor * median core)`` (the median over
-    accounts with a reciprocal follow).
+    accounts with any follow).
 ``follow_burst``
     The most follows an account made within ``follow_window`` seconds
     (``follows.created_at`` where known), and how many of them were follow-backs.
@@ -86,8 +89,8 @@ Signals
 
 The community: with a hashtag, its users (an account is a member when it
 posted under the hashtag at least once) against everyone else; without one,
-seeded Louvain communities of the follow graph
-(:func:`mutuals.metrics.graph.louvain`).
+seeded Louvain communities of the follow graph, or of the interaction graph
+where the data holds no follows (:func:`mutuals.metrics.graph.louvain`).
 
 Combination
 -----------
@@ -201,6 +204,7 @@ class DetectParams:
     window: float | None = None
     window_quantile: float = 0.1
     background: float = 24.0
+    min_background: float = 3600.0
     min_burst: int = 5
     alpha: float = 0.05
     co_window: float = 60.0
@@ -239,6 +243,7 @@ class DetectParams:
         need(self.window is None or _pos(self.window), "window", "a positive number of seconds")
         need(0 < self.window_quantile < 1, "window_quantile", "between 0 and 1")
         need(_pos(self.background) and self.background > 1, "background", "a number above 1")
+        need(_pos(self.min_background), "min_background", "a positive number of seconds")
         need(0 < self.alpha < 1, "alpha", "between 0 and 1")
         need(_num(self.co_window) and self.co_window >= 0, "co_window", "seconds >= 0")
         need(_pos(self.follow_window), "follow_window", "a positive number of seconds")
@@ -428,13 +433,17 @@ class CoordinationData:
     def communities(self) -> np.ndarray:
         """Community of each account: with a hashtag, 0 for its users and 1 for
         everyone else; without, seeded Louvain communities of the undirected
-        follow graph."""
+        follow graph (of the interaction graph when there are no follows)."""
         m = self.members
         if m is not None:
             return np.where(m, 0, 1).astype(np.int64)
         from mutuals.metrics.graph import undirected_adjacency
 
-        adj = undirected_adjacency(self.f_src, self.f_dst, self.n)
+        if self.f_src.size:
+            adj = undirected_adjacency(self.f_src, self.f_dst, self.n)
+        else:  # no follows: the graph of who interacted with whom
+            ok = (self.i_source >= 0) & (self.i_target >= 0)
+            adj = undirected_adjacency(self.i_source[ok], self.i_target[ok], self.n)
         return louvain(adj, seed=self.seed)
 
 
@@ -708,19 +717,21 @@ def _reference_window_counts(
     ]
 
 
-def estimate_window(series: np.ndarray, t: np.ndarray, quantile: float) -> float:
-    """The arrival window in microseconds: the ``quantile`` of the positive gaps
-    between consecutive arrivals of each series (``series``, ``t`` sorted by
-    series then time), pooled (CooRnet's coordination interval, in spirit).
-    NaN when there is no positive gap."""
-    if t.size < 2:
+def estimate_window(series: np.ndarray, t: np.ndarray, quantile: float, k: int) -> float:
+    """The arrival window in microseconds: the ``quantile`` of the positive
+    spans of ``k`` consecutive arrivals of one series (``series``, ``t`` sorted
+    by series then time), pooled over series: the time within which ``k``
+    accounts arrive in the fastest ``quantile`` of the data (in the spirit of
+    CooRnet's coordination interval). NaN when no span is positive."""
+    k = max(int(k), 2)
+    if t.size < k:
         return float("nan")
-    same = series[1:] == series[:-1]
-    gaps = (t[1:] - t[:-1])[same]
-    gaps = gaps[gaps > 0]
-    if gaps.size == 0:
+    same = series[k - 1 :] == series[: t.size - k + 1]
+    spans = (t[k - 1 :] - t[: t.size - k + 1])[same]
+    spans = spans[spans > 0]
+    if spans.size == 0:
         return float("nan")
-    return float(np.quantile(gaps, quantile, method="lower"))
+    return float(np.quantile(spans, quantile, method="lower"))
 
 
 def coordinated_arrival(
@@ -729,6 +740,7 @@ def coordinated_arrival(
     window: float | None = None,
     window_quantile: float = 0.1,
     background: float = 24.0,
+    min_background: float = 3600.0,
     min_burst: int = 5,
     alpha: float = 0.05,
     max_evidence: int = 20,
@@ -782,13 +794,13 @@ def coordinated_arrival(
         w = float(window) * _US
         estimated = False
     else:
-        w = estimate_window(ev_series, ev_t, window_quantile)
+        w = estimate_window(ev_series, ev_t, window_quantile, min_burst)
         estimated = True
     if not math.isfinite(w) or ev_t.size < 2:
         return _unavailable(
             data, name, "fewer than two arrivals at distinct times", arrivals=int(ev_t.size)
         )
-    B = w * background
+    B = max(w * background, min_background * _US)
     wi, Bi = int(w), int(B)
     # the data's time resolution (ties are simultaneous at it): an inclusive
     # window of 2w holds 2w / res + 1 ticks of it
@@ -875,6 +887,7 @@ def coordinated_arrival(
             "window_estimated": estimated,
             "window_quantile": window_quantile if estimated else None,
             "background_seconds": B / _US,
+            "min_background_seconds": min_background,
             "time_resolution_seconds": res / _US,
             "min_burst": min_burst,
             "alpha": alpha,
@@ -939,7 +952,12 @@ def _actions(data: CoordinationData, kind: str) -> tuple[np.ndarray, np.ndarray,
             return np.zeros(0, np.int64), np.zeros(0, np.int64), pa.array([], pa.string())
         ids = _str(posts.column(col))
         is_kind = np.asarray(pc.fill_null(pc.equal(pk, want), False).to_numpy(zero_copy_only=False))
-        rows = np.flatnonzero(is_kind & has_author & timed & np.asarray(ids.is_valid()))
+        rows = np.flatnonzero(
+            is_kind
+            & has_author
+            & timed
+            & np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False), bool)
+        )
         sel = pa.array(rows)
         obj_ids = ids.take(sel)
         codes = _object_codes(plat.take(sel), obj_ids, data.qualified)
@@ -1197,7 +1215,10 @@ def follow_core(
         return _unavailable(data, name, "the store holds no follows")
     adj, ea, eb = _reciprocal_csr(data)
     core = core_numbers(adj.indptr.astype(np.int64), adj.indices.astype(np.int64))
-    has = core > 0
+    # the median over accounts with any follow (those without a mutual one count 0)
+    has = (
+        np.bincount(data.f_src, minlength=data.n) + np.bincount(data.f_dst, minlength=data.n)
+    ) > 0
     median = float(np.median(core[has])) if has.any() else 0.0
     kmax = int(core.max()) if core.size else 0
     k_star = max(int(min_core), math.ceil(core_factor * median))
@@ -1762,7 +1783,7 @@ def detect_coordination(
     signals = {
         "arrival": coordinated_arrival(
             data, window=p.window, window_quantile=p.window_quantile, background=p.background,
-            min_burst=p.min_burst, alpha=p.alpha, max_evidence=E,
+            min_background=p.min_background, min_burst=p.min_burst, alpha=p.alpha, max_evidence=E,
         ),
         "coaction": co_action(
             data, co_window=p.co_window, min_coactions=p.min_coactions,
