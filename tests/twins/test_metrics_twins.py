@@ -35,6 +35,51 @@ def test_triangle_kernel_matches_reference_twin(seed):
     assert triangles(sp.csr_matrix(adj)).tolist() == naive.triangles(sets)
 
 
+def _hub_graph(n: int, m: int, seed: int) -> sp.csr_matrix:
+    """A random simple graph with hubs (Pareto-distributed endpoints)."""
+    rng = np.random.default_rng(seed)
+    u = rng.integers(0, n, m)
+    v = (rng.pareto(1.1, m) * 2).astype(np.int64) % n
+    a = sp.coo_matrix((np.ones(m), (u, v)), shape=(n, n)).tocsr()
+    a = ((a + a.T) > 0).astype(np.int8).tolil()
+    a.setdiag(0)
+    return sp.csr_matrix(a.tocsr(), dtype=np.int8)
+
+
+@pytest.mark.parametrize(("n", "m", "seed"), [(60, 300, 1), (400, 6000, 2), (2000, 30000, 3)])
+def test_oriented_triangles_match_the_plain_forward_twin_and_networkx(n, m, seed):
+    from mutuals.kernels.community import triangles_per_node
+
+    adj = _hub_graph(n, m, seed)
+    adj.eliminate_zeros()
+    got = triangles(adj)
+    deg = np.diff(adj.indptr)
+    rank = np.empty(n, np.int64)
+    rank[np.lexsort((np.arange(n), deg))] = np.arange(n)
+    twin = triangles_per_node(adj.indptr.astype(np.int64), adj.indices.astype(np.int64), rank)
+    assert got.tolist() == twin.tolist()
+    g = nx.from_scipy_sparse_array(adj)
+    assert got.tolist() == [nx.triangles(g)[i] for i in range(n)]
+    if n <= 60:
+        sets = [set(np.flatnonzero(adj[i].toarray().ravel()).tolist()) for i in range(n)]
+        assert got.tolist() == naive.triangles(sets)
+
+
+def test_triangles_are_the_same_at_one_and_two_threads():
+    import numba
+
+    adj = _hub_graph(3000, 60000, 7)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = triangles(adj)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = triangles(adj)
+    finally:
+        numba.set_num_threads(before)
+    assert one.tolist() == two.tolist() and one.sum() > 0
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
 def test_louvain_kernel_matches_reference_twin(seed):
     u = nx.planted_partition_graph(4, 12, 0.5, 0.05, seed=seed)

@@ -2,15 +2,16 @@
 
 Arrays in, arrays out; no package imports, no random state (node orders are
 drawn by the caller and passed in). The reference twins, used by the tests, are
-in :mod:`mutuals.metrics.graph` (``_louvain_reference``, ``_triangles_reference``).
+:func:`triangles_per_node` (the plain forward algorithm, kept as the twin of
+:func:`triangles_oriented`) and ``tests/helpers/naive.py``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-__all__ = ["louvain_local_moving", "triangles_per_node"]
+__all__ = ["louvain_local_moving", "orient", "triangles_oriented", "triangles_per_node"]
 
 
 @njit(cache=True)
@@ -119,3 +120,71 @@ def triangles_per_node(indptr: np.ndarray, indices: np.ndarray, rank: np.ndarray
                     tri[v] += 1
                     tri[w] += 1
     return tri
+
+
+@njit(cache=True)
+def orient(indptr: np.ndarray, indices: np.ndarray, rank: np.ndarray) -> tuple:  # pragma: no cover
+    """The edges of a symmetric CSR that point to a higher-ranked node, as a CSR
+    ``(out_ptr, out_idx)`` with each out-list in the input's (ascending) order."""
+    n = indptr.shape[0] - 1
+    out_ptr = np.zeros(n + 1, np.int64)
+    for u in range(n):
+        c = 0
+        for p in range(indptr[u], indptr[u + 1]):
+            if rank[indices[p]] > rank[u]:
+                c += 1
+        out_ptr[u + 1] = out_ptr[u] + c
+    out_idx = np.empty(out_ptr[n], np.int64)
+    for u in range(n):
+        q = out_ptr[u]
+        for p in range(indptr[u], indptr[u + 1]):
+            v = indices[p]
+            if rank[v] > rank[u]:
+                out_idx[q] = v
+                q += 1
+    return out_ptr, out_idx
+
+
+@njit(cache=True, parallel=True)
+def triangles_oriented(out_ptr: np.ndarray, out_idx: np.ndarray) -> tuple:  # pragma: no cover
+    """Triangles of an oriented graph (each out-list sorted ascending).
+
+    Every triangle ``u < v < w`` in rank order is found once, from ``u``, as a
+    ``w`` in both ``out(u)`` and ``out(v)`` for ``v`` in ``out(u)``: a merge of
+    two sorted lists, so the work is ``sum over edges of out-degrees``, which
+    ordering by degree keeps at ``O(m^1.5)`` (Schank & Wagner 2005; Latapy
+    2008). Nodes run in parallel (``prange``); each iteration writes only its
+    own node's count and the counts of its own out-edges (as middle and top
+    corner of the triangles it finds), so the result is the same at any
+    thread count. Returns ``(as_lowest per node, per out-edge count as the
+    middle corner's edge, per out-edge count as the top corner's edge)``.
+    """
+    n = out_ptr.shape[0] - 1
+    low = np.zeros(n, np.int64)
+    mid = np.zeros(out_idx.shape[0], np.int64)
+    top = np.zeros(out_idx.shape[0], np.int64)
+    for u in prange(n):
+        a0, a1 = out_ptr[u], out_ptr[u + 1]
+        if a1 - a0 < 2:
+            continue
+        t = 0
+        for p in range(a0, a1):
+            v = out_idx[p]
+            i, j = a0, out_ptr[v]
+            j1 = out_ptr[v + 1]
+            c = 0
+            while i < a1 and j < j1:
+                x, y = out_idx[i], out_idx[j]
+                if x < y:
+                    i += 1
+                elif y < x:
+                    j += 1
+                else:
+                    top[i] += 1  # the edge u -> w: w is the triangle's top corner
+                    c += 1
+                    i += 1
+                    j += 1
+            mid[p] += c  # the edge u -> v: v is the middle corner of c triangles
+            t += c
+        low[u] = t
+    return low, mid, top
