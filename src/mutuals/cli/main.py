@@ -28,6 +28,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "claims",
         "Run the thread's claims as experiments: effects, intervals, verdicts.",
     ),
+    "detect": (
+        "mutuals.cli.detect",
+        "detect",
+        "Find likely infiltrators and coordinated follow trains, with evidence.",
+    ),
     "sweep": (
         "mutuals.cli.sweep",
         "sweep",
