@@ -69,8 +69,152 @@ class Store:
                 con.register(name, SCHEMAS[name].empty_table())
         return con
 
+    def to_networkx(self, *, interactions: bool = True) -> Any:
+        """The store as a :class:`networkx.MultiDiGraph` of accounts, follows and
+        interactions.
+
+        Nodes are accounts: every row of ``accounts`` (the first row of an
+        account wins) and every account that ``follows`` or ``interactions``
+        name, in that order. A node's key is its ``account_id`` when the store
+        holds one platform, else the pair ``(platform, account_id)``; its
+        attributes are the non-null columns of its ``accounts`` row (``platform``
+        and ``account_id`` always; times as :class:`datetime.datetime` in UTC).
+
+        Edges run from the account acting to the account acted upon: one edge
+        per ``follows`` row, follower -> friend, with ``kind="follow"`` and
+        ``created_at`` (a datetime, or None where the platform hides it); and,
+        with ``interactions``, one per ``interactions`` row that names its
+        target, source -> target, with ``kind`` (repost, reply, quote, mention,
+        like), ``time``, ``post_id`` and ``target_post_id``. Every edge also
+        carries ``platform``. The graph's ``graph`` dict records the store's
+        path and ``interactions_without_target`` (rows left out).
+
+        :func:`mutuals.io.readers.graph.from_networkx` reads the follow edges
+        back (on a single-platform store, node keys are the ids it expects):
+        pass ``interactions=False``, or a view of the follow edges, since it
+        reads every edge as a follow.
+        """
+        import networkx as nx
+
+        nodes, attrs, edges, meta = _graph_parts(self, interactions=interactions)
+        g = nx.MultiDiGraph(store=str(self.path), **meta)
+        g.add_nodes_from(zip(nodes, attrs, strict=True))
+        g.add_edges_from(edges)
+        return g
+
+    def to_igraph(self, *, interactions: bool = True) -> Any:
+        """The store as a directed :class:`igraph.Graph` (multi-edges kept).
+
+        The same nodes, edges and attributes as :meth:`to_networkx`: vertex
+        ``name`` is the node key, edge attributes ``kind``, ``platform``,
+        ``created_at`` (follows), ``time``, ``post_id``, ``target_post_id``
+        (interactions; None on follows and the other way round). Needs the
+        optional ``igraph`` extra (``pip install 'mutuals[igraph]'``).
+        """
+        try:
+            import igraph as ig
+        except ImportError:
+            raise InputError(
+                "Store.to_igraph needs python-igraph: pip install 'mutuals[igraph]'"
+            ) from None
+        nodes, attrs, edges, meta = _graph_parts(self, interactions=interactions)
+        pos = {key: i for i, key in enumerate(nodes)}
+        names = sorted({k for a in attrs for k in a})
+        vattrs: dict[str, list[Any]] = {"name": list(nodes)}
+        for k in names:
+            vattrs[k] = [a.get(k) for a in attrs]
+        ecols = ("kind", "platform", "created_at", "time", "post_id", "target_post_id")
+        eattrs: dict[str, list[Any]] = {k: [] for k in ecols}
+        pairs = []
+        for u, v, a in edges:
+            pairs.append((pos[u], pos[v]))
+            for k in ecols:
+                eattrs[k].append(a.get(k))
+        g = ig.Graph(
+            n=len(nodes), edges=pairs, directed=True, vertex_attrs=vattrs, edge_attrs=eattrs
+        )
+        g["store"] = str(self.path)
+        for k, val in meta.items():
+            g[k] = val
+        return g
+
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
+
+
+def _graph_parts(
+    store: Store, *, interactions: bool
+) -> tuple[list[Any], list[dict[str, Any]], list[tuple[Any, Any, dict[str, Any]]], dict[str, Any]]:
+    """Node keys, node attributes, edges ``(u, v, attrs)`` and graph attributes of
+    :meth:`Store.to_networkx` (ids indexed with pyarrow, edges built from columns)."""
+    import pyarrow.compute as pc
+
+    acc = store.table("accounts")
+    fol = store.table("follows", columns=["platform", "follower_id", "friend_id", "created_at"])
+    cols = ["platform", "kind", "source_id", "target_id", "post_id", "target_post_id", "created_at"]
+    inter = store.table("interactions", columns=cols)
+    meta: dict[str, Any] = {"interactions_without_target": 0}
+    if interactions:
+        ok = pc.is_valid(inter.column("target_id"))
+        meta["interactions_without_target"] = inter.num_rows - int(pc.sum(ok).as_py() or 0)
+        inter = inter.filter(ok)
+    else:
+        inter = inter.slice(0, 0)
+    refs = [
+        (acc.column("platform"), acc.column("account_id")),
+        (fol.column("platform"), fol.column("follower_id")),
+        (fol.column("platform"), fol.column("friend_id")),
+        (inter.column("platform"), inter.column("source_id")),
+        (inter.column("platform"), inter.column("target_id")),
+    ]
+    platforms: set[str] = set()
+    for p, _ in refs:
+        platforms.update(x for x in pc.unique(p).to_pylist() if x is not None)
+    single = len(platforms) <= 1
+
+    def keys(p: pa.ChunkedArray, i: pa.ChunkedArray) -> list[Any]:
+        ids = i.cast(pa.string()).to_pylist()
+        return ids if single else list(zip(p.to_pylist(), ids, strict=True))
+
+    key_lists = [keys(p, i) for p, i in refs]
+    nodes: list[Any] = []
+    seen: dict[Any, int] = {}
+    attrs: list[dict[str, Any]] = []
+    rows = acc.to_pylist()
+    for key, row in zip(key_lists[0], rows, strict=True):
+        if key in seen:
+            continue
+        seen[key] = len(nodes)
+        nodes.append(key)
+        attrs.append({k: v for k, v in row.items() if v is not None})
+    for part, (p, i) in zip(key_lists[1:], refs[1:], strict=True):
+        for key, plat, aid in zip(part, p.to_pylist(), i.to_pylist(), strict=True):
+            if key not in seen:
+                seen[key] = len(nodes)
+                nodes.append(key)
+                attrs.append({"platform": plat, "account_id": aid})
+    edges: list[tuple[Any, Any, dict[str, Any]]] = []
+    for u, v, plat, t in zip(
+        key_lists[1],
+        key_lists[2],
+        fol.column("platform").to_pylist(),
+        fol.column("created_at").to_pylist(),
+        strict=True,
+    ):
+        edges.append((u, v, {"kind": "follow", "platform": plat, "created_at": t}))
+    for u, v, plat, kind, post, target, t in zip(
+        key_lists[3],
+        key_lists[4],
+        inter.column("platform").to_pylist(),
+        inter.column("kind").to_pylist(),
+        inter.column("post_id").to_pylist(),
+        inter.column("target_post_id").to_pylist(),
+        inter.column("created_at").to_pylist(),
+        strict=True,
+    ):
+        a = {"kind": kind, "platform": plat, "time": t, "post_id": post, "target_post_id": target}
+        edges.append((u, v, a))
+    return nodes, attrs, edges, meta
 
 
 def _sql_str(path: Path) -> str:
