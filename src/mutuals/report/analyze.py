@@ -99,6 +99,8 @@ def analyze_tables(
     n_boot: int = 500,
     top: int = 20,
     home_feed_k: int = 50,
+    campaign_window: float = 7.0,
+    caliper: float = 0.2,
 ) -> Analysis:
     """Run every measure on canonical tables.
 
@@ -109,9 +111,11 @@ def analyze_tables(
         Each is conformed to its canonical schema (absent nullable columns
         become nulls); a wrong column raises :class:`~mutuals.errors.InputError`.
     seed : int
-        Seed of community detection and of the bootstrap intervals.
+        Seed of community detection, of matching and of the bootstrap intervals.
     hashtag : str, optional
-        Hashtag whose adopters' interaction network is built.
+        A campaign's hashtag: its adopters' interaction network, and its
+        effect on them against matched non-adopters
+        (:mod:`mutuals.metrics.campaign_effect`).
     resolution : float
         Modularity resolution of Louvain.
     n_boot : int
@@ -122,12 +126,18 @@ def analyze_tables(
         Items per reconstructed chronological home feed
         (:mod:`mutuals.metrics.homefeed`); 0 skips the step. The default, 50,
         is about what a first screen and a scroll or two show.
+    campaign_window : float
+        Days before and after adopting ``hashtag`` that its effect compares.
+    caliper : float
+        Largest matching distance of a control, in standard deviations.
     """
+    from mutuals.metrics import campaign_effect as mce
     from mutuals.metrics import graph as mg
     from mutuals.metrics import hashtags as mh
     from mutuals.metrics import homefeed as mhf
     from mutuals.metrics import isolation as mi
     from mutuals.metrics import reach as mr
+    from mutuals.metrics import tails as mt
     from mutuals.metrics._tables import gather
 
     unknown = set(tables) - set(SCHEMAS)
@@ -139,6 +149,11 @@ def analyze_tables(
         raise InputError(
             f"home_feed_k must be a non-negative integer (0 skips), got {home_feed_k!r}"
         )
+    for name, v, lo in (("campaign_window", campaign_window, 0.0), ("caliper", caliper, None)):
+        good = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        if not good or (v <= lo if lo is not None else v < 0):
+            bound = "> 0" if lo is not None else ">= 0"
+            raise InputError(f"{name} must be a number {bound}, got {v!r}")
     t: dict[str, pa.Table] = {}
     for name in ("accounts", "follows", "posts", "interactions"):
         tab = tables.get(name)
@@ -161,6 +176,8 @@ def analyze_tables(
             "resolution": resolution,
             "bootstrap": n_boot,
             "home_feed_k": home_feed_k,
+            "campaign_window_days": campaign_window,
+            "caliper": caliper,
         },
     }
 
@@ -190,6 +207,15 @@ def analyze_tables(
             gs["in_degree"] = asdict(mg.degree_summary(g.in_degree))
             gs["out_degree"] = asdict(mg.degree_summary(g.out_degree))
             out["degree_distribution"] = _degree_table(g.in_degree, g.out_degree)
+        with step("tails"):
+            for key, deg in (("in_degree", g.in_degree), ("out_degree", g.out_degree)):
+                xmin = gs[key]["power_law"]["xmin"]
+                gs[key]["tail_test"] = (
+                    {"test": "Vuong likelihood ratio, power law vs lognormal (Clauset et al. "
+                     "2009)", **asdict(mt.compare_power_law_lognormal(deg, xmin=xmin))}
+                    if math.isfinite(xmin)
+                    else {"available": False, "reason": "no power-law tail was fitted"}
+                )  # fmt: skip
         with step("clustering"):
             cl = mg.clustering(g)
             local_clustering = cl.local
@@ -250,6 +276,9 @@ def analyze_tables(
             }
             share_i = ex.account_share
             out["exposure_by_community"] = ex.per_community
+            out["follows_by_community"] = _follows_by_community(
+                g, assignment.labels, assignment.names, weights
+            )
     else:
         iso = {
             "available": False,
@@ -391,8 +420,96 @@ def analyze_tables(
             hs["network"] = d
             out["hashtag_network_edges"] = net.edge_table
     summary["hashtags"] = hs
+    if hashtag is not None:
+        with step("campaign_effect"):
+            ce = mce.campaign_effect(
+                accounts, follows, posts, interactions, hashtag, window_days=campaign_window,
+                caliper=caliper, n_boot=n_boot, seed=seed, graph=g,
+                reach=out.get("post_reach"),
+            )  # fmt: skip
+            summary["campaign_effect"] = _campaign_summary(ce)
+            out["campaign_effect_pairs"] = ce.pairs
+            out["campaign_adoption"] = ce.adoption_curve
     summary["timings"] = {k: round(v, 4) for k, v in timings.items()}
     return Analysis(_clean(summary), out, timings)
+
+
+#: Communities shown by name in ``follows_by_community``; the rest are "other".
+_TOP_COMMUNITIES = 12
+OTHER = "(other communities)"
+UNKNOWN = "(no community)"
+
+
+def _follows_by_community(
+    g: Any, labels: np.ndarray, names: list[str], weights: np.ndarray | None
+) -> pa.Table:
+    """Who reads whom: follows from each reader community to each author community.
+
+    ``reader_community, author_community, follows, exposure`` where ``exposure``
+    weights each follow by the friend's posts (what the reader's feed gets from
+    it; the weighting of :func:`mutuals.metrics.isolation.outside_exposure`) and
+    ``share`` is the reader community's share of its exposure from the author
+    community. The :data:`_TOP_COMMUNITIES` largest communities are named; the
+    others are pooled.
+    """
+    lab = np.asarray(labels, dtype=np.int64)
+    k = len(names)
+    sizes = np.bincount(lab[lab >= 0], minlength=k)
+    top = np.argsort(-sizes, kind="stable")[: min(_TOP_COMMUNITIES, k)]
+    top = top[sizes[top] > 0]
+    code = np.full(k + 1, top.size, np.int64)  # pooled "other"
+    code[top] = np.arange(top.size)
+    code[k] = top.size + 1  # unknown (-1)
+    c = code[np.where(lab >= 0, lab, k)]
+    m = top.size + 2
+    w = np.ones(g.n_follows) if weights is None else np.asarray(weights, np.float64)[g.friend]
+    pair = c[g.follower] * m + c[g.friend]
+    fol = np.bincount(pair, minlength=m * m).reshape(m, m)
+    exp = np.bincount(pair, weights=w, minlength=m * m).reshape(m, m)
+    label = [names[i] for i in top] + [OTHER, UNKNOWN]
+    r, a = np.nonzero(fol)
+    row_total = exp.sum(axis=1)
+    share = np.divide(exp[r, a], row_total[r], out=np.full(r.size, np.nan), where=row_total[r] > 0)
+    return pa.table(
+        {
+            "reader_community": pa.array([label[i] for i in r], pa.string()),
+            "author_community": pa.array([label[i] for i in a], pa.string()),
+            "follows": pa.array(fol[r, a].astype(np.int64)),
+            "exposure": pa.array(exp[r, a]),
+            "share": pa.array(share),
+        }
+    )
+
+
+def _campaign_summary(ce: Any) -> dict[str, Any]:
+    """The ``campaign_effect`` section of the summary."""
+    d: dict[str, Any] = {
+        "hashtag": ce.hashtag,
+        "adoption": "first post or quote under the hashtag",
+        "adopters": ce.adopters,
+        "adopters_without_time": ce.adopters_without_time,
+        "follow_times": ce.follow_times,
+        "window_days": ce.window_days,
+        "matching": {
+            "controls": "accounts that never posted or quoted under the hashtag",
+            "covariates": ["log(1 + followers at the cohort's start)",
+                           "log(1 + posts in the window before it)"],
+            "method": "greedy nearest neighbour on standardised covariates, without "
+            "replacement, by adoption day (cohort)",
+            "caliper_sd": ce.caliper,
+            "cohorts": ce.cohorts,
+            "matched": ce.matched,
+            "unmatched": ce.unmatched,
+            "cut_by_span": ce.cut_by_span,
+        },
+        "estimator": "difference in differences over matched pairs; 95% percentile "
+        "bootstrap over pairs (ci) and paired t (t_ci)",
+        "outcomes": {o: asdict(e) for o, e in ce.outcomes.items()},
+        "unavailable": dict(ce.unavailable),
+        "campaign_follows": asdict(ce.follows),
+        "notes": list(ce.notes),
+    }  # fmt: skip
+    return d
 
 
 #: Per-account home-feed measures: attribute of HomeFeedMeasures -> column.
@@ -494,7 +611,10 @@ def analyze(data: str | Path | Store | Mapping[str, pa.Table], **options: Any) -
 def analyze_store(store: str | Path | Store, **options: Any) -> Analysis:
     """Open a store and run :func:`analyze_tables` on its tables (see it for ``options``)."""
     s = store if isinstance(store, Store) else open_store(store)
-    tables = {name: s.table(name, columns=list(cols)) for name, cols in _COLUMNS.items()}
+    columns = dict(_COLUMNS)
+    if options.get("hashtag") is not None:  # follow times: the campaign's effect
+        columns["follows"] = (*columns["follows"], "created_at")
+    tables = {name: s.table(name, columns=list(cols)) for name, cols in columns.items()}
     return analyze_tables(tables, **options)
 
 
@@ -517,26 +637,42 @@ def write_analysis(
     *,
     overwrite: bool = False,
     writer: FolderWriter | None = None,
+    page: bool = True,
+    meta: Mapping[str, Any] | None = None,
+    detection: Any = None,
 ) -> list[Path]:
-    """Write each result table as ``<name>.parquet`` and the summary as ``summary.json``.
+    """Write each result table as ``<name>.parquet``, the summary as
+    ``summary.json`` and the page as ``report.html``.
 
     ``out`` is an analysis folder (:class:`~mutuals.io.folders.FolderWriter`,
     kind ``"analysis"``), written as one transaction: a store, a run, or a
     folder of files mutuals did not write is refused (``overwrite`` writes
-    beside such files and never replaces one).
+    beside such files and never replaces one). ``page`` false leaves the page
+    out; ``meta`` (the store, the command) and ``detection`` (a
+    :class:`~mutuals.report.analyze_page.DetectionView`, or why there is none)
+    go on the page (:func:`mutuals.report.analyze_page.render_analyze_page`).
     """
     if writer is None:
         with FolderWriter(out, "analysis", overwrite=overwrite, what="--out") as w:
-            return _write(w, analysis)
-    return _write(writer, analysis)
+            return _write(w, analysis, page, meta or {}, detection)
+    return _write(writer, analysis, page, meta or {}, detection)
 
 
-def _write(w: FolderWriter, analysis: Analysis) -> list[Path]:
+def _write(
+    w: FolderWriter, analysis: Analysis, page: bool, meta: Mapping[str, Any], detection: Any
+) -> list[Path]:
+    html = None
+    if page:  # rendered before anything is written: a failure leaves the folder as it was
+        from mutuals.report.analyze_page import render_analyze_page
+
+        html = render_analyze_page(analysis, meta=meta, detection=detection)
     try:
         for name, table in analysis.tables.items():
             tmp = w.temp_file(f"{name}.parquet")
             pq.write_table(table, tmp)
             w.stage(f"{name}.parquet", tmp)
+        if html is not None:
+            w.write_text("report.html", html)
         w.write_text("summary.json", json.dumps(analysis.summary, indent=2, allow_nan=False) + "\n")
         return w.commit(last="summary.json")
     except OSError as e:
@@ -597,6 +733,49 @@ def _format_home_feed(hf: Mapping[str, Any], add: Any) -> None:
         )
 
 
+#: How each outcome of the campaign's effect is named, and its unit.
+OUTCOME_WORDS = {
+    "follower_growth": ("follower growth", "followers a day"),
+    "reach_per_post": ("reach per post", "interactions a post"),
+    "reciprocity": ("reciprocity", "share of ties mutual"),
+}
+
+
+def _format_campaign(ce: Mapping[str, Any], add: Any) -> None:
+    if not ce:
+        return
+    m = ce.get("matching", {})
+    add("")
+    add(
+        f"campaign effect of #{ce.get('hashtag')} ({_f(ce.get('window_days'), 1)} days before "
+        f"vs after adopting; {_f(ce.get('adopters'))} adopters, {_f(m.get('matched'))} matched "
+        f"to non-adopters, {_f(m.get('unmatched'))} without a control within "
+        f"{_f(m.get('caliper_sd'), 2)} sd)"
+    )
+    for key, (label, unit) in OUTCOME_WORDS.items():
+        o = ce.get("outcomes", {}).get(key)
+        if o is None:
+            why = ce.get("unavailable", {}).get(key, "not computed")
+            add(f"  {label}: not available ({why})")
+            continue
+        lo, hi = o.get("ci") or (None, None)
+        add(
+            f"  {label} ({unit}): difference in differences {_f(o.get('effect'))} "
+            f"[{_f(lo)}, {_f(hi)}] over {_f(o.get('pairs'))} pairs (adopters "
+            f"{_f(o.get('adopters_before'))} -> {_f(o.get('adopters_after'))}, controls "
+            f"{_f(o.get('controls_before'))} -> {_f(o.get('controls_after'))})"
+        )
+    cf = ce.get("campaign_follows", {})
+    if cf.get("available"):
+        add(
+            f"  follows between adopters made after both adopted: "
+            f"{_f(cf.get('after_both_adopted'))} of {_f(cf.get('between_adopters'))} "
+            f"({_f(cf.get('share'))})"
+        )
+    for note in ce.get("notes", []):
+        add(f"  note: {note}")
+
+
 def format_summary(summary: Mapping[str, Any]) -> str:
     """A readable text rendering of :attr:`Analysis.summary`."""
     lines: list[str] = []
@@ -629,6 +808,13 @@ def format_summary(summary: Mapping[str, Any]) -> str:
                 f"power-law tail alpha {_f(pl.get('alpha'), 2)} from xmin "
                 f"{_f(pl.get('xmin'), 0)} (n={_f(pl.get('n_tail'))}, KS {_f(pl.get('ks'))})"
             )
+            tt = d.get("tail_test", {})
+            if tt.get("available") is not False and tt:
+                add(
+                    f"    power law vs lognormal over the tail: normalised LR "
+                    f"{_f(tt.get('normalised_ratio'), 2)}, p {_f(tt.get('p'))}: favours "
+                    f"{tt.get('favoured')}"
+                )
         c = g.get("clustering", {})
         add(
             f"  clustering: average {_f(c.get('average'))}, transitivity "
@@ -702,6 +888,7 @@ def format_summary(summary: Mapping[str, Any]) -> str:
             f"{_f(net['reciprocity'])}, components {_f(net['components'])} (largest "
             f"{_f(net['largest_component'])})"
         )
+    _format_campaign(summary.get("campaign_effect", {}), add)
     tm = summary.get("timings", {})
     if tm:
         add("")
