@@ -1,9 +1,11 @@
-"""Figures of a simulation run, drawn from its tables.
+"""Figures of a simulation run, or of a canonical store, drawn from their tables.
 
 Compute and plot are kept apart: every function here takes tables a run
-already wrote (see :func:`mutuals.io.runs.read_run`) and returns a
-:class:`matplotlib.figure.Figure` built with the object-oriented API, so the
-library never touches pyplot's global state. :func:`plot_run` writes them all.
+already wrote (see :func:`mutuals.io.runs.read_run`), or arrays measured from a
+store's canonical tables, and returns a :class:`matplotlib.figure.Figure`
+built with the object-oriented API, so the library never touches pyplot's
+global state. :func:`plot_run` writes a run's figures, :func:`plot_store` a
+store's (degree CCDFs, reach against followers, hashtag adoption).
 matplotlib is an optional dependency (``pip install 'mutuals[plot]'``).
 """
 
@@ -24,12 +26,16 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "adoption_figure",
+    "degree_ccdf_figure",
     "exposure_figure",
     "followers_figure",
     "plot_run",
+    "plot_store",
     "reach_figure",
     "simsom_figure",
     "steps_figure",
+    "store_reach_figure",
 ]
 
 
@@ -154,6 +160,150 @@ def simsom_figure(timeline: pa.Table) -> Figure:
     b.plot(step, _col(timeline, "bot_share_in_human_feeds"), color="tab:red")
     b.set(xlabel="step", ylabel="share of entries", title="Bot messages in human feeds")
     return fig
+
+
+def _ccdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct positive values and P(X >= value)."""
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    x = x[x > 0]
+    if x.size == 0:
+        return x, x
+    u, first = np.unique(x, return_index=True)
+    return u, 1.0 - first / x.size
+
+
+def degree_ccdf_figure(in_degree: np.ndarray, out_degree: np.ndarray) -> Figure:
+    """P(X >= x) of followers and of friends (accounts followed) on log-log
+    axes, each with its power-law tail fitted from ``xmin``
+    (:func:`mutuals.metrics.graph.fit_power_law`, Clauset et al. 2009)."""
+    from scipy.special import zeta
+
+    from mutuals.metrics.graph import fit_power_law
+
+    fig, axes = _figure(2)
+    for ax, deg, what in ((axes[0], in_degree, "followers"), (axes[1], out_degree, "friends")):
+        u, p = _ccdf(deg)
+        ax.set(xlabel=what, ylabel="P(X >= x)", title=f"{what.capitalize()} (CCDF)")
+        if u.size == 0:
+            ax.text(0.5, 0.5, f"no account has {what}", ha="center", transform=ax.transAxes)
+            continue
+        ax.loglog(u, p, ".", ms=3, color="tab:grey", label="data")
+        fit = fit_power_law(deg, discrete=True)
+        if np.isfinite(fit.alpha) and u.max() > fit.xmin:
+            xs = np.unique(np.round(np.geomspace(fit.xmin, u.max(), 60)))
+            share = float((np.asarray(deg) >= fit.xmin).mean() / (np.asarray(deg) > 0).mean())
+            ys = p[0] * share * zeta(fit.alpha, xs) / zeta(fit.alpha, fit.xmin)
+            ax.loglog(xs, ys, "-", color="tab:blue", label=f"power law, alpha {fit.alpha:.2f}")
+            ax.axvline(fit.xmin, color="grey", lw=0.8, ls=":")
+        ax.legend(fontsize="small")
+    return fig
+
+
+def store_reach_figure(reach: np.ndarray, followers: np.ndarray, slope: float) -> Figure:
+    """Reach of posts against their authors' followers (log of 1 + each), with
+    the least-squares line of slope ``slope`` through the means."""
+    r = np.asarray(reach, dtype=np.float64)
+    f = np.asarray(followers, dtype=np.float64)
+    ok = np.isfinite(r) & np.isfinite(f)
+    r, f = r[ok], f[ok]
+    fig, ax = _figure(1)
+    ax.set(xlabel="author followers + 1", ylabel="reach (interactions) + 1",
+           title="Reach against followers")  # fmt: skip
+    if r.size == 0:
+        ax.text(0.5, 0.5, "no post with a known author", ha="center", transform=ax.transAxes)
+        return fig
+    ax.loglog(f + 1, r + 1, ".", alpha=0.2, ms=2)
+    if np.isfinite(slope):
+        lx, ly = np.log10(1 + f), np.log10(1 + r)
+        a = ly.mean() - slope * lx.mean()
+        xs = np.array([lx.min(), lx.max()])
+        ax.loglog(10**xs, 10 ** (a + slope * xs), color="tab:orange", label=f"slope {slope:.3f}")
+        ax.legend(fontsize="small")
+    return fig
+
+
+def adoption_figure(curves: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Figure:
+    """Cumulative adopters of each hashtag by day (``{tag: (days, adopters)}``,
+    days as ``datetime64[D]``)."""
+    fig, ax = _figure(1)
+    for tag, (days, total) in curves.items():
+        # the total after day d's adoptions holds over [d, d + 1)
+        d = np.append(days, days[-1] + np.timedelta64(1, "D"))
+        ax.step(d, np.append(total, total[-1]), where="post", label=f"#{tag}")
+    ax.set(xlabel="UTC day", ylabel="adopters so far", title="Hashtag adoption")
+    if curves:
+        ax.legend(fontsize="small")
+    fig.autofmt_xdate()
+    return fig
+
+
+def plot_store(
+    tables: Mapping[str, pa.Table],
+    out: str | Path,
+    *,
+    hashtag: str | None = None,
+    top: int = 5,
+    dpi: int = 120,
+    overwrite: bool = False,
+    writer: FolderWriter | None = None,
+) -> list[Path]:
+    """Write a store's figures as PNG files into ``out``: ``degrees.png``
+    (follower and friend CCDFs), ``reach.png`` (reach against followers) and
+    ``adoption.png`` (adopters by day of ``hashtag``, else of the ``top`` most
+    used hashtags; an adopter's first post or quote under it), each when the
+    tables allow it.
+
+    ``tables`` are canonical tables (:mod:`mutuals.tables`; absent ones are
+    empty). ``out`` is a folder of figures, as for :func:`plot_run`.
+    """
+    from mutuals.io.store import conform
+    from mutuals.metrics import graph as mg
+    from mutuals.metrics import hashtags as mh
+    from mutuals.metrics import reach as mr
+    from mutuals.metrics._tables import gather
+    from mutuals.metrics.campaign_effect import adoption_times
+    from mutuals.tables import SCHEMAS
+
+    t = {
+        name: conform(name, tables[name]) if name in tables else SCHEMAS[name].empty_table()
+        for name in ("accounts", "follows", "posts", "interactions")
+    }
+    figures: dict[str, Figure] = {}
+    g = mg.follow_graph(t["accounts"], t["follows"])
+    if g.n_follows:
+        figures["degrees"] = degree_ccdf_figure(g.in_degree, g.out_degree)
+    if t["posts"].num_rows or t["interactions"].num_rows:
+        pr = mr.post_reach(t["posts"], t["interactions"])
+        followers, _ = mr.author_followers(t["accounts"], g)
+        fol = gather(followers, g.index.lookup(pr["platform"], pr["author_id"]), np.nan)
+        orig = pr["kind"].to_numpy(zero_copy_only=False) != "repost"
+        reach = pr["reach"].to_numpy().astype(np.float64)
+        fit = mr.reach_vs_followers(reach[orig], fol[orig], n_boot=0)
+        if fit.n:
+            figures["reach"] = store_reach_figure(reach[orig], fol[orig], fit.slope)
+    if t["posts"].num_rows:
+        if hashtag is not None:
+            tags = [mh._norm(hashtag)]
+        else:
+            used = mh.top_hashtags(mh.hashtag_uses(t["posts"], kinds=("post", "quote")), top)
+            tags = used["hashtag"].to_pylist()
+        curves = {}
+        for tag in tags:
+            ad = adoption_times(t["posts"], tag).drop_null()
+            if ad.num_rows:
+                day = ad["adopted_at"].to_numpy().astype("datetime64[D]")
+                u, c = np.unique(day, return_counts=True)
+                curves[tag] = (u, np.cumsum(c))
+        if hashtag is not None and not curves:
+            raise InputError(f"--hashtag #{tags[0]}: no post or quote with a time uses it")
+        if curves:
+            figures["adoption"] = adoption_figure(curves)
+    if not figures:
+        raise InputError("nothing to plot: the store holds no follows and no posts")
+    if writer is None:
+        with FolderWriter(out, "plots", overwrite=overwrite, what="--out") as w:
+            return _save(w, figures, dpi)
+    return _save(writer, figures, dpi)
 
 
 def plot_run(
