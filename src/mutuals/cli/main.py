@@ -33,6 +33,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "detect",
         "Find likely infiltrators and coordinated follow trains, with evidence.",
     ),
+    "lists": (
+        "mutuals.cli.lists",
+        "lists",
+        "Suggest lists that widen one account's view, in importable formats.",
+    ),
     "sweep": (
         "mutuals.cli.sweep",
         "sweep",
