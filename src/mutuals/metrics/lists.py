@@ -390,7 +390,7 @@ def account_signals(
     n_comm = len(names)
     # leaning and handles, first account row wins
     leaning = np.full(n, np.nan)
-    handle: list[str | None] = [None] * n
+    handles = np.full(n, None, dtype=object)
     if accounts.num_rows:
         at = graph.index.lookup(accounts.column("platform"), accounts.column("account_id"))
         if "leaning" in accounts.column_names:
@@ -399,10 +399,12 @@ def account_signals(
             ok = (at >= 0) & np.isfinite(val)
             leaning[at[ok][::-1]] = val[ok][::-1]
         if "handle" in accounts.column_names:
-            hs = accounts.column("handle").to_pylist()
-            for i in np.flatnonzero(at >= 0)[::-1]:
-                if hs[i]:
-                    handle[int(at[i])] = hs[i]
+            col = accounts.column("handle").cast(pa.string())
+            hs = np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
+            has = _bool(pc.greater(pc.utf8_length(col), 0))
+            ok = (at >= 0) & has
+            handles[at[ok][::-1]] = hs[ok][::-1]  # the first row with a handle wins
+    handle: list[str | None] = handles.tolist()
     # posts
     author = graph.index.lookup(posts.column("platform"), posts.column("author_id"))
     known = author >= 0
