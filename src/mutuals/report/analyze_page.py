@@ -295,14 +295,14 @@ def communities_svg(names: Sequence[str], sizes: Sequence[int], total: int) -> s
     title = "Accounts in the largest communities"
     if not sizes:
         return _empty_svg(title, "No communities in the data.", "communities")
-    row, label_w = 22.0, 190.0
+    row, label_w = 22.0, 200.0
     h = _PAD_T + row * len(sizes) + 40
     top = max(sizes)
     sx = scale(0.0, float(top), label_w, _W - label_w - 70)
     body = []
     for i, (name, size) in enumerate(zip(names, sizes, strict=True)):
         y = _PAD_T + row * i
-        body.append(svg_text(label_w - 8, y + 14, short(run(name), 28), anchor="end"))
+        body.append(svg_text(label_w - 8, y + 14, short(run(name), 26), anchor="end"))
         w = sx(float(size)) - label_w
         body.append(f'<rect x="{label_w:.1f}" y="{y + 3:.1f}" width="{max(w, 1):.1f}" '
                     f'height="{row - 6:.1f}" fill="{_BLUE}"/>')  # fmt: skip
@@ -382,6 +382,9 @@ def adoption_svg(curve: pa.Table, usage: pa.Table | None, tag: str) -> str:
                 use_posts.append(int(p))
     lo = min(days + use_days) - 0.5
     hi = max(days + use_days) + 0.5
+    if hi - lo < 7:  # a week at least, so that one day is a bar, not the whole plot
+        pad = (7 - (hi - lo)) / 2
+        lo, hi = lo - pad, hi + pad
     sx = scale(lo, hi, _PAD_L, _W - _PAD_L - _PAD_R)
     y_top = float(max(total + use_posts))
     yt = ticks(0.0, y_top)
