@@ -38,8 +38,9 @@ matching
     (Callaway & Sant'Anna 2021 "never treated"; Stuart 2010 on matching):
     adopters are grouped in cohorts by the UTC day of adoption; at the
     cohort's start ``T`` each account has covariates ``ln(1 + followers at T)``
-    and ``ln(1 + posts in [T - W, T))`` (without follow times: followers at the
-    end of the data, which the campaign may have raised). Covariates are
+    and ``ln(1 + posts in [T - W, T))`` (without follow times: the followers
+    the platform reported, ``accounts.followers_count``, else those counted in
+    the follows, at the end of the data, which the campaign may have raised). Covariates are
     standardised over the cohort's adopters and candidates; adopters in
     order of adoption take their nearest unused candidate (Euclidean
     distance, greedy, without replacement, ties broken at random from
@@ -505,7 +506,7 @@ def campaign_effect(
         ``interactions`` when already computed.
     """
     from mutuals.metrics.hashtags import _norm
-    from mutuals.metrics.reach import post_reach
+    from mutuals.metrics.reach import author_followers, post_reach
 
     tag = _norm(hashtag)
     window = _check("window_days", window_days, 0.0, open_=True)
@@ -599,13 +600,18 @@ def campaign_effect(
         why = f"no post or quote under #{tag} has a time"
         return result(unavailable={o: why for o in OUTCOMES}, notes=[*notes, why])
     if not follow_times:
+        held = (
+            "holds no follows"
+            if f_src.size == 0
+            else ("follows carry no times (follows.created_at is null, as in X data)")
+        )
         why = (
-            "the store's follows carry no times (follows.created_at is null: X data), so "
-            "follower growth and reciprocity before and after adopting cannot be measured; "
-            "reach per post can"
+            f"the store {held}, so follower growth and reciprocity before and after adopting "
+            "cannot be measured; reach per post can"
         )
         notes.append(why)
-        unavailable["follower_growth"] = unavailable["reciprocity"] = "follows carry no times"
+        short = "no follows in the data" if f_src.size == 0 else "follows carry no times"
+        unavailable["follower_growth"] = unavailable["reciprocity"] = short
     t_lo, t_hi = int(alltimes.min()), int(alltimes.max()) + 1  # [t_lo, t_hi)
     w_us = round(window * DAY_US)
 
@@ -614,7 +620,10 @@ def campaign_effect(
                         post_t[(p_node >= 0) & (post_t != NOTIME)], n)  # fmt: skip
     reach_ev = _Events(r_node[r_ok], r_t[r_ok], n, r_val[r_ok])
     reach_n = _Events(r_node[r_ok], r_t[r_ok], n)
-    end_followers = np.bincount(f_dst, minlength=n)
+    # without follow times: followers as the platform reported them (else in the data)
+    reported, _ = author_followers(accounts, g)
+    end_followers = np.zeros(n)
+    end_followers[:n0] = np.nan_to_num(reported, nan=0.0)
 
     # ---- matching, cohort by cohort
     never = adopted_at == NOTIME
@@ -652,8 +661,8 @@ def campaign_effect(
     matched = match >= 0
     if not follow_times:
         notes.append(
-            "matched on followers at the end of the data (the times of follows are unknown), "
-            "which the campaign may have raised"
+            "matched on followers as reported at the end of the data (accounts.followers_count, "
+            "else counted in follows; unknown counts as 0), which the campaign may have raised"
         )
 
     # ---- outcomes over each adopter's windows, for it and its control

@@ -758,6 +758,9 @@ def _format_campaign(ce: Mapping[str, Any], add: Any) -> None:
             why = ce.get("unavailable", {}).get(key, "not computed")
             add(f"  {label}: not available ({why})")
             continue
+        if not o.get("pairs"):
+            add(f"  {label}: no matched pair has a value both before and after adopting")
+            continue
         lo, hi = o.get("ci") or (None, None)
         add(
             f"  {label} ({unit}): difference in differences {_f(o.get('effect'))} "

@@ -783,6 +783,16 @@ def _campaign_view(a: Analysis, detection: DetectionView | None) -> dict[str, An
     rows, bars = [], []
     for key, (label, unit) in OUTCOME_WORDS.items():
         o = ce.get("outcomes", {}).get(key)
+        if o is not None and not o.get("pairs"):
+            rows.append(
+                {
+                    "label": label,
+                    "unit": unit,
+                    "available": False,
+                    "reason": "no matched pair has a value both before and after adopting",
+                }
+            )
+            continue
         if o is None:
             rows.append(
                 {
