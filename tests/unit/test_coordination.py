@@ -14,7 +14,7 @@ import pytest
 
 from mutuals.errors import InputError
 from mutuals.io.store import conform
-from mutuals.kernels.coordination import core_numbers, window_counts, window_pairs
+from mutuals.kernels.coordination import core_numbers, pair_sketch, window_counts, window_pairs
 from mutuals.metrics.coordination import (
     SCORES_COLUMNS,
     SIGNALS,
@@ -155,8 +155,9 @@ def test_window_pairs_match_the_twin(seed: int) -> None:
     actor = rng.integers(0, 12, n)
     o = np.lexsort((t, obj))
     obj, t, actor = (x[o].astype(np.int64) for x in (obj, t, actor))
+    no_sketch = np.zeros(1024, np.uint8)
     for window, cap in [(0, 1000), (3, 1000), (10, 1000), (5, 4)]:
-        u, v, a, b, skipped = window_pairs(obj, t, actor, window, cap)
+        u, v, a, b, skipped = window_pairs(obj, t, actor, window, cap, no_sketch, 0)
         got = {(int(obj[i]), int(x), int(y)) for i, x, y in zip(a, u, v, strict=True)}
         want = _reference_window_pairs(obj.tolist(), t.tolist(), actor.tolist(), window, cap)
         assert got == want
@@ -165,6 +166,31 @@ def test_window_pairs_match_the_twin(seed: int) -> None:
         assert (actor[a] == u).all() and (actor[b] == v).all() and (obj[a] == obj[b]).all()
         assert (np.abs(t[a] - t[b]) <= window).all()
         assert skipped >= 0
+
+
+@pytest.mark.parametrize(("seed", "bits"), [(0, 7), (1, 8), (2, 14)])
+def test_the_sketch_never_drops_a_pair_that_reaches_the_threshold(seed: int, bits: int) -> None:
+    """With a tiny sketch (many collisions) extra pairs come through; with any
+    sketch, every pair with at least k co-actions does, and each listed pair is real."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    obj = rng.integers(0, 40, n)
+    t = rng.integers(0, 30, n)
+    actor = rng.integers(0, 15, n)
+    o = np.lexsort((t, obj))
+    obj, t, actor = (x[o].astype(np.int64) for x in (obj, t, actor))
+    want = _reference_window_pairs(obj.tolist(), t.tolist(), actor.tolist(), 4, 1000)
+    per_pair: dict[tuple[int, int], int] = {}
+    for _, x, y in want:
+        per_pair[(x, y)] = per_pair.get((x, y), 0) + 1
+    for k in (2, 3, 5):
+        sketch = np.zeros(1 << bits, np.uint8)
+        pair_sketch(obj, t, actor, 4, 1000, sketch)
+        u, v, a, _, _ = window_pairs(obj, t, actor, 4, 1000, sketch, k)
+        got = {(int(obj[i]), int(x), int(y)) for i, x, y in zip(a, u, v, strict=True)}
+        assert got <= want
+        heavy = {(o_, x, y) for o_, x, y in want if per_pair[(x, y)] >= k}
+        assert heavy <= got
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -38,15 +38,19 @@ Signals
     sequence of two or more hashtags (co-hashtags) within ``co_window``
     seconds of each other. The weight of a pair is the number of distinct
     objects they co-acted on (all four kinds summed), and its overlap ``o`` is
-    ``w`` over the objects the less active of the two acted on (so two busy
-    accounts that happen to repost the same popular posts are not a group).
+    ``w`` over the actions (of these four kinds) of the less active of the two
+    (so two busy accounts that happen to repost the same popular posts are
+    not a group).
     Pairs are found per object by a two-pointer sweep over time (a Numba
     kernel; no Python loop over pairs), aggregated per pair. A pair is kept
     when ``w >= min_coactions``, ``o >= min_overlap`` and its co-actions fall
     on at least ``min_occasions`` occasions (moments more than ``co_window``
-    apart: one moment is one session of two readers of the same feed); an account's score
-    is the largest ``o * w / (w + min_coactions)`` over its pairs, and it is
-    flagged when one of its pairs is kept. Groups are connected components of the pairs
+    apart: one moment is one session of two readers of the same feed); an
+    account's score is the largest ``o * w / (w + min_coactions)`` over its
+    pairs with ``w >= min_coactions`` (0 without one), and it is flagged when
+    one of its pairs is kept. A count-min sketch of the pairs' co-actions
+    (Cormode & Muthukrishnan 2005) lists only the pairs that can reach
+    ``min_coactions``, so memory grows with those, not with every pair. Groups are connected components of the pairs
     kept, split by seeded Louvain when larger than ``max_group``.
 ``follow_core``
     Follow trains (Torres-Lugo, Yang & Menczer 2022, "The manufacture of
@@ -70,9 +74,10 @@ Signals
     Follow-back anomalies: of its ``F`` followers the account follows ``M``
     back. Rates ``M / F`` vary between accounts, so the community's rates
     (accounts with at least ``min_followers`` followers) are fitted with a Beta
-    distribution by moments, and the score is ``1 - P(X >= M)`` with ``X``
-    beta-binomial(``F``, Beta); flagged when ``F >= min_followers``,
-    ``M / F >= follow_back_factor * median rate`` and ``P < alpha / m``.
+    distribution by moments; the score is the Beta's CDF at the account's
+    rate. Flagged when ``F >= min_followers``, ``M / F >= follow_back_factor *
+    median rate`` and ``P(X >= M) < alpha / m`` with ``X``
+    beta-binomial(``F``, Beta).
 ``drift``
     Position drift, the incognito pattern: an account's early actions match
     its community and its late ones do not. Each action gets ``x = 1`` when it
@@ -358,12 +363,7 @@ class CoordinationData:
     @cached_property
     def reciprocated(self) -> np.ndarray:
         """Whether each follow is followed back (its reverse edge exists)."""
-        key = self.follow_key
-        if key.size == 0:
-            return np.zeros(0, bool)
-        rev = self.f_dst * np.int64(max(self.n, 1)) + self.f_src
-        pos = np.minimum(np.searchsorted(key, rev), key.size - 1)
-        return np.asarray(key[pos] == rev)
+        return np.asarray(self.reverse_row >= 0)
 
     @cached_property
     def reverse_row(self) -> np.ndarray:
@@ -372,7 +372,11 @@ class CoordinationData:
         if key.size == 0:
             return np.zeros(0, np.int64)
         rev = self.f_dst * np.int64(max(self.n, 1)) + self.f_src
-        pos = np.minimum(np.searchsorted(key, rev), key.size - 1)
+        # sorted queries: a merge-like pass instead of random probes of the keys
+        order = np.argsort(rev)
+        pos_sorted = np.minimum(np.searchsorted(key, rev[order]), key.size - 1)
+        pos = np.empty_like(pos_sorted)
+        pos[order] = pos_sorted
         return np.where(key[pos] == rev, pos, -1).astype(np.int64)
 
     @cached_property
@@ -1000,7 +1004,7 @@ def co_action(
     max_evidence: int = 20,
 ) -> Signal:
     """Signal 2, co-action networks (see the module docstring)."""
-    from mutuals.kernels.coordination import window_pairs
+    from mutuals.kernels.coordination import pair_sketch, window_pairs
 
     name = "coaction"
     n = data.n
@@ -1011,32 +1015,36 @@ def co_action(
     per_kind: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     counts: dict[str, Any] = {}
     obj_names: dict[str, pa.Array] = {}
-    objects_acted: list[np.ndarray] = []  # per kind: distinct objects each account acted on
+    objects_acted: list[np.ndarray] = []  # per kind: each account's actions
+    sorted_kinds = []
     for kind, _, _ in _COACT:
         rows, codes, names_arr = _actions(data, kind)
         obj_names[kind] = names_arr
         if rows.size:
-            ak = np.unique(data.p_author[rows] * np.int64(max(int(codes.max()) + 1, 1)) + codes)
-            objects_acted.append(
-                np.bincount(ak // np.int64(max(int(codes.max()) + 1, 1)), minlength=n)
-            )
+            objects_acted.append(np.bincount(data.p_author[rows], minlength=n))
+        counts[kind] = {"actions": int(rows.size), "pair_rows": 0, "busy_objects_skipped": 0}
         if rows.size < 2:
-            counts[kind] = {"actions": int(rows.size), "pairs": 0, "busy_objects_skipped": 0}
             continue
         t = data.p_time[rows]
-        actor = data.p_author[rows]
         order = np.lexsort((rows, t, codes))
+        sorted_kinds.append((kind, rows, order, codes[order], t[order], data.p_author[rows][order]))
+    # a count-min sketch of every pair's co-actions over all kinds: only pairs that
+    # may reach min_coactions are listed (no pair that does is missed)
+    total_actions = sum(x[1].size for x in sorted_kinds)
+    bits = int(min(28, max(10, math.ceil(math.log2(max(16 * total_actions, 2))))))
+    sketch = np.zeros(1 << bits, np.uint8)
+    if min_coactions > 1:
+        for _, _, _, oc, ot, oa in sorted_kinds:
+            pair_sketch(oc, ot, oa, win, int(max_window_actions), sketch)
+    for kind, rows, order, oc, ot, oa in sorted_kinds:
         u, v, a, b, skipped = window_pairs(
-            codes[order], t[order], actor[order], win, int(max_window_actions)
+            oc, ot, oa, win, int(max_window_actions), sketch, int(min_coactions)
         )
         # a and b index the sorted actions: back to posts rows and object positions
-        pos = order
-        per_kind.append((kind, u, v, rows[pos[a]], rows[pos[b]], pos[a]))
-        counts[kind] = {
-            "actions": int(rows.size),
-            "pairs": int(u.size),
-            "busy_objects_skipped": int(skipped),
-        }
+        per_kind.append((kind, u, v, rows[order[a]], rows[order[b]], order[a]))
+        counts[kind]["pair_rows"] = int(u.size)
+        counts[kind]["busy_objects_skipped"] = int(skipped)
+    counts["sketch_buckets"] = 1 << bits
     if per_kind:
         allu = np.concatenate([k[1] for k in per_kind])
         allv = np.concatenate([k[2] for k in per_kind])
@@ -1051,7 +1059,10 @@ def co_action(
         acted += k_
     least = np.maximum(np.minimum(acted[pu], acted[pv]), 1)
     overlap = np.minimum(weight / least, 1.0)
-    pair_score = overlap * weight / (weight + float(min_coactions))
+    # pairs below min_coactions score 0 (the sketch keeps only a few of them)
+    pair_score = np.where(
+        weight >= min_coactions, overlap * weight / (weight + float(min_coactions)), 0.0
+    )
     score = np.zeros(n)
     np.maximum.at(score, pu, pair_score)
     np.maximum.at(score, pv, pair_score)
@@ -1424,6 +1435,7 @@ def follow_back(
     max_evidence: int = 20,
 ) -> Signal:
     """Signal 5, follow-back rate far above the community's (see the module docstring)."""
+    from scipy.special import betainc
     from scipy.stats import betabinom
 
     name = "follow_back"
@@ -1454,12 +1466,15 @@ def follow_back(
     for c, (md, a, b) in fit.items():
         med_c[c], a_c[c], b_c[c] = md, a, b
     p_c = med_c[comm]
+    # the score: where the account's rate lies in its community's Beta
+    score = np.where(has, betainc(a_c[comm], b_c[comm], np.clip(rate, 0.0, 1.0)), np.nan)
+    # the test, exact (beta-binomial), for the accounts far enough above the median
+    cand = tested & (rate >= follow_back_factor * p_c)
     p = np.ones(data.n)
-    p[has] = betabinom.sf(M[has] - 1, F[has], a_c[comm][has], b_c[comm][has])
-    score = np.where(has, 1.0 - p, np.nan)
+    p[cand] = betabinom.sf(M[cand] - 1, F[cand], a_c[comm][cand], b_c[comm][cand])
     m = max(int(tested.sum()), 1)
     bound = alpha / m
-    flagged = tested & (rate >= follow_back_factor * p_c) & (p < bound)
+    flagged = cand & (p < bound)
     threshold = (
         f"at least {min_followers} followers, a follow-back rate >= {follow_back_factor} x its "
         f"community's median, and beta-binomial p < {bound:.3g} (alpha {alpha} / {m} accounts "
