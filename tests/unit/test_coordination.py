@@ -242,7 +242,7 @@ def test_a_group_co_reposting_within_seconds_is_found() -> None:
     assert [sorted(data.index.account_id.take(pa.array(g)).to_pylist()) for _, g in sig.groups] == [
         [f"u{i}" for i in range(5)]
     ]
-    u, v, w, kinds = sig.edges
+    u, _, w, kinds = sig.edges
     assert u.size == 10 and (w == 4).all() and set(kinds) == {"co-repost"}
     assert sig.score[data.index.lookup(pa.array(["x"]), pa.array(["u0"]))[0]] == pytest.approx(
         4 / 7

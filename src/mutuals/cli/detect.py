@@ -97,7 +97,7 @@ def detect(
             seed=seed,
         ).checked()
         opened = open_store(store)  # a damaged store or a run without tables: one line, now
-        folder = out if out is not None else opened.path / "detection"
+        folder = out if out is not None else store / "detection"
         meta: dict[str, Any] = {"store": str(opened.path)}
         with FolderWriter(folder, "detection", overwrite=overwrite, what="--out") as w:
             result = detect_store(opened, params)

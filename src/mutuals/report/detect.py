@@ -188,6 +188,24 @@ def _thresholds(th: Mapping[str, Any]) -> str:
     return line("; ".join(parts))
 
 
+def _by_signal(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An account's evidence rows grouped by signal, each group with its threshold."""
+    out: dict[str, dict[str, Any]] = {}
+    for e in rows:
+        g = out.setdefault(
+            e["signal"], {"signal": e["signal"], "threshold": line(e["threshold"]), "rows": []}
+        )
+        g["rows"].append(
+            {
+                "table": e["table"],
+                "row_id": line(e["row_id"] or ""),
+                "time": e["time"].strftime("%Y-%m-%d %H:%M:%S UTC") if e["time"] else "",
+                "detail": short(line(e["detail"]), 600),
+            }
+        )
+    return list(out.values())
+
+
 def render_detect_page(detection: Detection, *, meta: Mapping[str, Any] | None = None) -> str:
     """The moderator's page of a detection (self-contained HTML, see the module docstring)."""
     d = detection
@@ -223,17 +241,7 @@ def render_detect_page(detection: Detection, *, meta: Mapping[str, Any] | None =
                 ],
                 "flags": [n for n in SIGNALS if n in flags],
                 "groups": [line(g) for g in groups_of.get(key, [])],
-                "evidence": [
-                    {
-                        "signal": e["signal"],
-                        "table": e["table"],
-                        "row_id": line(e["row_id"] or ""),
-                        "time": e["time"].strftime("%Y-%m-%d %H:%M:%S UTC") if e["time"] else "",
-                        "detail": short(line(e["detail"]), 600),
-                        "threshold": line(e["threshold"]),
-                    }
-                    for e in by_account.get(key, [])
-                ],
+                "evidence": _by_signal(by_account.get(key, [])),
             }
         )
     signals = [
@@ -288,7 +296,12 @@ def render_detect_page(detection: Detection, *, meta: Mapping[str, Any] | None =
             "combination",
             line(s["combined"]["method"] + ": " + ", ".join(s["combined"]["signals_used"])),
         ),
-        ("skipped rows", meta_value({k: v for k, v in s["skipped"].items() if v})),
+        (
+            "skipped rows",
+            meta_value({k: v for k, v in s["skipped"].items() if v})
+            if any(s["skipped"].values())
+            else "none",
+        ),
     ]
     title = "Possible infiltrators and coordinated groups"
     return str(
