@@ -594,3 +594,11 @@ def test_a_table_without_its_columns_is_an_input_error() -> None:
         detect_coordination(
             t["accounts"], t["follows"], t["posts"].drop_columns(["author_id"]), t["interactions"]
         )
+
+
+def test_the_module_examples_run() -> None:
+    import doctest
+
+    import mutuals.metrics.coordination as mod
+
+    assert doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0

@@ -26,10 +26,11 @@ _SECONDS = click.FloatRange(min=0, min_open=True)
               help="The community's hashtag: arrivals, growth and drift are measured against "
               "its users. Without it: every hashtag, and Louvain communities.")  # fmt: skip
 @click.option("--window", type=_SECONDS, default=None,
-              help="Arrival window in seconds  [default: estimated from the data, the "
-              "--window-quantile of the gaps between arrivals]")  # fmt: skip
+              help="Arrival window in seconds  [default: estimated from the data: the "
+              "--window-quantile of the time --min-burst consecutive arrivals span]")  # fmt: skip
 @click.option("--window-quantile", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              default=0.1, show_default=True)  # fmt: skip
+              default=0.1, show_default=True,
+              help="Quantile of the arrival spans that sets the estimated window.")  # fmt: skip
 @click.option("--co-window", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="Seconds within which two accounts' actions on one post, link or "
               "hashtag sequence count as a co-action.")  # fmt: skip

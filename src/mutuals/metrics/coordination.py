@@ -21,9 +21,11 @@ Signals
     resolution (the smallest gap between arrivals: a simulated store's tick, a
     second on X; near the start and end of the data both intervals are cut to
     its span). The score is ``1 - p_i`` with ``p_i = P(X >= n_i - 1)``; an
-    arrival is flagged when ``n_i >= min_burst`` and ``p_i < alpha / m``
-    (Bonferroni over the ``m`` arrivals tested). ``w`` is given, or estimated
-    from the data in the spirit of CooRnet's coordination interval (Giglietto
+    arrival is flagged when ``n_i >= min_burst``, ``n_i - 1`` is at least
+    ``burst_factor`` times its expectation (a burst, not a busy hour: with
+    thousands of arrivals a test alone finds any small wobble of the rate),
+    and ``p_i < alpha / m`` (Bonferroni over the ``m`` arrivals tested).
+    ``w`` is given, or estimated from the data in the spirit of CooRnet's coordination interval (Giglietto
     et al. 2020, "It takes a village to manipulate the media", *Information,
     Communication & Society*): the ``window_quantile`` quantile of the positive
     time spans of ``min_burst`` consecutive arrivals, pooled over hashtags (the
@@ -50,8 +52,9 @@ Signals
     pairs with ``w >= min_coactions`` (0 without one), and it is flagged when
     one of its pairs is kept. A count-min sketch of the pairs' co-actions
     (Cormode & Muthukrishnan 2005) lists only the pairs that can reach
-    ``min_coactions``, so memory grows with those, not with every pair. Groups are connected components of the pairs
-    kept, split by seeded Louvain when larger than ``max_group``.
+    ``min_coactions``, so memory grows with those, not with every pair.
+    Groups are connected components of the pairs kept, split by seeded
+    Louvain when larger than ``max_group``.
 ``follow_core``
     Follow trains (Torres-Lugo, Yang & Menczer 2022, "The manufacture of
     partisan echo chambers by follow train abuse on Twitter", ICWSM): the core
@@ -211,6 +214,7 @@ class DetectParams:
     background: float = 24.0
     min_background: float = 3600.0
     min_burst: int = 5
+    burst_factor: float = 3.0
     alpha: float = 0.05
     co_window: float = 60.0
     min_coactions: int = 3
@@ -249,6 +253,7 @@ class DetectParams:
         need(0 < self.window_quantile < 1, "window_quantile", "between 0 and 1")
         need(_pos(self.background) and self.background > 1, "background", "a number above 1")
         need(_pos(self.min_background), "min_background", "a positive number of seconds")
+        need(_num(self.burst_factor) and self.burst_factor >= 1, "burst_factor", "a number >= 1")
         need(0 < self.alpha < 1, "alpha", "between 0 and 1")
         need(_num(self.co_window) and self.co_window >= 0, "co_window", "seconds >= 0")
         need(_pos(self.follow_window), "follow_window", "a positive number of seconds")
@@ -258,8 +263,9 @@ class DetectParams:
         need(0 < self.min_drift <= 1, "min_drift", "in (0, 1]")
         need(_num(self.min_overlap) and 0 < self.min_overlap <= 1, "min_overlap", "in (0, 1]")
         need(_pos(self.stance_tolerance), "stance_tolerance", "a positive number")
-        for name in ("min_burst", "min_coactions", "min_occasions", "min_core", "min_follow_burst", "min_growth",
-                     "min_followers", "min_actions", "max_evidence", "max_group"):  # fmt: skip
+        for name in ("min_burst", "min_coactions", "min_occasions", "min_core",
+                     "min_follow_burst", "min_growth", "min_followers", "min_actions",
+                     "max_evidence", "max_group"):  # fmt: skip
             v = getattr(self, name)
             need(isinstance(v, int) and not isinstance(v, bool) and v >= 1, name, "an integer >= 1")
         v = self.max_window_actions
@@ -746,6 +752,7 @@ def coordinated_arrival(
     background: float = 24.0,
     min_background: float = 3600.0,
     min_burst: int = 5,
+    burst_factor: float = 3.0,
     alpha: float = 0.05,
     max_evidence: int = 20,
 ) -> Signal:
@@ -831,7 +838,8 @@ def coordinated_arrival(
     p[has] = binom.sf(k[has] - 1, big[has], share[has])
     m = max(int(tested.sum()), 1)
     bound = alpha / m
-    ev_flag = tested & (n_in >= min_burst) & (p < bound)
+    expected = (n_bg - 1) * share  # the others expected within the window
+    ev_flag = tested & (n_in >= min_burst) & (p < bound) & (n_in - 1 >= burst_factor * expected)
     score = np.full(data.n, np.nan)
     val = np.where(tested, 1.0 - p, np.nan)
     if val.size:
@@ -843,8 +851,9 @@ def coordinated_arrival(
     flagged = np.zeros(data.n, bool)
     flagged[ev_node[ev_flag]] = True
     threshold = (
-        f"at least {min_burst} arrivals within {_seconds(w)} and binomial p < {bound:.3g} "
-        f"(alpha {alpha} / {m} arrivals tested) against the arrivals within {_seconds(B)}"
+        f"at least {min_burst} arrivals within {_seconds(w)}, {burst_factor:g} times as many "
+        f"as the arrivals within {_seconds(B)} predict, and binomial p < {bound:.3g} "
+        f"(alpha {alpha} / {m} arrivals tested)"
     )
     # evidence: each flagged arrival (an account's flagged arrivals, up to max_evidence)
     fi = np.flatnonzero(ev_flag)
@@ -894,6 +903,7 @@ def coordinated_arrival(
             "min_background_seconds": min_background,
             "time_resolution_seconds": res / _US,
             "min_burst": min_burst,
+            "burst_factor": burst_factor,
             "alpha": alpha,
             "p_bound": bound,
         },
@@ -1798,11 +1808,13 @@ def detect_coordination(
     signals = {
         "arrival": coordinated_arrival(
             data, window=p.window, window_quantile=p.window_quantile, background=p.background,
-            min_background=p.min_background, min_burst=p.min_burst, alpha=p.alpha, max_evidence=E,
+            min_background=p.min_background, min_burst=p.min_burst,
+            burst_factor=p.burst_factor, alpha=p.alpha, max_evidence=E,
         ),
         "coaction": co_action(
             data, co_window=p.co_window, min_coactions=p.min_coactions,
-            min_overlap=p.min_overlap, min_occasions=p.min_occasions, max_window_actions=p.max_window_actions, max_group=p.max_group, seed=p.seed,
+            min_overlap=p.min_overlap, min_occasions=p.min_occasions,
+            max_window_actions=p.max_window_actions, max_group=p.max_group, seed=p.seed,
             max_evidence=E,
         ),
         "follow_core": follow_core(
@@ -1965,7 +1977,8 @@ def assemble(
 def coordination_graph(detection: Detection) -> Any:
     """The coordinated groups' networks as a :class:`networkx.Graph`.
 
-    Nodes are the accounts of every group (``account_id`` as the node; attributes
+    Nodes are the accounts of every group (``account_id`` as the node, or
+    ``platform:account_id`` when the data holds several platforms; attributes
     ``platform``, ``handle``, ``combined``, ``rank``, ``flags`` and ``groups``,
     the group ids joined by spaces); edges are co-action pairs and mutual
     follows among them (attributes ``signal``, ``kind``, ``weight``; a pair
@@ -1995,14 +2008,20 @@ def coordination_graph(detection: Detection) -> Any:
     comb = sc.column("combined").to_pylist()
     rank = sc.column("rank").to_pylist()
     flags = sc.column("flags").to_pylist()
+    several = len(set(sc.column("platform").to_pylist())) > 1
+
+    def node(p: str, a: str) -> str:
+        return f"{p}:{a}" if several else a
+
     for key, gids in member_groups.items():
         i = by_id[key]
         g.add_node(
-            key[1], platform=key[0], handle=handles[i] or "", combined=float(comb[i]),
+            node(*key), platform=key[0], handle=handles[i] or "", combined=float(comb[i]),
             rank=int(rank[i]), flags=flags[i] or "", groups=" ".join(gids),
         )  # fmt: skip
     ed = detection.edges
-    for src, dst, sig, kind, w in zip(
+    for plat, src, dst, sig, kind, w in zip(
+        ed.column("platform").to_pylist(),
         ed.column("source_id").to_pylist(),
         ed.column("target_id").to_pylist(),
         ed.column("signal").to_pylist(),
@@ -2010,6 +2029,7 @@ def coordination_graph(detection: Detection) -> Any:
         ed.column("weight").to_pylist(),
         strict=True,
     ):
-        if src in g and dst in g and not g.has_edge(src, dst):
-            g.add_edge(src, dst, signal=sig, kind=kind, weight=float(w))
+        a, b = node(plat, src), node(plat, dst)
+        if a in g and b in g and not g.has_edge(a, b):
+            g.add_edge(a, b, signal=sig, kind=kind, weight=float(w))
     return g

@@ -43,6 +43,7 @@ from mutuals.metrics.coordination import (
     detect_coordination,
 )
 from mutuals.report.page import CSP, environment, fmt, line, meta_value, short
+from mutuals.tables import SCHEMAS
 
 __all__ = [
     "EVIDENCE_COLUMNS",
@@ -91,12 +92,15 @@ def detect_store(store: Store, params: DetectParams | None = None, **overrides: 
     """:func:`~mutuals.metrics.coordination.detect_coordination` on a store's tables.
 
     Only the columns the signals read are loaded (and each post's text, for
-    the evidence shown on the page).
+    the evidence shown on the page; and its ``stance`` once the canonical
+    posts carry one, which the drift signal then reads).
     """
     posts_cols = [
         "platform", "post_id", "author_id", "created_at", "kind", "hashtags", "urls",
         "repost_of_id", "parent_id", "text",
     ]  # fmt: skip
+    if "stance" in SCHEMAS["posts"].names:  # a post's shown position, where the store has it
+        posts_cols.append("stance")
     inter_cols = [
         "platform",
         "kind",
