@@ -1038,6 +1038,11 @@ def co_action(
         t = data.p_time[rows]
         order = np.lexsort((rows, t, codes))
         sorted_kinds.append((kind, rows, order, codes[order], t[order], data.p_author[rows][order]))
+    if not sorted_kinds:
+        return _unavailable(
+            data, name, "the store holds no reposts, replies, links or hashtag sequences to pair",
+            **counts,
+        )  # fmt: skip
     # a count-min sketch of every pair's co-actions over all kinds: only pairs that
     # may reach min_coactions are listed (no pair that does is missed)
     total_actions = sum(x[1].size for x in sorted_kinds)
