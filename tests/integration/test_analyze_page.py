@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import shutil
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +22,15 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+from helpers.browser import (
+    browser_fixture,  # noqa: F401 - the `browser` fixture
+    open_page,
+)
 from mutuals.cli.main import main
 from mutuals.errors import InputError
 from mutuals.io.store import write_store
 from mutuals.report.analyze_page import SECTIONS, read_detection
 
-CHROMIUM = os.environ.get("MUTUALS_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]  # fmt: skip
 SVG = "{http://www.w3.org/2000/svg}"
 TS = pa.timestamp("us", tz="UTC")
 DAY = 86_400_000_000
@@ -203,56 +201,12 @@ def test_an_absent_detection_is_one_line(tmp_path: Path, written: dict[str, Any]
 # -- in the browser ----------------------------------------------------------------------------
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("MUTUALS_REQUIRE_SHARED_DATA") == "1":
-        pytest.fail(f"browser test must run in CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install playwright)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def _open(browser: Any, path: Path) -> tuple[Any, Any, dict[str, list[str]]]:
-    url = path.as_uri()
-    context = browser.new_context()
-    seen: dict[str, list[str]] = {"requested": [], "errors": [], "dialogs": []}
-    context.on("request", lambda r: seen["requested"].append(r.url))
-    context.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
-    page = context.new_page()
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
-
-    def on_dialog(d: Any) -> None:
-        seen["dialogs"].append(d.message)
-        d.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
-    for el in page.query_selector_all("main *"):
-        el.dispatch_event("mouseover")
-    return context, page, seen
-
-
 @pytest.mark.browser
 def test_page_loads_nothing_and_has_every_section(browser: Any, written: dict[str, Any]) -> None:
-    context, page, seen = _open(browser, written["page"])
-    try:
-        assert [u for u in seen["requested"] if u != written["page"].as_uri()] == []
-        assert seen["errors"] == [] and seen["dialogs"] == []
+    with open_page(browser, written["page"]) as o:
+        page = o.page
+        assert [u for u in o.requested if u != written["page"].as_uri()] == []
+        assert o.errors == [] and o.dialogs == []
         for sid, heading in SECTIONS:
             section = page.query_selector(f"section[id='{sid}']")
             assert section is not None, sid
@@ -270,14 +224,12 @@ def test_page_loads_nothing_and_has_every_section(browser: Any, written: dict[st
         assert "3 of 240 accounts" in det and "9.5" in det
         # nothing overflows the page sideways
         assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
 def test_hostile_strings_are_text(browser: Any, written: dict[str, Any]) -> None:
-    context, page, _ = _open(browser, written["page"])
-    try:
+    with open_page(browser, written["page"]) as o:
+        page = o.page
         assert page.evaluate("() => window.__pwned") is None
         counts = page.evaluate(
             """() => ({
@@ -296,8 +248,6 @@ def test_hostile_strings_are_text(browser: Any, written: dict[str, Any]) -> None
         assert "comrades <script>alert(1)</script>"[:24] in joined  # shortened in the bars
         assert RLO not in text and RLO not in joined
         assert "lefttfel" in joined  # the override is dropped, the letters kept
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
@@ -316,12 +266,10 @@ def test_a_simulated_campaign_page_loads(browser: Any, tmp_path: Path) -> None:
                                     f"topic{topic}", "--campaign-window", "1",
                                     "--bootstrap", "100"])  # fmt: skip
     assert res.exit_code == 0, res.output
-    context, page, seen = _open(browser, tmp_path / "s" / "analysis" / "report.html")
-    try:
-        assert seen["errors"] == [] and len(seen["requested"]) == 1
+    with open_page(browser, tmp_path / "s" / "analysis" / "report.html") as o:
+        page = o.page
+        assert o.errors == [] and len(o.requested) == 1
         for sid, _ in SECTIONS:
             assert page.query_selector(f"section[id='{sid}']") is not None
         assert "were made after both had" in page.inner_text("section#campaign")
         assert page.query_selector("svg.adoption path") is not None
-    finally:
-        context.close()

@@ -9,19 +9,20 @@ the SVGs as XML and of the boundary need no browser.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pytest
 
+from helpers.browser import (
+    browser_fixture,  # noqa: F401 - the `browser` fixture
+    open_page,
+)
 from mutuals.errors import InputError
 from mutuals.report.claims_page import (
     CLAIMS_COLUMNS,
@@ -31,15 +32,6 @@ from mutuals.report.claims_page import (
     render_claims_page,
 )
 
-CHROMIUM = os.environ.get("MUTUALS_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SVG = "{http://www.w3.org/2000/svg}"
 
 RLO = "\u202e"
@@ -216,28 +208,6 @@ def test_page_without_results_for_a_claim_says_so() -> None:
 # -- in the browser ----------------------------------------------------------------------------
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("MUTUALS_REQUIRE_SHARED_DATA") == "1":
-        pytest.fail(f"browser test must run in CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install playwright)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 @pytest.fixture(scope="module")
 def loaded(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The page opened in a fresh context that records every request and console
@@ -245,37 +215,9 @@ def loaded(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
     claims, values, sections = _tables()
     out = tmp_path_factory.mktemp("claims") / "claims.html"
     out.write_text(render_claims_page(claims, values, sections, meta=META), encoding="utf-8")
-    context = browser.new_context()
-    requested: list[str] = []
-    errors: list[str] = []
-    dialogs: list[str] = []
-    context.on("request", lambda r: requested.append(r.url))
-
-    def block(route: Any) -> None:
-        if route.request.url == out.as_uri():
-            route.continue_()
-        else:
-            route.abort()
-
-    context.route("**/*", block)
-    page = context.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-
-    def on_dialog(d: Any) -> None:
-        dialogs.append(d.message)
-        d.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.goto(out.as_uri())
-    page.wait_for_load_state("networkidle")
-    for el in page.query_selector_all("main *"):
-        el.dispatch_event("mouseover")
-    try:
-        yield {"page": page, "url": out.as_uri(), "requested": requested, "errors": errors,
-               "dialogs": dialogs}  # fmt: skip
-    finally:
-        context.close()
+    with open_page(browser, out) as o:
+        yield {"page": o.page, "url": o.url, "requested": o.requested, "errors": o.errors,
+               "dialogs": o.dialogs}  # fmt: skip
 
 
 @pytest.mark.browser
@@ -360,23 +302,8 @@ def test_a_real_claims_page_loads_with_every_claim(
         ["C1", "C13"], out=out, accounts=1500, seeds=2, seed=5, scheduler="serial", progress=False
     )
     assert set(res.claims.column("verdict").to_pylist()) >= {"reported"}
-    url = res.page.as_uri()
-    context = browser.new_context()
-    requested: list[str] = []
-    errors: list[str] = []
-    context.on("request", lambda r: requested.append(r.url))
-    context.route(
-        "**/*", lambda route: route.continue_() if route.request.url == url else route.abort()
-    )
-    page = context.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    try:
-        page.goto(url)
-        page.wait_for_load_state("networkidle")
-        assert [u for u in requested if u != url] == [] and errors == []
+    with open_page(browser, res.page, hover=None) as o:
+        assert [u for u in o.requested if u != o.url] == [] and o.errors == []
         for claim in ("C1", "C13"):
-            section = page.query_selector(f"section[id='{claim}']")
+            section = o.page.query_selector(f"section[id='{claim}']")
             assert section is not None and section.query_selector("svg") is not None
-    finally:
-        context.close()

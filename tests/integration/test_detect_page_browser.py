@@ -7,8 +7,6 @@ except in CI (MUTUALS_REQUIRE_SHARED_DATA=1), where they must run."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,18 +16,13 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from helpers.browser import (
+    browser_fixture,  # noqa: F401 - the `browser` fixture
+    open_page,
+)
 from mutuals.metrics.coordination import detect_coordination
 from mutuals.report.detect import render_detect_page, write_detection
 
-CHROMIUM = os.environ.get("MUTUALS_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 RLO = "\u202e"
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror="window.__pwned=1;alert(2)">'
@@ -115,63 +108,15 @@ def test_importing_the_page_module_does_not_import_jinja2() -> None:
 # -- in the browser ------------------------------------------------------------------------
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("MUTUALS_REQUIRE_SHARED_DATA") == "1":
-        pytest.fail(f"browser test must run in CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install playwright)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def _open(browser: Any, path: Path) -> tuple[Any, Any, dict[str, list[str]]]:
-    """The page in a fresh context that records every request, console error and
-    dialog, and blocks anything but the page itself."""
-    url = path.as_uri()
-    context = browser.new_context()
-    seen: dict[str, list[str]] = {"requested": [], "errors": [], "dialogs": []}
-    context.on("request", lambda r: seen["requested"].append(r.url))
-    context.route(
-        "**/*", lambda route: route.continue_() if route.request.url == url else route.abort()
-    )
-    page = context.new_page()
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
-
-    def on_dialog(d: Any) -> None:
-        seen["dialogs"].append(d.message)
-        d.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
-    for el in page.query_selector_all("main *"):
-        el.dispatch_event("mouseover")
-    return context, page, seen
-
-
 @pytest.fixture(scope="module")
 def loaded(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The page in a fresh context that records every request, console error and
+    dialog, and blocks anything but the page itself."""
     out = tmp_path_factory.mktemp("detect") / "det"
     write_detection(_detection(), out, meta={"store": f"/data/{SCRIPT}", "command": IMG})
-    context, page, seen = _open(browser, out / "detect.html")
-    try:
-        yield {"page": page, "url": (out / "detect.html").as_uri(), **seen}
-    finally:
-        context.close()
+    with open_page(browser, out / "detect.html") as o:
+        yield {"page": o.page, "url": o.url, "requested": o.requested, "errors": o.errors,
+               "dialogs": o.dialogs}  # fmt: skip
 
 
 @pytest.mark.browser
@@ -234,11 +179,8 @@ def test_the_page_mutuals_detect_writes_loads_in_the_browser(browser: Any, tmp_p
         main, ["detect", str(tmp_path / "store"), "--out", str(tmp_path / "d")]
     )
     assert res.exit_code == 0, res.output
-    context, page, seen = _open(browser, tmp_path / "d" / "detect.html")
-    try:
+    with open_page(browser, tmp_path / "d" / "detect.html") as o:
         url = (tmp_path / "d" / "detect.html").as_uri()
-        assert [u for u in seen["requested"] if u != url] == [] and seen["errors"] == []
-        assert len(page.query_selector_all("section.account")) == 6
-        assert page.query_selector("table.groups") is not None
-    finally:
-        context.close()
+        assert [u for u in o.requested if u != url] == [] and o.errors == []
+        assert len(o.page.query_selector_all("section.account")) == 6
+        assert o.page.query_selector("table.groups") is not None

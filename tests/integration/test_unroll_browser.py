@@ -6,14 +6,16 @@ Skips with a reason when Chromium or Playwright is missing, except in CI
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers.browser import (
+    Opened,
+    browser_fixture,  # noqa: F401 - the `browser` fixture
+    open_page,
+)
 from mutuals.io.readers.xarchive import read_xarchive
 from mutuals.io.readreport import ReadReport
 from mutuals.report.unroll import unroll_post
@@ -21,54 +23,11 @@ from mutuals.report.unroll_render import to_html
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("MUTUALS_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("MUTUALS_REQUIRE_SHARED_DATA") == "1":
-        pytest.fail(f"browser test must run in CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install playwright)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def _load(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
-    page = browser.new_page()
-    errors: list[str] = []
-    dialogs: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-
-    def on_dialog(d: Any) -> None:
-        dialogs.append(d.message)
-        d.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
-    return page, errors, dialogs
+def _load(browser: Any, path: Path) -> Opened:
+    """``path`` loaded (no route: nothing is blocked), recording page errors,
+    console errors and dialogs."""
+    return open_page(browser, path, route=None, wait="load", hover=None)
 
 
 def test_real_thread_renders_in_order(browser: Any, shared_data: Path, tmp_path: Path) -> None:
@@ -81,7 +40,8 @@ def test_real_thread_renders_in_order(browser: Any, shared_data: Path, tmp_path:
     th = unroll_post(posts, "1602103390640623616", accounts)  # a middle post of the thread
     out = tmp_path / "thread.html"
     out.write_text(to_html([th]), encoding="utf-8")
-    page, errors, dialogs = _load(browser, out)
+    o = _load(browser, out)
+    page, errors, dialogs = o.page, o.errors, o.dialogs
     # the thread's ids in reply order, read by hand from tweets.js (in_reply_to_status_id_str)
     expected = [
         "1602103380591095808",
@@ -118,7 +78,7 @@ def test_real_thread_renders_in_order(browser: Any, shared_data: Path, tmp_path:
     assert "2/8" not in text and "8/8" not in text  # thread counters removed
     assert page.title() == "Thread by Test User"
     assert errors == [] and dialogs == []
-    page.close()
+    o.close()
 
 
 EVIL = [
@@ -156,7 +116,8 @@ def test_post_text_executes_nothing(browser: Any, tmp_path: Path, with_csp: bool
         page_html = "\n".join(ln for ln in page_html.split("\n") if "Content-Security" not in ln)
     out = tmp_path / "evil.html"
     out.write_text(page_html, encoding="utf-8")
-    page, errors, dialogs = _load(browser, out)
+    o = _load(browser, out)
+    page, errors, dialogs = o.page, o.errors, o.dialogs
     for el in page.query_selector_all(".article *"):
         el.dispatch_event("mouseover")
     assert page.evaluate("() => window.__pwned") is None
@@ -171,7 +132,7 @@ def test_post_text_executes_nothing(browser: Any, tmp_path: Path, with_csp: bool
         assert t in text  # shown as text
     assert page.is_visible("main")
     assert [e for e in errors if "Content Security Policy" not in e] == []
-    page.close()
+    o.close()
 
 
 # -- no remote loads; bidi controls ------------------------------------------------------
@@ -206,30 +167,25 @@ def _media_thread() -> Any:
     return unroll_post(pa.Table.from_pylist(rows, schema=POSTS), "1")
 
 
-def _open_recording(browser: Any, path: Path) -> tuple[Any, Any, list[str]]:
+def _stub_remote(route: Any, url: str) -> None:
+    """Answer any http(s) request with a 1x1 PNG, so no real network is ever touched."""
+    if route.request.url.startswith(("http://", "https://")):
+        route.fulfill(status=200, content_type="image/png", body=PNG_1PX)
+    else:
+        route.continue_()
+
+
+def _open_recording(browser: Any, path: Path) -> Opened:
     """Open ``path`` in a fresh context that records every request and answers any
-    http(s) one itself with a 1x1 PNG, so no real network is ever touched."""
-    context = browser.new_context()
-    requested: list[str] = []
-    context.on("request", lambda r: requested.append(r.url))
-
-    def stub(route: Any) -> None:
-        if route.request.url.startswith(("http://", "https://")):
-            route.fulfill(status=200, content_type="image/png", body=PNG_1PX)
-        else:
-            route.continue_()
-
-    context.route("**/*", stub)
-    page = context.new_page()
-    page.goto(path.as_uri())
-    page.wait_for_load_state("networkidle")
-    return context, page, requested
+    http(s) one itself with a 1x1 PNG (:func:`_stub_remote`)."""
+    return open_page(browser, path, route=_stub_remote, hover=None)
 
 
 def test_page_fetches_nothing_by_default(browser: Any, tmp_path: Path) -> None:
     out = tmp_path / "thread.html"
     out.write_text(to_html([_media_thread()]), encoding="utf-8")
-    context, page, requested = _open_recording(browser, out)
+    o = _open_recording(browser, out)
+    page, requested = o.page, o.requested
     page.mouse.wheel(0, 5000)  # lazy images, if any, would load now
     page.wait_for_timeout(300)
     assert [u for u in requested if u != out.as_uri()] == []
@@ -241,19 +197,20 @@ def test_page_fetches_nothing_by_default(browser: Any, tmp_path: Path) -> None:
         ["photo: cat 2", "https://img.example/2.png"],
     ]
     assert page.inner_text("figure") == "photo: cat 1 (img.example)"
-    context.close()
+    o.close()
 
 
 def test_embed_images_fetches_only_the_images(browser: Any, tmp_path: Path) -> None:
     out = tmp_path / "thread.html"
     out.write_text(to_html([_media_thread()], embed_images=True), encoding="utf-8")
-    context, page, requested = _open_recording(browser, out)
+    o = _open_recording(browser, out)
+    page, requested = o.page, o.requested
     page.mouse.wheel(0, 5000)
     page.wait_for_timeout(300)
     remote = sorted(u for u in requested if u != out.as_uri())
     assert remote == ["https://img.example/1.png", "https://img.example/2.png"]
     assert page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)") == [1, 1]
-    context.close()
+    o.close()
 
 
 RLO = "\u202e"
@@ -328,7 +285,8 @@ def test_rlo_reorders_nothing_around_it(browser: Any, tmp_path: Path) -> None:
     th = unroll_post(pa.Table.from_pylist(rows, schema=POSTS), "1", acc)
     out = tmp_path / "bidi.html"
     out.write_text(to_html([th]), encoding="utf-8")
-    page, errors, dialogs = _load(browser, out)
+    o = _load(browser, out)
+    page, errors, dialogs = o.page, o.errors, o.dialogs
     assert _x_order(page, "dl.meta dd", ["Bob", "evil", "name", "@", "handle", "u1"]) == [
         "Bob",
         "evil",
@@ -351,4 +309,4 @@ def test_rlo_reorders_nothing_around_it(browser: Any, tmp_path: Path) -> None:
     assert link[0] == link[1] == "https://files.example/gpj.exe"
     assert RLO not in page.inner_text("body") and RLO not in page.title()
     assert errors == [] and dialogs == []
-    page.close()
+    o.close()
