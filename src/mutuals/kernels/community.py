@@ -11,7 +11,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["louvain_local_moving", "orient", "triangles_oriented", "triangles_per_node"]
+__all__ = [
+    "aggregate_communities",
+    "internal_weight",
+    "louvain_local_moving",
+    "orient",
+    "triangles_oriented",
+    "triangles_per_node",
+]
 
 
 @njit(cache=True)
@@ -87,6 +94,74 @@ def louvain_local_moving(
         if moves == 0 or sweep_gain < tol:
             break
     return gained
+
+
+@njit(cache=True)
+def aggregate_communities(
+    indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray, labels: np.ndarray, k: int
+) -> tuple:  # pragma: no cover - jitted
+    """The graph between communities (Louvain's aggregation step), as a CSR with sorted rows.
+
+    ``labels`` numbers the communities ``0..k-1``; entry ``(a, b)`` is the sum
+    of ``A[i, j]`` over ``labels[i] = a``, ``labels[j] = b`` (so ``(a, a)``
+    holds the internal weight counted in both directions). Each community's row
+    adds its members' rows in node order and each row's entries in order
+    (serial: the sums do not depend on threads). Returns ``(indptr, indices,
+    weights)``.
+    """
+    n = labels.shape[0]
+    cptr = np.zeros(k + 1, np.int64)
+    for i in range(n):
+        cptr[labels[i] + 1] += 1
+    for a in range(k):
+        cptr[a + 1] += cptr[a]
+    fill = cptr[:k].copy()
+    members = np.empty(n, np.int64)
+    for i in range(n):
+        members[fill[labels[i]]] = i
+        fill[labels[i]] += 1
+    acc = np.zeros(k, np.float64)
+    stamp = np.full(k, -1, np.int64)
+    neigh = np.empty(k, np.int64)
+    out_ptr = np.zeros(k + 1, np.int64)
+    out_idx = np.empty(indices.shape[0], np.int64)
+    out_w = np.empty(indices.shape[0], np.float64)
+    q = 0
+    for a in range(k):
+        nn = 0
+        for t in range(cptr[a], cptr[a + 1]):
+            i = members[t]
+            for p in range(indptr[i], indptr[i + 1]):
+                b = labels[indices[p]]
+                if stamp[b] != a:
+                    stamp[b] = a
+                    acc[b] = 0.0
+                    neigh[nn] = b
+                    nn += 1
+                acc[b] += weights[p]
+        row = np.sort(neigh[:nn])
+        for t in range(nn):
+            out_idx[q] = row[t]
+            out_w[q] = acc[row[t]]
+            q += 1
+        out_ptr[a + 1] = q
+    return out_ptr, out_idx[:q].copy(), out_w[:q].copy()
+
+
+@njit(cache=True)
+def internal_weight(
+    indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray, labels: np.ndarray, k: int
+) -> np.ndarray:  # pragma: no cover - jitted
+    """Sum of ``A[i, j]`` over entries inside each community (``labels[i] == labels[j]``),
+    added in CSR order."""
+    out = np.zeros(k, np.float64)
+    n = indptr.shape[0] - 1
+    for i in range(n):
+        c = labels[i]
+        for p in range(indptr[i], indptr[i + 1]):
+            if labels[indices[p]] == c:
+                out[c] += weights[p]
+    return out
 
 
 @njit(cache=True)

@@ -6,6 +6,12 @@ row ``i`` occupies ``nbr[start[i] : start[i] + length[i]]`` inside a slot of
 is moved to the end of the arena with twice the capacity (amortised O(1), like
 a growable vector). Removing swaps the last entry into the hole. Rows are not
 sorted. Arrays in, arrays out; no randomness here.
+
+The kernels of a graph read from data (:mod:`mutuals.metrics.graph`) work on a
+plain CSR with sorted rows instead: :func:`edge_rows` (distinct edges by a
+counting sort and a sort of each row), :func:`transpose_sorted`,
+:func:`mutual_counts` (reciprocated edges) and :func:`union_rows` (the
+undirected projection). Their twins are in ``tests/unit/test_graph_kernels.py``.
 """
 
 from __future__ import annotations
@@ -14,14 +20,19 @@ import numba as nb
 import numpy as np
 
 __all__ = [
+    "edge_rows",
     "find_in_row",
     "follow_edges",
     "gapped_from_rows",
     "gapped_to_coo",
     "group_by_row",
+    "is_sorted_unique",
+    "mutual_counts",
     "remove_edges",
     "sort_dedupe_rows",
     "transpose_rows",
+    "transpose_sorted",
+    "union_rows",
 ]
 
 
@@ -229,3 +240,177 @@ def gapped_from_rows(indptr, length, nbr, slack_num, slack_min):  # pragma: no c
         for t in range(length[i]):
             out[d + t] = nbr[s + t]
     return start, length.copy(), cap, out, pos
+
+
+# ----------------------------------------------------------------------------- static graphs
+
+
+@nb.njit(cache=True, parallel=True)
+def edge_rows(src, dst, n):  # pragma: no cover - jitted
+    """Distinct edges ``src[k] -> dst[k]`` as a CSR with sorted rows.
+
+    Pairs with a negative endpoint (a null id) and self-loops are left out;
+    repeated pairs are kept once. A counting sort groups the edges by source
+    (serial, in input order), each row is then sorted and deduplicated on its
+    own (``prange``) and the rows are packed (serial), so the result does not
+    depend on the number of threads. The rows read in order are the sorted
+    distinct keys ``src * n + dst``. Returns ``(indptr, idx, n_null, n_loops,
+    n_duplicates)`` with int64 ``indptr`` and ``idx``.
+    """
+    m = src.shape[0]
+    indptr = np.zeros(n + 1, np.int64)
+    n_null = 0
+    n_loops = 0
+    for e in range(m):
+        u = src[e]
+        v = dst[e]
+        if u < 0 or v < 0:
+            n_null += 1
+        elif u == v:
+            n_loops += 1
+        else:
+            indptr[u + 1] += 1
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    fill = indptr[:n].copy()
+    idx = np.empty(indptr[n], np.int64)
+    for e in range(m):
+        u = src[e]
+        v = dst[e]
+        if u >= 0 and v >= 0 and u != v:
+            idx[fill[u]] = v
+            fill[u] += 1
+    length = np.zeros(n, np.int64)
+    for i in nb.prange(n):
+        a, b = indptr[i], indptr[i + 1]
+        if b == a:
+            continue
+        idx[a:b].sort()
+        k = a + 1
+        for t in range(a + 1, b):
+            if idx[t] != idx[k - 1]:
+                idx[k] = idx[t]
+                k += 1
+        length[i] = k - a
+    out_ptr = np.zeros(n + 1, np.int64)
+    pos = 0
+    for i in range(n):  # pack left in place: a row never moves right
+        a = indptr[i]
+        for t in range(length[i]):
+            idx[pos + t] = idx[a + t]
+        pos += length[i]
+        out_ptr[i + 1] = pos
+    n_dups = indptr[n] - pos
+    return out_ptr, idx[:pos], n_null, n_loops, n_dups
+
+
+@nb.njit(cache=True)
+def is_sorted_unique(rows, cols):  # pragma: no cover - jitted
+    """Whether the pairs ``(rows[k], cols[k])`` are strictly increasing (row, then column)."""
+    for k in range(1, rows.shape[0]):
+        if rows[k] < rows[k - 1] or (rows[k] == rows[k - 1] and cols[k] <= cols[k - 1]):
+            return False
+    return True
+
+
+@nb.njit(cache=True)
+def transpose_sorted(indptr, idx, n):  # pragma: no cover - jitted
+    """The transpose of a CSR, ``(tptr, tidx)``: rows sorted ascending (int32 entries).
+
+    Rows are visited in order, so each column's list comes out sorted.
+    """
+    tptr = np.zeros(n + 1, np.int64)
+    for p in range(idx.shape[0]):
+        tptr[idx[p] + 1] += 1
+    for j in range(n):
+        tptr[j + 1] += tptr[j]
+    fill = tptr[:n].copy()
+    tidx = np.empty(idx.shape[0], np.int32)
+    for i in range(n):
+        for p in range(indptr[i], indptr[i + 1]):
+            j = idx[p]
+            tidx[fill[j]] = i
+            fill[j] += 1
+    return tptr, tidx
+
+
+@nb.njit(cache=True, parallel=True)
+def mutual_counts(optr, oidx, iptr, iidx):  # pragma: no cover - jitted
+    """For each node, how many of its out-neighbours are also in-neighbours.
+
+    ``optr/oidx`` (out-lists) and ``iptr/iidx`` (in-lists) have sorted rows;
+    each node's count is a merge of its two lists (``prange``: each writes its
+    own entry), so it is the number of its reciprocated out-edges.
+    """
+    n = optr.shape[0] - 1
+    out = np.zeros(n, np.int64)
+    for u in nb.prange(n):
+        i, i1 = optr[u], optr[u + 1]
+        j, j1 = iptr[u], iptr[u + 1]
+        c = 0
+        while i < i1 and j < j1:
+            x = oidx[i]
+            y = iidx[j]
+            if x < y:
+                i += 1
+            elif y < x:
+                j += 1
+            else:
+                c += 1
+                i += 1
+                j += 1
+        out[u] = c
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def union_rows(optr, oidx, iptr, iidx):  # pragma: no cover - jitted
+    """Row-wise union of two CSRs with sorted rows: ``(uptr, uidx)``, sorted rows, int32 entries.
+
+    With the out- and in-lists of a directed graph without self-loops this is
+    the symmetric adjacency of its undirected projection. Two passes over the
+    rows (sizes, then entries), each row on its own (``prange``).
+    """
+    n = optr.shape[0] - 1
+    size = np.zeros(n, np.int64)
+    for u in nb.prange(n):
+        i, i1 = optr[u], optr[u + 1]
+        j, j1 = iptr[u], iptr[u + 1]
+        c = 0
+        while i < i1 and j < j1:
+            x = oidx[i]
+            y = iidx[j]
+            if x <= y:
+                i += 1
+            if y <= x:
+                j += 1
+            c += 1
+        size[u] = c + (i1 - i) + (j1 - j)
+    uptr = np.zeros(n + 1, np.int64)
+    for u in range(n):
+        uptr[u + 1] = uptr[u] + size[u]
+    uidx = np.empty(uptr[n], np.int32)
+    for u in nb.prange(n):
+        i, i1 = optr[u], optr[u + 1]
+        j, j1 = iptr[u], iptr[u + 1]
+        q = uptr[u]
+        while i < i1 and j < j1:
+            x = oidx[i]
+            y = iidx[j]
+            if x <= y:
+                uidx[q] = x
+                i += 1
+            else:
+                uidx[q] = y
+            if y <= x:
+                j += 1
+            q += 1
+        while i < i1:
+            uidx[q] = oidx[i]
+            i += 1
+            q += 1
+        while j < j1:
+            uidx[q] = iidx[j]
+            j += 1
+            q += 1
+    return uptr, uidx

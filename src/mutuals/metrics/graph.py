@@ -200,9 +200,65 @@ class FollowGraph:
         return np.bincount(self.follower, minlength=self.n_accounts).astype(np.int64)
 
     @cached_property
+    def out_lists(self) -> tuple[np.ndarray, np.ndarray]:
+        """The friends of each account as a CSR ``(indptr, friends)`` with sorted rows.
+
+        For a graph from :func:`follow_graph` (edges sorted by follower, then
+        friend) these are the edge arrays themselves; other edge arrays are
+        sorted and deduplicated first.
+        """
+        from mutuals.kernels.graph import edge_rows, is_sorted_unique
+
+        n = self.n_accounts
+        if is_sorted_unique(self.follower, self.friend):
+            ptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(self.out_degree, out=ptr[1:])
+            return ptr, self.friend
+        ptr, idx, _, _, _ = edge_rows(self.follower, self.friend, n)
+        return ptr, idx
+
+    @cached_property
+    def in_lists(self) -> tuple[np.ndarray, np.ndarray]:
+        """The followers of each account as a CSR ``(indptr, followers)``, rows sorted (int32)."""
+        from mutuals.kernels.graph import transpose_sorted
+
+        if self.n_accounts >= _INT32_LIMIT:
+            raise GraphError("in-lists hold int32 ids: more than 2^31 - 1 accounts")
+        ptr, idx = self.out_lists
+        return transpose_sorted(ptr, idx, self.n_accounts)
+
+    @cached_property
     def undirected(self) -> sp.csr_matrix:
-        """Symmetric 0/1 adjacency of the undirected projection (see module doc)."""
-        return undirected_adjacency(self.follower, self.friend, self.n_accounts)
+        """Symmetric 0/1 adjacency of the undirected projection (see module doc).
+
+        The same matrix as :func:`undirected_adjacency` of the edges: each row is
+        the merge of the account's sorted friends and followers
+        (:func:`mutuals.kernels.graph.union_rows`).
+        """
+        from mutuals.kernels.graph import union_rows
+
+        n = self.n_accounts
+        optr, oidx = self.out_lists
+        iptr, iidx = self.in_lists
+        uptr, uidx = union_rows(optr, oidx, iptr, iidx)
+        return _symmetric_csr(uptr, uidx, n)
+
+
+#: Node counts from which CSR entries no longer fit int32.
+_INT32_LIMIT = 2**31 - 1
+
+
+def _symmetric_csr(indptr: np.ndarray, indices: np.ndarray, n: int) -> sp.csr_matrix:
+    """A 0/1 float64 CSR from sorted rows, without copying or re-checking them."""
+    if indptr[-1] < _INT32_LIMIT:
+        indptr = indptr.astype(np.int32)
+        indices = indices.astype(np.int32, copy=False)
+    else:
+        indices = indices.astype(np.int64, copy=False)
+    adj = sp.csr_matrix((np.ones(indices.size), indices, indptr), shape=(n, n))
+    adj.has_sorted_indices = True
+    adj.has_canonical_format = True
+    return adj
 
 
 def follow_graph(accounts: pa.Table, follows: pa.Table) -> FollowGraph:
@@ -217,7 +273,17 @@ def follow_graph(accounts: pa.Table, follows: pa.Table) -> FollowGraph:
     ------
     InputError
         If a table is not a pyarrow Table or lacks a required column.
+
+    Notes
+    -----
+    Ids are encoded once (one dictionary over the accounts and both follow
+    columns); the edges are then grouped by follower with a counting sort and
+    each follower's friends sorted and deduplicated
+    (:func:`mutuals.kernels.graph.edge_rows`), which drops self-follows and
+    rows with a null endpoint and counts them.
     """
+    from mutuals.kernels.graph import edge_rows
+
     require_columns(follows, "follows", ["platform", "follower_id", "friend_id"])
     index, (src, dst) = index_accounts(
         accounts,
@@ -226,45 +292,39 @@ def follow_graph(accounts: pa.Table, follows: pa.Table) -> FollowGraph:
             (follows.column("platform"), follows.column("friend_id")),
         ],
     )
-    n_rows = follows.num_rows
-    ok = (src >= 0) & (dst >= 0)
-    n_null = int(n_rows - ok.sum())
-    src, dst = src[ok], dst[ok]
-    loop = src == dst
-    n_loop = int(loop.sum())
-    src, dst = src[~loop], dst[~loop]
     n = len(index)
-    code = np.unique(src * n + dst) if src.size else np.empty(0, dtype=np.int64)
-    n_dup = int(src.size - code.size)
-    return FollowGraph(
+    ptr, friend, n_null, n_loop, n_dup = edge_rows(src, dst, n)
+    del src, dst
+    follower = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
+    g = FollowGraph(
         index=index,
-        follower=code // n if n else code,
-        friend=code % n if n else code,
-        n_rows=n_rows,
-        n_duplicates=n_dup,
-        n_self_follows=n_loop,
-        n_null=n_null,
+        follower=follower,
+        friend=friend,
+        n_rows=follows.num_rows,
+        n_duplicates=int(n_dup),
+        n_self_follows=int(n_loop),
+        n_null=int(n_null),
     )
+    g.__dict__["out_lists"] = (ptr, friend)  # the CSR the edges were read from
+    return g
 
 
 def undirected_adjacency(u: np.ndarray, v: np.ndarray, n: int) -> sp.csr_matrix:
-    """Symmetric 0/1 CSR adjacency (float64) of the edges ``u[k] -- v[k]``, loops dropped."""
+    """Symmetric 0/1 CSR adjacency (float64) of the edges ``u[k] -- v[k]``, loops dropped.
+
+    Rows come sorted and without repeats from
+    :func:`mutuals.kernels.graph.edge_rows` over both directions of each edge.
+    """
+    from mutuals.kernels.graph import edge_rows
+
     u = np.asarray(u, dtype=np.int64)
     v = np.asarray(v, dtype=np.int64)
     if u.shape != v.shape:
         raise GraphError("edge endpoint arrays differ in length")
     if u.size and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n):
         raise GraphError(f"edge endpoints must lie in 0..{n - 1}")
-    keep = u != v
-    a = np.minimum(u[keep], v[keep])
-    b = np.maximum(u[keep], v[keep])
-    code = np.unique(a * n + b) if a.size else np.empty(0, dtype=np.int64)
-    a, b = code // max(n, 1), code % max(n, 1)
-    rows = np.concatenate([a, b])
-    cols = np.concatenate([b, a])
-    adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
-    adj.sort_indices()
-    return adj
+    ptr, idx, _, _, _ = edge_rows(np.concatenate([u, v]), np.concatenate([v, u]), n)
+    return _symmetric_csr(ptr, idx, n)
 
 
 # ----------------------------------------------------------------------------- reciprocity
@@ -307,16 +367,19 @@ def reciprocity(graph: FollowGraph) -> Reciprocity:
     sec. 7.10), and ``rho = (r - a) / (1 - a)`` with density
     ``a = L / (N (N - 1))`` (Garlaschelli & Loffredo 2004, *Phys. Rev. Lett.*
     93, 268701). ``r`` is NaN for a graph without edges.
+
+    ``L<->`` is counted per account as the overlap of its sorted friends and
+    followers (:func:`mutuals.kernels.graph.mutual_counts`).
     """
     n = graph.n_accounts
     L = graph.n_follows
     if L == 0:
         return Reciprocity(0, 0, 0, float("nan"), 0.0, float("nan"))
-    fwd = graph.follower * n + graph.friend  # sorted and unique by construction
-    rev = graph.friend * n + graph.follower
-    pos = np.searchsorted(fwd, rev)
-    pos[pos == fwd.size] = 0
-    recip = int((fwd[pos] == rev).sum())
+    from mutuals.kernels.graph import mutual_counts
+
+    optr, oidx = graph.out_lists
+    iptr, iidx = graph.in_lists
+    recip = int(mutual_counts(optr, oidx, iptr, iidx).sum())
     r = recip / L
     a = L / (n * (n - 1)) if n > 1 else 0.0
     rho = (r - a) / (1 - a) if a < 1 else float("nan")
@@ -591,7 +654,9 @@ def modularity(adj: sp.spmatrix, labels: np.ndarray, *, resolution: float = 1.0)
     sum of all entries of the symmetric adjacency ``A``. Matches
     ``networkx.community.modularity``. NaN for a graph without edges.
     """
-    a = sp.coo_matrix(adj)
+    from mutuals.kernels.community import internal_weight
+
+    a = sp.csr_matrix(adj)
     labels = np.asarray(labels)
     if labels.shape != (a.shape[0],):
         raise InputError(f"labels must have one entry per node ({a.shape[0]}), got {labels.shape}")
@@ -600,9 +665,8 @@ def modularity(adj: sp.spmatrix, labels: np.ndarray, *, resolution: float = 1.0)
         return float("nan")
     _, lab = np.unique(labels, return_inverse=True)
     nc = int(lab.max()) + 1
-    same = lab[a.row] == lab[a.col]
-    e_in = np.bincount(lab[a.row[same]], weights=a.data[same], minlength=nc)
-    strength = np.asarray(sp.csr_matrix(a).sum(axis=1)).ravel()
+    e_in = internal_weight(a.indptr, a.indices, a.data.astype(np.float64, copy=False), lab, nc)
+    strength = np.asarray(a.sum(axis=1)).ravel()
     d = np.bincount(lab, weights=strength, minlength=nc)
     return float(e_in.sum() / m2 - resolution * ((d / m2) ** 2).sum())
 
@@ -642,33 +706,36 @@ def louvain(
         Community of each node, numbered ``0..K-1`` by decreasing size (ties
         by smallest member).
     """
-    from mutuals.kernels.community import louvain_local_moving
+    from mutuals.kernels.community import aggregate_communities, louvain_local_moving
 
     rng = check_random_state(seed)
-    a = sp.csr_matrix(adj, dtype=np.float64, copy=True)
-    a.sum_duplicates()
-    a.sort_indices()
-    n = a.shape[0]
-    if a.shape != (n, n):
+    n = adj.shape[0]
+    if adj.shape != (n, n):
         raise GraphError("adjacency must be square")
-    if a.nnz and (a.data < 0).any():
+    a = sp.csr_matrix(adj, dtype=np.float64)  # may share the caller's arrays: never edited
+    if not a.has_canonical_format:
+        a = a.copy()
+        a.sum_duplicates()  # also sorts the indices
+    if a.nnz and a.data.min() < 0:
         raise GraphError("adjacency weights must be non-negative")
-    if abs(a - a.T).sum() > 1e-9 * max(1.0, abs(a).sum()):
+    m2 = float(a.sum())
+    if _asymmetry(a) > 1e-9 * max(1.0, m2):
         raise GraphError("louvain needs a symmetric (undirected) adjacency")
     membership = np.arange(n, dtype=np.int64)
-    m2 = float(a.sum())
     if n == 0 or m2 == 0:
         return _relabel_by_size(membership)
+    indptr, indices, data = a.indptr, a.indices, a.data
     for _ in range(max_levels):
-        a.sum_duplicates()
-        strength = np.asarray(a.sum(axis=1)).ravel()
-        nl = a.shape[0]
+        nl = indptr.size - 1
+        strength = np.asarray(
+            sp.csr_matrix((data, indices, indptr), shape=(nl, nl)).sum(axis=1)
+        ).ravel()
         labels = np.arange(nl, dtype=np.int64)
         order = rng.permutation(nl).astype(np.int64)
         gain = louvain_local_moving(
-            a.indptr.astype(np.int64),
-            a.indices.astype(np.int64),
-            a.data,
+            indptr,
+            indices,
+            data,
             strength,
             m2,
             order,
@@ -683,9 +750,18 @@ def louvain(
         membership = inv[membership]
         if gain < tol:
             break
-        c = a.tocoo()
-        a = sp.csr_matrix((c.data, (inv[c.row], inv[c.col])), shape=(uniq.size, uniq.size))
+        indptr, indices, data = aggregate_communities(indptr, indices, data, inv, int(uniq.size))
     return _relabel_by_size(membership)
+
+
+def _asymmetry(a: sp.csr_matrix) -> float:
+    """``sum |A - A^T|`` of a canonical CSR: the transpose (a counting sort) has
+    the same pattern when ``A`` is structurally symmetric, and the entries are
+    then compared in place."""
+    t = a.T.tocsr()
+    if np.array_equal(t.indptr, a.indptr) and np.array_equal(t.indices, a.indices):
+        return float(np.abs(a.data - t.data).sum())
+    return float(abs(a - a.T).sum())
 
 
 def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
