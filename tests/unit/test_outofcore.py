@@ -296,3 +296,33 @@ def test_fits_in_memory_reads_only_the_metadata(tmp_path):
     path.write_bytes(b"not parquet")
     with pytest.raises(InputError, match="not a readable Parquet file"):
         oc.fits_in_memory(store, 10**12)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_wedges_found_by_duckdb_equal_the_kernel_route(case, seed):
+    """The same draws pick the same wedges whether their ends and closure come
+    from the CSR in memory (Numba) or from joins on disk (DuckDB)."""
+    _, g, db = case
+    in_memory = oc.estimate_clustering(oc.undirected_csr(db), 3000, seed)
+    assert oc.estimate_clustering_ooc(db, 3000, seed) == in_memory
+    exact = mg.clustering(g)
+    deg = np.diff(g.undirected.indptr)
+    assert in_memory.edges == g.undirected.nnz // 2 and in_memory.nodes == g.n_accounts
+    assert in_memory.wedges == int((deg * (deg - 1) // 2).sum())
+    assert in_memory.epsilon == oc.hoeffding_epsilon(3000, 0.95)
+    assert abs(in_memory.transitivity - exact.transitivity) <= 0.1  # the bound: test_wedges.py
+
+
+def test_the_report_takes_the_duckdb_route_when_the_csr_does_not_fit(tmp_path):
+    from mutuals.report.analyze_ooc import _clustering
+
+    store = open_store(write_store(tmp_path / "s", _random_tables(8)).path)
+    d = tmp_path / "spill"
+    d.mkdir()
+    with oc.OutOfCore(store, d, 64 * 2**20) as db:
+        check = oc.fits_in_memory(store, 10**9)
+        fits = _clustering(db, check, check.csr_bytes, 2000, 4, 0.95)
+        not_fits = _clustering(db, check, check.csr_bytes - 1, 2000, 4, 0.95)
+    assert fits.pop("closure").startswith("binary search in the undirected graph's CSR")
+    assert not_fits.pop("closure").startswith("DuckDB joins over the undirected pairs on disk")
+    assert fits == not_fits

@@ -61,6 +61,7 @@ __all__ = [
     "degrees",
     "ei_index",
     "estimate_clustering",
+    "estimate_clustering_ooc",
     "fits_in_memory",
     "hoeffding_epsilon",
     "reciprocity",
@@ -218,8 +219,8 @@ class ClusteringEstimate:
         ``1 - delta`` and the Hoeffding half-width ``sqrt(ln(2/delta) / (2 samples))``.
     wedges : int
         Wedges of the graph, ``sum d (d - 1) / 2`` (exact).
-    nodes, nodes_degree_2 : int
-        Nodes, and nodes of degree >= 2 (exact).
+    nodes, nodes_degree_2, edges : int
+        Nodes, nodes of degree >= 2 and undirected edges (exact).
     """
 
     transitivity: float
@@ -234,6 +235,7 @@ class ClusteringEstimate:
     wedges: int
     nodes: int
     nodes_degree_2: int
+    edges: int
 
     METHOD = (
         "wedge sampling (Seshadhri, Pinar & Kolda 2014): transitivity is the share "
@@ -311,38 +313,71 @@ def estimate_clustering(
 
     if not isinstance(samples, int) or isinstance(samples, bool) or samples <= 0:
         raise InputError(f"samples must be a positive integer, got {samples!r}")
-    eps = hoeffding_epsilon(samples, confidence)
+    hoeffding_epsilon(samples, confidence)  # checks confidence
     indptr, indices = _csr_parts(adj)
-    rng = check_random_state(seed)
-    n = indptr.size - 1
     deg = np.diff(indptr)
-    w = deg * (deg - 1) // 2
-    total = int(w.sum())
-    eligible = np.flatnonzero(deg >= 2)
+    d = _WedgeDraws.make(deg, samples, check_random_state(seed))
+    if d is None:
+        return _estimate(deg, samples, confidence, None, None)
+    cum = np.cumsum(deg * (deg - 1) // 2)
+    closed = closed_wedges_by_weight(indptr, indices, cum, d.draw, d.u1, d.u2)
+    local = closed_wedges_at(indptr, indices, d.centres, d.v1, d.v2)
+    return _estimate(deg, samples, confidence, closed, local)
+
+
+@dataclass(frozen=True)
+class _WedgeDraws:
+    """The random numbers of :func:`estimate_clustering`, drawn in one order:
+    ``draw, u1, u2`` (the global sample), then the local sample's centres
+    (uniform among nodes of degree >= 2), ``v1, v2``."""
+
+    draw: np.ndarray
+    u1: np.ndarray
+    u2: np.ndarray
+    centres: np.ndarray
+    v1: np.ndarray
+    v2: np.ndarray
+
+    @staticmethod
+    def make(deg: np.ndarray, samples: int, rng: np.random.Generator) -> _WedgeDraws | None:
+        total = int((deg * (deg - 1) // 2).sum())
+        if total == 0:
+            return None  # nothing drawn
+        eligible = np.flatnonzero(deg >= 2)
+        draw = rng.integers(0, total, size=samples, dtype=np.int64)
+        u1 = rng.random(samples)
+        u2 = rng.random(samples)
+        centres = eligible[rng.integers(0, eligible.size, size=samples, dtype=np.int64)]
+        return _WedgeDraws(draw, u1, u2, centres, rng.random(samples), rng.random(samples))
+
+
+def _estimate(
+    deg: np.ndarray,
+    samples: int,
+    confidence: float,
+    closed: np.ndarray | None,
+    local_closed: np.ndarray | None,
+) -> ClusteringEstimate:
+    """The estimates and intervals from the closure of each drawn wedge."""
+    eps = hoeffding_epsilon(samples, confidence)
+    n = int(deg.size)
+    total = int((deg * (deg - 1) // 2).sum())
+    n2 = int((deg >= 2).sum())
     nan = float("nan")
-    if total == 0:
+    if closed is None or local_closed is None:
         return ClusteringEstimate(
             nan, (nan, nan), 0.0 if n else nan, (0.0, 0.0) if n else (nan, nan), 0.0,
-            (0.0, 0.0), samples, float(confidence), eps, 0, n, 0,
+            (0.0, 0.0), samples, float(confidence), eps, 0, n, 0, int(deg.sum()) // 2,
         )  # fmt: skip
-    cum = np.cumsum(w)
-    draw = rng.integers(0, total, size=samples, dtype=np.int64)
-    u1 = rng.random(samples)
-    u2 = rng.random(samples)
-    closed = closed_wedges_by_weight(indptr, indices, cum, draw, u1, u2)
     trans = float(closed.sum()) / samples
-    centres = eligible[rng.integers(0, eligible.size, size=samples, dtype=np.int64)]
-    v1 = rng.random(samples)
-    v2 = rng.random(samples)
-    local = float(closed_wedges_at(indptr, indices, centres, v1, v2).sum()) / samples
-    share = eligible.size / n
+    local = float(local_closed.sum()) / samples
+    share = n2 / n
     t_lo, t_hi = max(0.0, trans - eps), min(1.0, trans + eps)
-    avg = local * share
     a_lo, a_hi = max(0.0, local - eps) * share, min(1.0, local + eps) * share
     return ClusteringEstimate(
         transitivity=trans,
         transitivity_interval=(t_lo, t_hi),
-        average=avg,
+        average=local * share,
         average_interval=(a_lo, a_hi),
         triangles=trans * total / 3,
         triangles_interval=(t_lo * total / 3, t_hi * total / 3),
@@ -351,8 +386,18 @@ def estimate_clustering(
         epsilon=eps,
         wedges=total,
         nodes=n,
-        nodes_degree_2=int(eligible.size),
+        nodes_degree_2=n2,
+        edges=int(deg.sum()) // 2,
     )
+
+
+def _positions(deg_c: np.ndarray, u1: np.ndarray, u2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two neighbour positions the kernels pick from ``u1``, ``u2`` at
+    centres of degree ``deg_c`` (the same float arithmetic, so the same picks)."""
+    i = np.minimum((u1 * deg_c).astype(np.int64), deg_c - 1)
+    j = np.minimum((u2 * (deg_c - 1)).astype(np.int64), deg_c - 2)
+    j = j + (j >= i)
+    return i, j
 
 
 # ----------------------------------------------------------------------------- DuckDB
@@ -771,6 +816,82 @@ def undirected_csr(db: OutOfCore, batch_rows: int = 1 << 20) -> tuple[np.ndarray
     if pos != indices.size:
         raise GraphError(f"undirected CSR: read {pos} neighbours, expected {indices.size}")
     return indptr, indices
+
+
+def estimate_clustering_ooc(
+    db: OutOfCore, samples: int, seed: SeedLike, confidence: float = 0.95
+) -> ClusteringEstimate:
+    """:func:`estimate_clustering` without the graph in memory: the same draws,
+    the same wedges and the same result as on :func:`undirected_csr`'s arrays,
+    with each wedge's ends and closure found by DuckDB.
+
+    Only the undirected degrees (one int64 per account) and the draws are held;
+    the distinct undirected pairs are a table on disk. A wedge's ends are the
+    ``i``-th and ``j``-th neighbour of its centre in ascending order (a window
+    over the neighbours of the sampled centres only) and its closure a join of
+    the pair of ends with the undirected pairs.
+    """
+    if not isinstance(samples, int) or isinstance(samples, bool) or samples <= 0:
+        raise InputError(f"samples must be a positive integer, got {samples!r}")
+    hoeffding_epsilon(samples, confidence)  # checks confidence
+    counts = db.prepare()
+    c = db.con
+    c.execute(
+        "CREATE TABLE IF NOT EXISTS upairs AS "
+        "SELECT DISTINCT least(src, dst) AS a, greatest(src, dst) AS b FROM edges"
+    )
+    t = db.arrow(
+        "SELECT node, count(*) AS d FROM "
+        "(SELECT a AS node FROM upairs UNION ALL SELECT b FROM upairs) GROUP BY node"
+    )
+    deg = np.zeros(counts.accounts, dtype=np.int64)
+    deg[t.column("node").to_numpy()] = t.column("d").to_numpy()
+    del t
+    d = _WedgeDraws.make(deg, samples, check_random_state(seed))
+    if d is None:
+        return _estimate(deg, samples, confidence, None, None)
+    cum = np.cumsum(deg * (deg - 1) // 2)
+    closed = []
+    for centres, u1, u2 in (
+        (np.searchsorted(cum, d.draw, side="right"), d.u1, d.u2),
+        (d.centres, d.v1, d.v2),
+    ):
+        i, j = _positions(deg[centres], u1, u2)
+        sample = pa.table(
+            {
+                "s": pa.array(np.arange(samples, dtype=np.int64)),
+                "c": pa.array(centres.astype(np.int64)),
+                "i": pa.array(i),
+                "j": pa.array(j),
+            }
+        )
+        c.register("_wedges", sample)
+        got = db.arrow(
+            """
+            WITH cs AS (SELECT DISTINCT c FROM _wedges),
+            nb AS (
+                SELECT a AS c, b AS x FROM upairs WHERE a IN (SELECT c FROM cs)
+                UNION ALL SELECT b AS c, a AS x FROM upairs WHERE b IN (SELECT c FROM cs)
+            ),
+            ranked AS (
+                SELECT c, x, (row_number() OVER (PARTITION BY c ORDER BY x) - 1)::BIGINT AS pos
+                FROM nb
+            ),
+            ends AS (
+                SELECT w.s, ra.x AS a, rb.x AS b FROM _wedges w
+                JOIN ranked ra ON ra.c = w.c AND ra.pos = w.i
+                JOIN ranked rb ON rb.c = w.c AND rb.pos = w.j
+            )
+            SELECT e.s, (p.a IS NOT NULL) AS closed FROM ends e
+            LEFT JOIN upairs p ON p.a = least(e.a, e.b) AND p.b = greatest(e.a, e.b)
+            ORDER BY e.s
+            """
+        )
+        c.unregister("_wedges")
+        if got.num_rows != samples:
+            raise GraphError(f"wedge sampling: found {got.num_rows} of {samples} wedges")
+        closed.append(got.column("closed").to_numpy(zero_copy_only=False).astype(np.uint8))
+    return _estimate(deg, samples, confidence, closed[0], closed[1])
 
 
 @dataclass(frozen=True)

@@ -241,16 +241,17 @@ def _clustering(
 ) -> dict[str, Any]:
     from mutuals.metrics import outofcore as oc
 
-    if check.csr_bytes > budget:
-        return {
-            "available": False,
-            "reason": f"the undirected graph's CSR needs about {_gb(check.csr_bytes)}, more than "
-            f"the {_gb(budget)} left beside DuckDB",
-        }
-    indptr, indices = oc.undirected_csr(db)
-    e = oc.estimate_clustering((indptr, indices), samples, seed, confidence)
-    undirected = int(indices.size // 2)
-    del indptr, indices
+    if check.csr_bytes <= budget:  # the undirected graph's CSR fits: closure in Numba
+        indptr, indices = oc.undirected_csr(db)
+        e = oc.estimate_clustering((indptr, indices), samples, seed, confidence)
+        del indptr, indices
+        closure = "binary search in the undirected graph's CSR held in memory (Numba)"
+    else:  # the same draws and wedges, their ends and closure found by DuckDB
+        e = oc.estimate_clustering_ooc(db, samples, seed, confidence)
+        closure = (
+            f"DuckDB joins over the undirected pairs on disk (the CSR would need "
+            f"{_gb(check.csr_bytes)}, more than the {_gb(budget)} left beside DuckDB)"
+        )
     how = oc.ClusteringEstimate.METHOD
     more = {"confidence": e.confidence, "samples": e.samples, "bound": e.bound}
     return {
@@ -265,7 +266,8 @@ def _clustering(
         ),
         "wedges": e.wedges,
         "accounts_degree_2": e.nodes_degree_2,
-        "undirected_edges": undirected,
+        "undirected_edges": e.edges,
+        "closure": closure,
         "seed": seed,
     }
 
