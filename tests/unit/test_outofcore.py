@@ -213,8 +213,16 @@ def test_core_communities_take_the_highest_degree_accounts(case):
     deg = g.in_degree + g.out_degree
     keys = g.index.keys.to_pylist()
     ranked = sorted(range(g.n_accounts), key=lambda i: (-deg[i], g.index.platform[i].as_py(), g.index.account_id[i].as_py()))  # fmt: skip
-    cum = np.cumsum([deg[i] for i in ranked])
-    chosen = {keys[i] for i, c in zip(ranked, cum, strict=True) if c <= 2 * half and deg[i] > 0}
+    ranked = [i for i in ranked if deg[i] > 0]
+    rank = {node: r for r, node in enumerate(ranked)}
+    # the longest prefix of the ranking whose induced follows fit
+    entered = np.bincount(
+        np.maximum([rank[a] for a in g.follower], [rank[b] for b in g.friend]),
+        minlength=len(ranked),
+    )
+    size = int(np.searchsorted(np.cumsum(entered), half, side="right"))
+    chosen = {keys[i] for i in ranked[:size]}
+    assert size < len(ranked) and np.cumsum(entered)[size] > half  # one more would not fit
     qualified = g.index.qualified
     plats, accs = part.labels["platform"].to_pylist(), part.labels["account_id"].to_pylist()
     got = {f"{p}\x1f{a}" if qualified else a for p, a in zip(plats, accs, strict=True)}

@@ -18,7 +18,9 @@ this module still measures what can be measured without holding them:
   triangle counts on large graphs", *Statistical Analysis and Data Mining*
   7:294, 2014), on the undirected projection held as a compact CSR of int32
   ids (:func:`undirected_csr`, 8 bytes per undirected edge, built by a sorted
-  query);
+  query), or, where even that does not fit, with the same draws and the same
+  result, each wedge's ends and closure found by DuckDB
+  (:func:`estimate_clustering_ooc`: only one degree per account in memory);
 - on a part of the graph: Louvain on the subgraph induced by the accounts of
   highest degree that fit in memory (:func:`core_communities`).
 
@@ -927,14 +929,14 @@ def core_communities(
     """Louvain (:func:`mutuals.metrics.graph.detect_communities`) on the subgraph
     induced by the accounts of highest total degree whose follows fit.
 
-    Accounts are taken in order of total degree (followers + friends over the
-    distinct follows; ties by ``platform, account_id``) while the running sum
-    of their degrees is at most ``2 * max_follows``: each follow between two
-    chosen accounts adds 2 to that sum, so the subgraph holds at most
-    ``max_follows`` follows. Its accounts and follows are read into memory in
-    a fixed order and measured as the in-memory analysis measures a graph; on
-    a graph whose follows all fit, it is the whole graph with its accounts
-    that have a follow.
+    Accounts are ranked by total degree (followers + friends over the
+    distinct follows; ties by ``platform, account_id``) and the subgraph is
+    the longest prefix of that ranking whose induced follows are at most
+    ``max_follows``: a follow enters the subgraph with the later-ranked of its
+    two ends, so one pass counts the follows each prefix holds. Its accounts
+    and follows are read into memory in a fixed order and measured as the
+    in-memory analysis measures a graph; on a graph whose follows all fit, it
+    is the whole graph with its accounts that have a follow.
     """
     from mutuals.metrics.graph import detect_communities, follow_graph
 
@@ -942,24 +944,38 @@ def core_communities(
         raise InputError(f"max_follows must be a non-negative integer, got {max_follows!r}")
     db.prepare()
     c = db.con
+    c.execute("DROP TABLE IF EXISTS ranked")
     c.execute("DROP TABLE IF EXISTS core")
     c.execute(
-        f"""
-        CREATE TABLE core AS
+        """
+        CREATE TABLE ranked AS
         WITH deg AS (
             SELECT node, count(*) AS d FROM
                 (SELECT src AS node FROM edges UNION ALL SELECT dst FROM edges)
             GROUP BY node
-        ), ranked AS (
-            SELECT d.node, d.d, n.platform, n.account_id,
-                   sum(d.d) OVER (ORDER BY d.d DESC, n.platform, n.account_id
-                                  ROWS UNBOUNDED PRECEDING) AS cum,
-                   row_number() OVER (ORDER BY d.d DESC, n.platform, n.account_id) AS rank
-            FROM deg d JOIN nodes n USING (node)
         )
-        SELECT node, d, platform, account_id, rank FROM ranked WHERE cum <= {2 * max_follows}
+        SELECT d.node, d.d, n.platform, n.account_id,
+               row_number() OVER (ORDER BY d.d DESC, n.platform, n.account_id) AS rank
+        FROM deg d JOIN nodes n USING (node)
         """
     )
+    # the first rank whose prefix holds more than max_follows follows; the core
+    # is every rank before it
+    over = db.scalar(
+        f"""
+        WITH entered AS (
+            SELECT greatest(a.rank, b.rank) AS r, count(*) AS k
+            FROM edges e JOIN ranked a ON a.node = e.src JOIN ranked b ON b.node = e.dst
+            GROUP BY r
+        ), held AS (
+            SELECT r, sum(k) OVER (ORDER BY r ROWS UNBOUNDED PRECEDING) AS total FROM entered
+        )
+        SELECT min(r) FROM held WHERE total > {int(max_follows)}
+        """
+    )
+    last = int(over) - 1 if over is not None else int(db.scalar("SELECT count(*) FROM ranked"))
+    c.execute(f"CREATE TABLE core AS SELECT * FROM ranked WHERE rank <= {last}")
+    c.execute("DROP TABLE ranked")
     acc = db.arrow("SELECT platform, account_id FROM core ORDER BY rank")
     fol = db.arrow(
         "SELECT a.platform, a.account_id AS follower_id, b.account_id AS friend_id "

@@ -106,8 +106,8 @@ def analyze_out_of_core(
         Seed of the wedge draws and of Louvain's node order.
     memory_bytes : int
         Memory the analysis may use: half goes to DuckDB's ``memory_limit``;
-        the undirected CSR of wedge sampling and the Louvain subgraph must fit
-        in the other half (:func:`mutuals.metrics.outofcore.fits_in_memory`'s
+        wedge sampling holds the undirected CSR when it fits in the other half
+        (else DuckDB finds the wedges), and the Louvain subgraph is sized to it (:func:`mutuals.metrics.outofcore.fits_in_memory`'s
         bytes per follow row size the subgraph).
     clustering_error, confidence : float
         The clustering estimates are within ``clustering_error`` of the truth
