@@ -218,3 +218,32 @@ def test_parse_size():
     assert parse_size("1.5 gb") == 1_500_000_000 and parse_size("100") == 100
     res = CliRunner().invoke(main, ["analyze", ".", "--memory", "lots"])
     assert res.exit_code == 2 and "'lots' is not a size" in res.output
+
+
+def test_same_files_at_one_and_two_threads(store, tmp_path):
+    """Numba's thread count changes no figure and no table (DuckDB's: test_outofcore.py)."""
+    import os
+    import subprocess
+    import sys
+
+    got = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"t{threads}"
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        cmd = [
+            sys.executable,
+            "-m",
+            "mutuals",
+            "analyze",
+            str(store),
+            "--out-of-core",
+            "--memory",
+            "4GB",
+        ]
+        subprocess.run([*cmd, "--out", str(out)], env=env, check=True, capture_output=True)
+        summary = json.loads((out / "summary.json").read_text())
+        summary.pop("timings")
+        summary["route"].pop("command")
+        tables = {p.name: pq.read_table(p).to_pylist() for p in sorted(out.glob("*.parquet"))}
+        got.append((summary, tables))
+    assert got[0] == got[1]
