@@ -59,6 +59,7 @@ __all__ = [
     "MemoryCheck",
     "OutOfCore",
     "TableFiles",
+    "account_degrees_sql",
     "core_communities",
     "degrees",
     "ei_index",
