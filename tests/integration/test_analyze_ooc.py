@@ -247,3 +247,36 @@ def test_same_files_at_one_and_two_threads(store, tmp_path):
         tables = {p.name: pq.read_table(p).to_pylist() for p in sorted(out.glob("*.parquet"))}
         got.append((summary, tables))
     assert got[0] == got[1]
+
+
+def test_without_labels_the_ei_index_comes_from_the_core_communities(tmp_path):
+    t = _tables()
+    accounts = t["accounts"].drop_columns(["community"])
+    write_store(tmp_path / "s", {"accounts": accounts, "follows": t["follows"]})
+    runner = CliRunner()
+    out = tmp_path / "o"
+    res = runner.invoke(main, ["analyze", str(tmp_path / "s"), "--out-of-core", "--out", str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    iso = json.loads((out / "summary.json").read_text())["isolation"]
+    # every follow fits in this small store: the communities are the whole graph's
+    assert iso["communities_from"] == "louvain on the whole graph (every follow fit)"
+    assert iso["ei_index"]["estimated"] is False
+    labels = pq.read_table(out / "core_communities.parquet")
+    per = pq.read_table(out / "ei_by_community.parquet")
+    assert sum(per["members"].to_pylist()) == labels.num_rows == 450
+    assert iso["ei_index"]["unlabelled"] == 0
+    # 1 MB for the subgraph (4,000 follows): only part of the graph, estimated
+    small = tmp_path / "small"
+    res = runner.invoke(
+        main,
+        ["analyze", str(tmp_path / "s"), "--out-of-core", "--memory", "2MB", "--out", str(small)],
+    )
+    assert res.exit_code == 0, res.output
+    summary = json.loads((small / "summary.json").read_text())
+    cm, iso = summary["graph"]["communities"], summary["isolation"]
+    assert cm["estimated"] is True and 0 < cm["subgraph"]["follows"] < summary["graph"]["follows"]
+    assert iso["communities_from"] == "louvain on the highest-degree subgraph"
+    ei = iso["ei_index"]
+    assert ei["estimated"] is True and ei["interval"] is None and ei["interval_reason"]
+    assert ei["unlabelled"] == summary["graph"]["follows"] - cm["subgraph"]["follows"]
+    assert "(estimated: the subgraph's follows only)" in res.stdout

@@ -105,8 +105,9 @@ def analyze_out_of_core(
     seed : int
         Seed of the wedge draws and of Louvain's node order.
     memory_bytes : int
-        Memory the analysis may use: half goes to DuckDB's ``memory_limit``;
-        wedge sampling holds the undirected CSR when it fits in the other half
+        Memory the analysis may use: half goes to DuckDB's ``memory_limit``
+        (at least 64 MiB, which DuckDB needs to run); wedge sampling holds the
+        undirected CSR when it fits in the other half
         (else DuckDB finds the wedges), and the Louvain subgraph is sized to it (:func:`mutuals.metrics.outofcore.fits_in_memory`'s
         bytes per follow row size the subgraph).
     clustering_error, confidence : float
@@ -131,7 +132,8 @@ def analyze_out_of_core(
     samples = oc.wedges_for(clustering_error, confidence)
     s = store if isinstance(store, Store) else open_store(store)
     check = oc.fits_in_memory(s, memory_bytes)
-    half = max(memory_bytes // 2, 64 * 2**20)
+    duck = max(memory_bytes // 2, 64 * 2**20)
+    half = memory_bytes // 2  # for the arrays held here: the CSR, the Louvain subgraph
     timings: dict[str, float] = {}
 
     @contextmanager
@@ -148,7 +150,7 @@ def analyze_out_of_core(
             "in_memory_need_bytes": check.need_bytes,
             "memory_bytes": memory_bytes,
             "in_memory_fits": check.fits,
-            "duckdb_memory_limit_bytes": half,
+            "duckdb_memory_limit_bytes": duck,
             "exact": "counts, degrees, reciprocity and the E-I index of the data's labels are "
             "exact (DuckDB over the Parquet files); figures marked estimated are not",
             **dict(meta or {}),
@@ -164,7 +166,7 @@ def analyze_out_of_core(
     with FolderWriter(out, "analysis", overwrite=overwrite, what="--out") as w:
         tmp = w.temp_dir()
         degree_file = w.temp_file("account_degrees.parquet")
-        with oc.OutOfCore(s, tmp, half, threads) as db:
+        with oc.OutOfCore(s, tmp, duck, threads) as db:
             with step("index"):
                 c = db.prepare()
             gs: dict[str, Any] = {
@@ -321,9 +323,15 @@ def _isolation(db: Any, core: Any, tables: dict[str, pa.Table]) -> dict[str, Any
 
     ei = oc.ei_index(db)
     source = "accounts.community"
+    whole = False
     if ei is None and core is not None and core.accounts:
         ei = oc.ei_index(db, core.labels)
-        source = "louvain on the highest-degree subgraph"
+        whole = core.follows == db.prepare().follows
+        source = (
+            "louvain on the whole graph (every follow fit)"
+            if whole
+            else "louvain on the highest-degree subgraph"
+        )
     if ei is None:
         return {
             "available": False,
@@ -337,7 +345,7 @@ def _isolation(db: Any, core: Any, tables: dict[str, pa.Table]) -> dict[str, Any
         "internal": ei.internal,
         "unlabelled": ei.unlabelled,
     }
-    if source == "accounts.community":
+    if source == "accounts.community" or whole:
         d["ei_index"] = {**figure, "estimated": False}
     else:
         d["ei_index"] = {
