@@ -68,6 +68,8 @@ ACCOUNTS = pa.schema(
         pa.field("leaning", pa.float64()),  # left-right position if known (<0 left)
         pa.field("observed_at", _TS),  # when the reported counts were true
         pa.field("source", pa.string()),  # reader name that produced the row
+        # added later: readers that emit rows as tuples leave trailing columns out
+        pa.field("role", pa.string()),  # what the account is, if known: member, news, thinker, ...
     ]
 )
 
@@ -124,6 +126,8 @@ POSTS = pa.schema(
         pa.field("deleted", pa.bool_()),  # known deleted / withheld / unavailable
         pa.field("url", pa.string()),  # permalink
         pa.field("source", pa.string()),
+        # added later: readers that emit rows as tuples leave trailing columns out
+        pa.field("stance", pa.float64()),  # position the post shows, if known (<0 left)
     ]
 )
 

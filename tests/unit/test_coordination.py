@@ -22,7 +22,9 @@ from mutuals.metrics.coordination import (
     _reference_core_numbers,
     _reference_window_counts,
     _reference_window_pairs,
+    Signal,
     co_action,
+    combine,
     coordinated_arrival,
     coordination_graph,
     detect_coordination,
@@ -212,6 +214,40 @@ def test_core_numbers_match_the_twin_and_networkx(seed: int) -> None:
 def test_upper_tail_counts_ties_and_nan() -> None:
     p = upper_tail(np.array([0.0, 0.0, 0.5, 1.0, np.nan]))
     assert p.tolist() == [0.8, 0.8, 0.4, 0.2, 1.0]
+
+
+def _sig(name: str, score: np.ndarray) -> Signal:
+    return Signal(name, score, np.zeros(score.size, bool), {}, {}, conform("posts", pa.table(
+        {"platform": pa.array([], pa.string()), "post_id": pa.array([], pa.string()),
+         "kind": pa.array([], pa.string())})))  # fmt: skip
+
+
+def test_cauchy_combination_lets_one_strong_signal_through() -> None:
+    """An account alone at the top of one signal outranks accounts a little above
+    the median on every signal (Fisher's method would put them first); below the
+    median a signal counts nothing; not applying counts as no evidence."""
+    n = 1000
+    rng = np.random.default_rng(0)
+    a, b, c = (rng.uniform(0, 0.5, n) for _ in range(3))
+    a[0] = 1.0  # account 0: top of one signal, bottom of the other two
+    b[0] = c[0] = 0.0
+    for arr in (a, b, c):
+        arr[1:11] = 0.75  # accounts 1-10: the 10 next below the top everywhere
+    T, combined, used = combine([_sig("arrival", a), _sig("coaction", b), _sig("drift", c)])
+    assert used == ["arrival", "coaction", "drift"]
+    assert int(np.argmax(T)) == 0 and (T[0] > T[1:11]).all()
+    p = np.stack([upper_tail(x) for x in (a, b, c)])
+    fisher = -2 * np.log(p).sum(axis=0)
+    assert (fisher[1:11] > fisher[0]).all()  # the case Fisher gets the other way round
+    # the closed form: T = mean of tan((1/2 - min(p, 1/2)) pi); combined = 2/pi atan(T)
+    want = np.tan((0.5 - np.minimum(p, 0.5)) * np.pi).mean(axis=0)
+    assert np.allclose(T, want) and np.allclose(combined, 2 / np.pi * np.arctan(want))
+    assert ((combined >= 0) & (combined < 1)).all()
+    # below the median on everything: T = 0; NaN (not applicable) counts as p = 1
+    low = np.full(n, 0.5)
+    low[:3] = [0.0, np.nan, 1.0]
+    T2, _, _ = combine([_sig("arrival", low)])
+    assert T2[0] == 0.0 and T2[1] == 0.0 and T2[2] > 0
 
 
 # -- 2. co-action ---------------------------------------------------------------------------
@@ -462,8 +498,10 @@ def test_planted_drift_away_from_the_community_is_found() -> None:
 def test_drift_reads_posts_stance_where_the_posts_carry_one() -> None:
     p = _drift_case(stance=True)
     t = p.tables()
-    posts = t["posts"].append_column(
-        "stance", pa.array([r.get("stance") for r in p.posts], pa.float64())
+    posts = t["posts"].set_column(
+        t["posts"].schema.get_field_index("stance"),
+        "stance",
+        pa.array([r.get("stance") for r in p.posts], pa.float64()),
     )
     data = prepare(t["accounts"], t["follows"], posts, t["interactions"], hashtag="vote")
     sig = position_drift(data, min_actions=6, min_drift=0.5, stance_tolerance=0.3)

@@ -201,6 +201,23 @@ def test_news_list_uses_the_news_label() -> None:
     assert "n1" not in _ids(res, "disagree") + _ids(res, "thinkers")
 
 
+def test_news_list_uses_the_role_where_the_community_says_nothing() -> None:
+    """A simulated store labels outlets by ``accounts.role``; its communities are
+    the simulator's groups. n1 sits in community C with the role ``news``."""
+    t = _tables(community={**COMMUNITY, "n1": "C"})
+    role = ["news" if i == "n1" else "member" for i in t["accounts"]["account_id"].to_pylist()]
+    acc = t["accounts"]
+    t["accounts"] = acc.set_column(
+        acc.schema.get_field_index("role"), "role", pa.array(role, pa.string())
+    )
+    _, res = _suggest(t)
+    assert _ids(res, "news") == ["n1"]
+    assert "accounts.role" in res.list("news").rule
+    # without the role, n1 is a widely read account of C, not news
+    _, res = _suggest(_tables(community={**COMMUNITY, "n1": "C"}))
+    assert "n1" not in _ids(res, "news")
+
+
 def test_news_list_without_labels_takes_widely_followed_link_posters() -> None:
     community = {**COMMUNITY, "n1": "C", "b3": "B"}
     # o = n1 here: followed by two of A and two of B, 3 of its 4 posts carry links

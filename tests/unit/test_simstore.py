@@ -145,3 +145,19 @@ def test_run_tables_hold_both_follow_graphs():
     indeg = {int(d["values"]): d["counts"] for d in counts}
     fs = sim.followers_at_start
     assert all(indeg.get(i, 0) == int(fs[i]) for i in range(fs.size))
+
+
+def test_posts_carry_their_stance_and_accounts_their_role(sim):
+    """The simulator's ground truth lands in the canonical columns measures read
+    (drift reads ``posts.stance``; lists read ``accounts.role``)."""
+    import numpy as np
+
+    from mutuals.platform.accounts import ROLES
+
+    t = simulation_to_canonical(sim)
+    m = sim.posts.n
+    stance = t["posts"].column("stance").to_numpy()
+    assert np.array_equal(stance, sim.posts.cols["stance"][:m].astype(np.float64))
+    assert np.unique(stance).size > 1  # positions vary, not a constant
+    roles = t["accounts"].column("role").to_pylist()
+    assert roles == [ROLES[r] for r in sim.accounts.role.tolist()]

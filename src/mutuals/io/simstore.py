@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from mutuals.io.runs import ChunkedTable
 from mutuals.io.store import conform
+from mutuals.platform.accounts import ROLES
 from mutuals.platform.posts import KIND_NAMES
 from mutuals.platform.state import NEVER, PlatformState
 from mutuals.tables import SCHEMAS
@@ -119,6 +120,11 @@ def state_to_canonical(
     Accounts that an event reserved and that never arrived are left out;
     an account that arrived has ``created_at`` at its arrival tick. Likes are
     counted per post (``like_count``) and are not interactions of their own.
+    An account's ``community``, ``leaning`` (its position) and ``role``
+    (:data:`~mutuals.platform.accounts.ROLES`: member, news, thinker, bot, ...)
+    and a post's ``stance`` (the position its author showed when posting) are
+    the simulator's ground truth, written so that measures can be checked
+    against it; :mod:`mutuals.metrics.coordination` reads none of the labels.
     """
     acc = state.accounts
     names = np.asarray(acc.community_names, dtype=object)
@@ -139,6 +145,7 @@ def state_to_canonical(
             "following_count": state.graph.friends_count[here].astype(np.int64),
             "community": pa.array(names[acc.community[here].astype(np.int64)], pa.string()),
             "leaning": acc.position[here].astype(np.float64),
+            "role": pa.array(np.asarray(ROLES, dtype=object)[acc.role[here]], pa.string()),
             "source": _const("mutuals.simulate", n),
         }
     )
@@ -210,6 +217,7 @@ def state_to_canonical(
             "repost_count": c["reposts"][:m].astype(np.int64),
             "reply_count": c["replies"][:m].astype(np.int64),
             "quote_count": c["quotes"][:m].astype(np.int64),
+            "stance": c["stance"][:m].astype(np.float64),
             "source": _const("mutuals.simulate", m),
         }
     )

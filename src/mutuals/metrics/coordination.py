@@ -102,16 +102,28 @@ where the data holds no follows (:func:`mutuals.metrics.graph.louvain`).
 
 Combination
 -----------
-``combined`` is Fisher's method over the signals' empirical upper-tail
-p-values: for signal ``k`` and account ``a``, ``p_k(a)`` is the share of
-accounts whose score is at least ``a``'s (1 where the signal does not apply
-to ``a``); ``X = -2 sum_k ln p_k(a)`` and ``combined = F(X)`` where ``F`` is
-the chi-squared CDF with ``2K`` degrees of freedom (``K`` the signals
-available in the data). It is fixed in advance, never fit on labels, and
-assumes nothing about which signal matters; since the signals are not
-independent it is a ranking, not a test. ``rank`` orders accounts by ``X``
-(ties by account order). An account is ``flagged`` when any signal flags it,
-and ``flags`` names those signals.
+``combined`` is the Cauchy combination (Liu & Xie, "Cauchy combination test:
+a powerful test with analytic p-value calculation under arbitrary dependency
+structures", JASA 2020) of the signals' empirical upper-tail p-values: for
+signal ``k`` and account ``a``, ``p_k(a)`` is the share of accounts whose
+score is at least ``a``'s (1 where the signal does not apply to ``a``),
+truncated at 1/2, so that a score below the median is no evidence either way;
+``T(a) = (1/K) sum_k tan((1/2 - p_k(a)) pi)`` over the ``K`` signals
+available in the data, and ``combined = (2/pi) arctan(T)``, in [0, 1). The
+Cauchy combination stays valid whatever the dependence between the signals
+(they share accounts and events), and an account rare on one signal ranks
+high however ordinary it is on the others: the pattern of an infiltrator,
+which usually shows one trace, not all. Fisher's method, which sums
+``-2 ln p`` and so lets noise on the other signals bury one strong one, was
+the combination before 2026-12-02; ``benchmarks/bench_detect_accuracy.py``
+reports both. The combination is fixed in advance, never fit on labels, and
+is a ranking, not a test. An account is ``flagged`` when any signal flags it
+(each flag passed that signal's own threshold, with its evidence), and
+``flags`` names those signals. ``rank`` orders accounts by the number of
+signals that flag them, then by ``T``, then by account order: an account that
+passed a threshold outranks one that did not, whatever the empirical ranks
+say (the top score of a signal has the smallest empirical p-value even when
+that signal's own test finds nothing unusual about it).
 """
 
 from __future__ import annotations
@@ -1699,18 +1711,19 @@ def upper_tail(score: np.ndarray) -> np.ndarray:
 
 
 def combine(signals: Sequence[Signal]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Fisher's method over the available signals' empirical upper-tail
-    p-values (module docstring): ``(statistic X, combined in [0, 1], signals used)``."""
-    from scipy.stats import chi2
-
+    """The Cauchy combination of the available signals' empirical upper-tail
+    p-values, truncated at 1/2 (module docstring): ``(statistic T, combined in
+    [0, 1), signals used)``."""
     used = [s for s in signals if s.available and np.isfinite(s.score).any()]
     if not used:
         n = signals[0].score.size if signals else 0
         return np.zeros(n), np.zeros(n), []
-    X = np.zeros(used[0].score.size)
+    T = np.zeros(used[0].score.size)
     for s in used:
-        X += -2.0 * np.log(upper_tail(s.score))
-    return X, chi2.cdf(X, 2 * len(used)), [s.name for s in used]
+        p = np.minimum(upper_tail(s.score), 0.5)
+        T += np.tan((0.5 - p) * np.pi)
+    T /= len(used)
+    return T, (2.0 / np.pi) * np.arctan(T), [s.name for s in used]
 
 
 # ----------------------------------------------------------------------------- detection
@@ -1850,14 +1863,14 @@ def assemble(
 ) -> Detection:
     """The :class:`Detection` of computed signals: combination, ranks, tables, summary."""
     sigs = [signals[s] for s in SIGNALS]
-    X, combined, used = combine(sigs)
+    T, combined, used = combine(sigs)
     n = data.n
-    rank_order = np.lexsort((np.arange(n), -X))
-    rank = np.empty(n, np.int64)
-    rank[rank_order] = np.arange(1, n + 1)
     flag_matrix = (
         np.stack([s.flagged for s in sigs], axis=1) if n else np.zeros((0, len(sigs)), bool)
     )
+    rank_order = np.lexsort((np.arange(n), -T, -flag_matrix.sum(axis=1)))
+    rank = np.empty(n, np.int64)
+    rank[rank_order] = np.arange(1, n + 1)
     flagged = np.asarray(flag_matrix.any(axis=1), bool)
     flags = [",".join(SIGNALS[j] for j in np.flatnonzero(row)) for row in flag_matrix]
     take = pa.array(rank_order)
@@ -1968,7 +1981,9 @@ def assemble(
             for s in sigs
         },
         "combined": {
-            "method": "Fisher's method over empirical upper-tail p-values of the signals",
+            "method": "Cauchy combination (Liu & Xie 2020) of the signals' empirical "
+            "upper-tail p-values, truncated at 1/2",
+            "rank": "by the number of signals flagging the account, then the combination",
             "signals_used": used,
         },
         "groups": len(set(g_id)),

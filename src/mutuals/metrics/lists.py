@@ -34,7 +34,8 @@ The *spread* of an account is the number of communities from which at least
 ``min_community_followers`` of its followers (in the store's follows) come.
 
 1. **News outlets** (``"news"``). When the data labels accounts as news
-   (``accounts.community`` equal to ``news``, any case), the candidates so
+   (``accounts.community`` or ``accounts.role`` equal to ``news``, any case;
+   a simulated store carries the simulator's roles), the candidates so
    labelled. Otherwise the candidates whose spread is at least
    ``min_communities`` and whose own posts (originals, replies and quotes:
    not reposts) number at least ``min_link_posts`` with a share
@@ -327,7 +328,10 @@ class AccountSignals:
         bool: accounts whose community places them (a known community; with
         Louvain communities, one of at least two accounts).
     news_labelled : bool
-        Whether the data labels news outlets (``accounts.community``).
+        Whether the data labels news outlets (``accounts.community`` or
+        ``accounts.role`` equal to ``news``).
+    labelled_news : numpy.ndarray
+        bool: the accounts so labelled.
     """
 
     node: int
@@ -347,6 +351,7 @@ class AccountSignals:
     group: np.ndarray = field(repr=False)
     placed: np.ndarray = field(repr=False)
     news_labelled: bool
+    labelled_news: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, bool))
 
     @property
     def community(self) -> int:
@@ -444,7 +449,12 @@ def account_signals(
         size = np.bincount(labels[placed])
         placed &= gather(size, labels, 0) >= 2
     news_code = [i for i, name in enumerate(names) if str(name).strip().lower() == "news"]
-    news_labelled = bool(news_code) and bool(np.isin(labels, news_code).any())
+    labelled_news = np.isin(labels, news_code) if news_code else np.zeros(n, dtype=bool)
+    if accounts.num_rows and "role" in accounts.column_names:
+        role = pc.utf8_lower(pc.utf8_trim_whitespace(accounts.column("role").cast(pa.string())))
+        by_role = _bool(pc.equal(role, "news"))
+        labelled_news[at[by_role & (at >= 0)]] = True
+    news_labelled = bool(labelled_news.any())
     return AccountSignals(
         node=int(node),
         labels=labels,
@@ -463,6 +473,7 @@ def account_signals(
         group=group,
         placed=placed,
         news_labelled=news_labelled,
+        labelled_news=labelled_news,
     )
 
 
@@ -846,9 +857,8 @@ def suggest_lists(
     spread_ok = s.spread >= rules.min_communities
     lab = s.labels
     if s.news_labelled:
-        codes = [i for i, name in enumerate(s.names) if str(name).strip().lower() == "news"]
-        news_rule = "accounts labelled news in the data (accounts.community)"
-        is_news = np.isin(lab, codes)
+        news_rule = "accounts labelled news in the data (accounts.community or accounts.role)"
+        is_news = s.labelled_news
     else:
         share_ok = s.link_posts >= rules.link_share * s.own_posts
         is_news = spread_ok & (s.own_posts >= rules.min_link_posts) & share_ok
