@@ -595,27 +595,28 @@ def triangles(adj: sp.csr_matrix) -> np.ndarray:
     """Triangles through each node of a symmetric 0/1 adjacency without loops.
 
     Exact, by the forward algorithm on the graph oriented from lower to higher
-    degree (ties by id): :func:`mutuals.kernels.community.orient` keeps each
-    edge once, toward its higher-ranked end, and
-    :func:`~mutuals.kernels.community.triangles_oriented` intersects sorted
-    out-lists in parallel; node counts are assembled from its per-node and
-    per-edge counts, so the result does not depend on the thread count.
+    degree (ties by id): :func:`mutuals.kernels.community.orient_ranked` keeps
+    each edge once, toward its higher-ranked end, with nodes renumbered by rank,
+    and :func:`~mutuals.kernels.community.triangles_marked` closes the wedges
+    by marking out-lists, in parallel; node counts are assembled from its
+    per-node and per-edge counts, so the result does not depend on the thread
+    count. (:func:`~mutuals.kernels.community.triangles_oriented`, the merge of
+    sorted out-lists, and ``triangles_per_node`` are its twins in the tests.)
     """
-    from mutuals.kernels.community import orient, triangles_oriented
+    from mutuals.kernels.community import orient_ranked, triangles_marked
 
     adj = sp.csr_matrix(adj)
-    if not adj.has_sorted_indices:
-        adj = adj.sorted_indices()
     n = adj.shape[0]
     deg = np.diff(adj.indptr)
     order = np.lexsort((np.arange(n), deg))
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
-    out_ptr, out_idx = orient(adj.indptr.astype(np.int64), adj.indices.astype(np.int64), rank)
-    low, mid, top = triangles_oriented(out_ptr, out_idx)
+    out_ptr, out_idx = orient_ranked(adj.indptr, adj.indices, rank)
+    low, mid, top = triangles_marked(out_ptr, out_idx, 64)
     # counts below 2^53 are exact in float64
     corner = np.bincount(out_idx, weights=(mid + top).astype(np.float64), minlength=n)
-    tri: np.ndarray = low + corner.astype(np.int64)
+    by_rank = low + corner.astype(np.int64)
+    tri: np.ndarray = by_rank[rank]
     return tri
 
 
