@@ -280,3 +280,19 @@ def test_without_labels_the_ei_index_comes_from_the_core_communities(tmp_path):
     assert ei["estimated"] is True and ei["interval"] is None and ei["interval_reason"]
     assert ei["unlabelled"] == summary["graph"]["follows"] - cm["subgraph"]["follows"]
     assert "(estimated: the subgraph's follows only)" in res.stdout
+
+
+def test_duckdb_failing_is_one_line_and_leaves_no_folder(store, tmp_path, monkeypatch):
+    import duckdb
+
+    from mutuals.metrics import outofcore as oc
+
+    def fail(self):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block\nmore")
+
+    monkeypatch.setattr(oc.OutOfCore, "prepare", fail)
+    out = tmp_path / "o"
+    res = CliRunner().invoke(main, ["analyze", str(store), "--out-of-core", "--out", str(out)])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert "DuckDB stopped (Out of Memory Error: could not allocate block)" in res.output
+    assert not out.exists()  # a failed first write leaves no folder

@@ -123,9 +123,9 @@ def analyze_out_of_core(
     meta : mapping, optional
         Recorded in the summary's ``route`` section (the store, the command).
     """
-    from mutuals.metrics import graph as mg
+    import duckdb
+
     from mutuals.metrics import outofcore as oc
-    from mutuals.metrics import tails as mt
 
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise InputError(f"seed must be a non-negative integer, got {seed!r}")
@@ -166,58 +166,15 @@ def analyze_out_of_core(
     with FolderWriter(out, "analysis", overwrite=overwrite, what="--out") as w:
         tmp = w.temp_dir()
         degree_file = w.temp_file("account_degrees.parquet")
-        with oc.OutOfCore(s, tmp, duck, threads) as db:
-            with step("index"):
-                c = db.prepare()
-            gs: dict[str, Any] = {
-                "accounts": c.accounts,
-                "accounts_listed": c.accounts_listed,
-                "accounts_only_in_follows": c.accounts - c.accounts_listed,
-                "follows": c.follows,
-                "follow_rows": c.follow_rows,
-                "duplicate_follows": c.duplicates,
-                "self_follows": c.self_follows,
-            }
-            with step("account_degrees"):
-                db.con.execute(
-                    f"COPY ({oc.account_degrees_sql()}) TO '{oc._sql_str(degree_file)}' "
-                    "(FORMAT parquet)"
-                )
-            if c.follows:
-                with step("reciprocity"):
-                    gs["reciprocity"] = asdict(oc.reciprocity(db))
-                with step("degrees"):
-                    deg = oc.degrees(db)
-                    tables["degree_distribution"] = deg.table
-                    for key, d in (("in_degree", deg.in_degree), ("out_degree", deg.out_degree)):
-                        gs[key] = asdict(mg.degree_summary(d))
-                        xmin = gs[key]["power_law"]["xmin"]
-                        gs[key]["tail_test"] = (
-                            {"test": "Vuong likelihood ratio, power law vs lognormal (Clauset "
-                             "et al. 2009)", **asdict(mt.compare_power_law_lognormal(d, xmin=xmin))}
-                            if math.isfinite(xmin)
-                            else {"available": False, "reason": "no power-law tail was fitted"}
-                        )  # fmt: skip
-                    del deg
-                with step("clustering"):
-                    gs["clustering"] = _clustering(db, check, half, samples, seed, confidence)
-                with step("communities"):
-                    # the in-memory analysis's bytes per follow row, a generous
-                    # bound on what indexing the subgraph and Louvain need
-                    core_budget = half // oc.BYTES_PER_FOLLOW_ROW
-                    core = oc.core_communities(
-                        db, int(core_budget), seed=seed, resolution=resolution
-                    )
-                    gs["communities"] = _communities(core, c)
-                    if core.accounts:
-                        tables["core_communities"] = core.labels
-            else:
-                gs["available"] = False
-                gs["reason"] = "no follow edges in the data"
-                core = None
-            summary["graph"] = gs
-            with step("isolation"):
-                summary["isolation"] = _isolation(db, core, tables)
+        try:
+            _measure(s, check, tmp, duck, half, threads, degree_file, samples, seed,
+                     confidence, resolution, summary, tables, step)  # fmt: skip
+        except duckdb.Error as e:  # out of memory or of disk for the spill files
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise InputError(
+                f"out-of-core analysis: DuckDB stopped ({first}); give it more --memory, or "
+                f"free disk space under {str(w.path)!r} for its spill files"
+            ) from None
         summary["not_measured"] = {
             k: f"not measured out of core: {v}" for k, v in NOT_MEASURED.items()
         }
@@ -236,6 +193,79 @@ def analyze_out_of_core(
                 f"cannot write the analysis to {str(w.path)!r}: {e.strerror or e}"
             ) from None
     return OutOfCoreAnalysis(summary, written, timings)
+
+
+def _measure(
+    s: Store,
+    check: Any,
+    tmp: Path,
+    duck: int,
+    half: int,
+    threads: int | None,
+    degree_file: Path,
+    samples: int,
+    seed: int,
+    confidence: float,
+    resolution: float,
+    summary: dict[str, Any],
+    tables: dict[str, pa.Table],
+    step: Any,
+) -> None:
+    """The measures of :func:`analyze_out_of_core`, into ``summary`` and ``tables``."""
+    from mutuals.metrics import graph as mg
+    from mutuals.metrics import outofcore as oc
+    from mutuals.metrics import tails as mt
+
+    with oc.OutOfCore(s, tmp, duck, threads) as db:
+        with step("index"):
+            c = db.prepare()
+        gs: dict[str, Any] = {
+            "accounts": c.accounts,
+            "accounts_listed": c.accounts_listed,
+            "accounts_only_in_follows": c.accounts - c.accounts_listed,
+            "follows": c.follows,
+            "follow_rows": c.follow_rows,
+            "duplicate_follows": c.duplicates,
+            "self_follows": c.self_follows,
+        }
+        with step("account_degrees"):
+            db.con.execute(
+                f"COPY ({oc.account_degrees_sql()}) TO '{oc._sql_str(degree_file)}' "
+                "(FORMAT parquet)"
+            )
+        if c.follows:
+            with step("reciprocity"):
+                gs["reciprocity"] = asdict(oc.reciprocity(db))
+            with step("degrees"):
+                deg = oc.degrees(db)
+                tables["degree_distribution"] = deg.table
+                for key, d in (("in_degree", deg.in_degree), ("out_degree", deg.out_degree)):
+                    gs[key] = asdict(mg.degree_summary(d))
+                    xmin = gs[key]["power_law"]["xmin"]
+                    gs[key]["tail_test"] = (
+                        {"test": "Vuong likelihood ratio, power law vs lognormal (Clauset "
+                         "et al. 2009)", **asdict(mt.compare_power_law_lognormal(d, xmin=xmin))}
+                        if math.isfinite(xmin)
+                        else {"available": False, "reason": "no power-law tail was fitted"}
+                    )  # fmt: skip
+                del deg
+            with step("clustering"):
+                gs["clustering"] = _clustering(db, check, half, samples, seed, confidence)
+            with step("communities"):
+                # the in-memory analysis's bytes per follow row, a generous
+                # bound on what indexing the subgraph and Louvain need
+                core_budget = half // oc.BYTES_PER_FOLLOW_ROW
+                core = oc.core_communities(db, int(core_budget), seed=seed, resolution=resolution)
+                gs["communities"] = _communities(core, c)
+                if core.accounts:
+                    tables["core_communities"] = core.labels
+        else:
+            gs["available"] = False
+            gs["reason"] = "no follow edges in the data"
+            core = None
+        summary["graph"] = gs
+        with step("isolation"):
+            summary["isolation"] = _isolation(db, core, tables)
 
 
 def _clustering(
