@@ -19,11 +19,15 @@ sweep):
 
 An account away keeps receiving deliveries, so when it comes back it reads
 what its feed holds then. Draws no random numbers.
+
+The same pass over the tick's read log counts the items read by reader
+community and topic (:func:`mutuals.kernels.diversity.session_repetition_reads`),
+which the engine keeps as ``topic_reads``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,7 +35,7 @@ from numpy.typing import NDArray
 from mutuals.kernels import diversity as kd
 from mutuals.platform.state import PlatformState
 
-__all__ = ["Dilution", "session_repetition"]
+__all__ = ["Dilution", "Repetition", "session_repetition"]
 
 
 def session_repetition(
@@ -46,6 +50,17 @@ def session_repetition(
     return rt, rs, (rt + rs) / 2.0
 
 
+class Repetition(NamedTuple):
+    """What :meth:`Dilution.decide` returns."""
+
+    #: the accounts whose sessions read at least two items this tick, ascending
+    accounts: NDArray[np.int64]
+    #: their new running repetition
+    repetition: NDArray[np.float64]
+    #: the tick's items read (home or list feeds), reader community x topic of the root
+    topic_reads: NDArray[np.int64]
+
+
 class Dilution:
     """Each account's running feed repetition (see module docstring)."""
 
@@ -57,12 +72,24 @@ class Dilution:
         params: Any,
         sessions: NDArray[np.int32],
         read: NDArray[np.int64],
-    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """``(accounts, new repetition)`` of the accounts whose sessions read
-        at least two items this tick."""
+    ) -> Repetition:
+        """The new running repetition of the accounts whose sessions read at
+        least two items this tick, and the tick's reads by community and topic,
+        from one pass over ``read`` (a row per session in ``sessions``)."""
+        k, n_topics = state.exposures.shape[0], state.interest.shape[1]
         if sessions.size == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        _, _, r = session_repetition(state, read)
-        return kd.fold_ema(
-            sessions.astype(np.int64), r, float(params.repetition_memory), state.repetition
+            return Repetition(
+                np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros((k, n_topics), np.int64)
+            )
+        c = state.posts.cols
+        rt, rs, topic_reads = kd.session_repetition_reads(
+            read, c["root"], c["topic"], c["author"], n_topics,
+            state.accounts.community[sessions], k,
+        )  # fmt: skip
+        who, rep = kd.fold_ema(
+            sessions.astype(np.int64),
+            (rt + rs) / 2.0,
+            float(params.repetition_memory),
+            state.repetition,
         )
+        return Repetition(who, rep, topic_reads)

@@ -473,11 +473,12 @@ class Simulation:
         sessions = self.activity.sessions(st, p, rng)
         engaged_before = self.clout.snapshot(st, p)
         out = self.sessions.run(st, p, sessions, rng)
-        self._count_reads(sessions, out.read, out.engaged)
-        # each account's running feed repetition (its chance to engage and to leave)
-        who_rep, repetition = self.dilution.decide(st, p, sessions, out.read)
-        if who_rep.size:
-            st.repetition[who_rep] = repetition
+        # each account's running feed repetition (its chance to engage and to leave),
+        # and the tick's reads by community and topic, from one pass over the read log
+        dil = self.dilution.decide(st, p, sessions, out.read)
+        self._count_reads(sessions, out.engaged, dil.topic_reads)
+        if dil.accounts.size:
+            st.repetition[dil.accounts] = dil.repetition
         # authors drift toward the heat that earned them engagement this tick
         rewarded, heat = self.clout.decide(st, p, engaged_before)
         if rewarded.size:
@@ -583,21 +584,18 @@ class Simulation:
             self._measure()
 
     def _count_reads(
-        self, sessions: NDArray[np.int32], read: NDArray[np.int64], engaged: NDArray[np.int32]
+        self,
+        sessions: NDArray[np.int32],
+        engaged: NDArray[np.int32],
+        topic_reads: NDArray[np.int64],
     ) -> None:
         """Per-account sessions and engagements, and the tick's feed reads by
-        reader community and topic (``topic_reads``)."""
+        reader community and topic (``topic_reads``, counted by the dilution's
+        pass over the read log)."""
         st = self.state
         np.add.at(st.session_count, sessions, 1)
         np.add.at(st.engagement_count, sessions, engaged)
-        k, n_topics = st.exposures.shape[0], st.interest.shape[1]
-        rows, cols = np.nonzero(read >= 0)
-        c = st.posts.cols
-        topic = c["topic"][c["root"][read[rows, cols]]].astype(np.int64)
-        comm = st.accounts.community[sessions[rows]].astype(np.int64)
-        st.topic_reads.append(
-            np.bincount(comm * n_topics + topic, minlength=k * n_topics).reshape(k, n_topics)
-        )
+        st.topic_reads.append(topic_reads)
 
     def _stamp(self, first: int) -> None:
         """The tick's new rows carry the position their author shows; campaign

@@ -33,6 +33,7 @@ __all__ = [
     "reference_reveals",
     "reference_simsom_step",
     "reference_suppress",
+    "reference_topic_reads",
 ]
 
 
@@ -773,6 +774,24 @@ def reference_repetition(state: PlatformState, read: NDArray[np.int64]) -> list[
         a = 1 - _reference_evenness(authors, n)
         out.append((t + a) / 2)
     return out
+
+
+def reference_topic_reads(
+    state: PlatformState, sessions: NDArray[np.int32], read: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """Pure-Python twin of the read counts of
+    :meth:`mutuals.behaviour.dilution.Dilution.decide` (the engine's
+    ``topic_reads`` of one tick): ``out[g, t]`` the items read by the sessions of
+    accounts in community ``g`` whose root has topic ``t``."""
+    c = state.posts.cols
+    k, n_topics = state.exposures.shape[0], state.interest.shape[1]
+    out = [[0] * n_topics for _ in range(k)]
+    for a, row in zip(sessions.tolist(), read.tolist(), strict=True):
+        g = int(state.accounts.community[a])
+        for p in row:
+            if p >= 0:
+                out[g][int(c["topic"][int(c["root"][p])])] += 1
+    return np.array(out, np.int64).reshape(k, n_topics)
 
 
 def reference_dilution(
