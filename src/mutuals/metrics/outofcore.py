@@ -87,7 +87,7 @@ class TableFiles(Protocol):
 #: compiled kernels): a least-squares fit to measured peaks, rounded up (see
 #: :func:`fits_in_memory` for the runs and the figures).
 BYTES_BASE = 400 * 2**20
-BYTES_PER_FOLLOW_ROW = 250
+BYTES_PER_FOLLOW_ROW = 170
 BYTES_PER_POST_ROW = 550
 BYTES_PER_ACCOUNT_ROW = 450
 
@@ -136,28 +136,34 @@ def fits_in_memory(store: TableFiles, memory_bytes: int) -> MemoryCheck:
 
     The estimate is ``BYTES_BASE + BYTES_PER_FOLLOW_ROW * follows +
     BYTES_PER_POST_ROW * (posts + interactions) + BYTES_PER_ACCOUNT_ROW *
-    accounts`` = 400 MiB + 250 B per follow + 550 B per post or interaction +
-    450 B per account. These are the least-squares fit (352 MiB, 228 B, 508 B,
-    406 B; every residual within 3.5%) to the peak resident set
-    (``/usr/bin/time -v mutuals analyze STORE``, all steps at their defaults)
-    of seven stores, rounded up so that the estimate lies 8-15% above every
-    measured peak; measured on 2 Dec 2026 (2 cores, shared), before the
-    in-memory analysis was sped up, so re-measure when it changes:
+    accounts`` = 400 MiB + 170 B per follow + 550 B per post or interaction +
+    450 B per account. These are the least-squares fit (375 MiB, 152 B, 504 B,
+    425 B; every residual within 3.6%) to the peak resident set
+    (``/usr/bin/time -v mutuals analyze STORE --in-memory``, every step at its
+    default) of the first seven stores below, rounded up so that the estimate
+    lies 6-12% above each measured peak; the eighth store, not in the fit,
+    checks it. Measured on 2 Dec 2026 (2 cores, shared) with the in-memory
+    analysis of commit 5f16d1e (counting-sort follow graph, Numba Louvain
+    aggregation and triangles); re-measure when the analysis changes:
 
-    ======================================  ==========  =========  =========  =========
-    store                                   follows     posts      accounts   peak RSS
-    ======================================  ==========  =========  =========  =========
-    ``mutuals simulate --days 1 --seed 1``  1,877,233   14,935     20,000     751 MiB
-    (``--accounts`` 20k, 60k, 150k;         5,657,991   46,117     60,000     1,658 MiB
-    about 94 follows per account)           14,337,465  117,675    150,000    3,596 MiB
-    written posts-heavy store (30% of       200,000     500,000    20,000     737 MiB
-    posts reposts, one interaction each)    200,000     2,000,000  20,000     1,658 MiB
-    written accounts-heavy store (handle,   100,000     0          500,000    561 MiB
-    counts, community)                      100,000     0          2,000,000  1,149 MiB
-    ======================================  ==========  =========  =========  =========
+    ======================================  ==========  =========  =========  ========  =========
+    store                                   follows     posts      accounts   peak      estimate
+    ======================================  ==========  =========  =========  ========  =========
+    ``mutuals simulate --days 1 --seed 1``  1,877,233   14,935     20,000     644 MiB   723 MiB
+    (``--accounts`` 20k, 60k, 150k;         5,657,991   46,117     60,000     1297 MiB  1376 MiB
+    about 94 follows per account)           14,337,465  117,675    150,000    2578 MiB  2873 MiB
+    written posts-heavy store (30% of       200,000     500,000    20,000     724 MiB   782 MiB
+    posts reposts, one interaction each)    200,000     2,000,000  20,000     1661 MiB  1805 MiB
+    written accounts-heavy store (handle,   100,000     0          500,000    578 MiB   631 MiB
+    counts, community)                      100,000     0          2,000,000  1204 MiB  1275 MiB
+    held out: ``simulate ranked --accounts  9,557,814   310,604    100,000    1979 MiB  2266 MiB
+    100000 --days 2 --seed 2``
+    ======================================  ==========  =========  =========  ========  =========
 
-    (interactions: 5,080, 16,113, 42,656 in the simulated stores; 150,000 and
-    600,000 in the posts-heavy ones.)
+    (interactions: 5,080, 16,113, 42,656 in the simulated stores, 210,354 in
+    the held-out one; 150,000 and 600,000 in the posts-heavy ones.) Before
+    that speed-up the same stores peaked at 751, 1658 and 3596 MiB (about 230
+    B per follow).
     """
     if not isinstance(memory_bytes, int) or isinstance(memory_bytes, bool) or memory_bytes <= 0:
         raise InputError(f"memory_bytes must be a positive integer, got {memory_bytes!r}")
