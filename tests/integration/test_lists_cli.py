@@ -283,3 +283,32 @@ def test_rerun_replaces_only_its_own_files(tmp_path: Path) -> None:
     assert (out / "mine.txt").read_text() == "x"
     summary = json.loads((out / "lists.json").read_text())
     assert all(len(x["members"]) <= 1 for x in summary["lists"])
+
+
+def test_news_list_of_a_simulated_store_is_its_outlets(tmp_path: Path) -> None:
+    """A scenario with news outlets (role ``news``, in a community named otherwise):
+    the store carries the role and the news list holds only outlets."""
+    scen = tmp_path / "outlets.toml"
+    scen.write_text(
+        'scenario = "platform"\n[platform]\naccounts = 1500\ndays = 0.5\n'
+        "communities = { organisers = 0.3, mainstream = 0.6, press = 0.1 }\n"
+        "positions = [-0.6, 0.0, 0.0]\n"
+        'roles = ["member", "mainstream", "news"]\n'
+        "follower_pull = [1.0, 1.0, 20.0]\n"
+    )
+    run = tmp_path / "RUN"
+    res = CliRunner().invoke(
+        main, ["simulate", str(scen), "--seed", "3", "--out", str(run), "--no-progress"]
+    )
+    assert res.exit_code == 0, res.output
+    acc = open_store(run).table("accounts", columns=["account_id", "community", "role"])
+    role = dict(zip(acc["account_id"].to_pylist(), acc["role"].to_pylist(), strict=True))
+    community = dict(zip(acc["account_id"].to_pylist(), acc["community"].to_pylist(), strict=True))
+    assert {role[a] for a, c in community.items() if c == "press"} == {"news"}
+    me = min(a for a, c in community.items() if c == "organisers")
+    summary = _lists(run, tmp_path / "lists", me)
+    _check_exports(tmp_path / "lists", summary)
+    news = next(x for x in summary["lists"] if x["kind"] == "news")
+    assert news["members"], "the scenario's outlets are labelled: the news list has members"
+    assert all(role[m["account_id"]] == "news" for m in news["members"])
+    assert all(m["reason"].startswith("labelled news") for m in news["members"])

@@ -113,7 +113,7 @@ _ABOUT = {
 
 #: Columns the lists read; post text and media stay on disk.
 _COLUMNS: dict[str, tuple[str, ...]] = {
-    "accounts": ("platform", "account_id", "handle", "community", "leaning"),
+    "accounts": ("platform", "account_id", "handle", "community", "leaning", "role"),
     "follows": ("platform", "follower_id", "friend_id"),
     "posts": (
         "platform", "post_id", "author_id", "created_at", "kind", "repost_of_id", "hashtags",
