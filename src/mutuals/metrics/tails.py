@@ -129,10 +129,15 @@ def fit_lognormal_tail(
     t = _tail(values, xmin)
     if t.size < 2:
         raise InputError(f"a lognormal tail needs at least 2 values >= xmin, got {t.size}")
-    lx = np.log(t)
-    start = np.array([lx.mean(), np.log(max(lx.std(), 1e-3))])
-    # degrees repeat: the likelihood is a sum over distinct values times their counts
+    # degrees repeat: the likelihood is a sum over distinct values times their counts;
+    # the start, too, comes from the distinct values, so that the fit does not depend
+    # on the order of ``values`` (a far-off optimum on a flat likelihood, mu of -8e4,
+    # moved with the last bits of a mean summed in another order)
     u, counts = np.unique(t, return_counts=True)
+    lu = np.log(u)
+    m = float((lu * counts).sum() / counts.sum())
+    sd = float(np.sqrt((counts * (lu - m) ** 2).sum() / counts.sum()))
+    start = np.array([m, np.log(max(sd, 1e-3))])
 
     def nll(p: np.ndarray) -> float:
         mu, ls = float(p[0]), float(p[1])
@@ -262,7 +267,7 @@ def compare_power_law_lognormal(
         return TailComparison(nan, 0, nan, nan, nan, nan, nan, nan, nan, nan, "neither", discrete)
     xm = fit.xmin
     a = fit.alpha if alpha is None else float(alpha)
-    t = x[x >= xm]
+    t = np.sort(x[x >= xm])  # sums in one order, whatever the input's
     ll_pl = power_law_loglikelihoods(t, a, xm, discrete=discrete)
     mu, sigma, _ = fit_lognormal_tail(t, xm, discrete=discrete)
     ll_ln = lognormal_loglikelihoods(t, mu, sigma, xm, discrete=discrete)
