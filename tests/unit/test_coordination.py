@@ -270,6 +270,23 @@ def _coaction_case(spread: float) -> Planted:
     return p
 
 
+def test_coaction_says_when_the_data_are_coarser_than_its_window() -> None:
+    """Times known to the second: no note. Times in 10-minute steps (a simulated
+    store's tick): the signal says that same-step actions look simultaneous."""
+    data = data_of(_coaction_case(spread=0))
+    sig = co_action(data, co_window=60, min_coactions=3)
+    assert sig.thresholds["time_resolution_seconds"] <= 3 and sig.note == ""
+    rng = np.random.default_rng(2)
+    p = Planted(40)
+    posts = [p.post(30, 600 * k) for k in range(6)]
+    for who in range(20):
+        for pid in rng.choice(len(posts), 3, replace=False).tolist():
+            p.repost(who, 600 * int(rng.integers(1, 50)), posts[pid])
+    sig = co_action(data_of(p), co_window=60, min_coactions=3)
+    assert sig.thresholds["time_resolution_seconds"] == 600
+    assert "known only to 600 s" in sig.note and sig.available
+
+
 def test_a_group_co_reposting_within_seconds_is_found() -> None:
     p = _coaction_case(spread=0)
     data = data_of(p)

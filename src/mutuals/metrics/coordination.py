@@ -1179,6 +1179,18 @@ def co_action(
             for p_ in np.unique(pk[keep_pair[pk]]).tolist():
                 pair_kinds.setdefault(p_, set()).add(kind)
         kind_of = [",".join(sorted(pair_kinds[p_])) for p_ in np.flatnonzero(keep_pair).tolist()]
+    # the data's time resolution: where it is coarser than the window (a simulated
+    # store's tick), actions in the same step look simultaneous whether or not they were
+    times = np.unique(np.concatenate([x[4] for x in sorted_kinds]))
+    gaps = np.diff(times)
+    res = float(gaps.min()) / _US if gaps.size else 0.0
+    note = (
+        f"times in the data are known only to {res:g} s, coarser than the {co_window:g} s "
+        "window: actions in the same step count as simultaneous, so accounts active in the "
+        "same steps can pair without coordinating"
+        if res > co_window
+        else ""
+    )
     return Signal(
         name,
         score.astype(np.float64),
@@ -1190,11 +1202,13 @@ def co_action(
             "min_occasions": min_occasions,
             "max_window_actions": max_window_actions,
             "max_group": max_group,
+            "time_resolution_seconds": res,
         },
         {**counts, "pairs": int(uk.size), "pairs_kept": int(keep_pair.sum())},
         evidence,
         [(f"coaction-{i + 1}", g) for i, g in enumerate(groups)],
         (ku, kv, kw.astype(np.float64), kind_of),
+        note=note,
     )
 
 

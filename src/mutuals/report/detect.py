@@ -336,8 +336,10 @@ def format_detection(detection: Detection, *, top: int = 10) -> str:
             out.append(f"  {n:<16} not available: {v['note']}")
         else:
             out.append(f"  {n:<16} flagged {v['flagged']:>7,}   {_thresholds(v['thresholds'])}")
+            if v.get("note"):
+                out.append(f"  {'':<16} note: {line(v['note'])}")
     if s["top"]:
-        out.append("top accounts (combined score):")
+        out.append("top accounts (by signals flagged, then combined score):")
         for r in s["top"][:top]:
             who = f"@{r['handle']}" if r["handle"] else r["account_id"]
             out.append(
