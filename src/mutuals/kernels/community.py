@@ -126,8 +126,19 @@ def aggregate_communities(
     stamp = np.full(k, -1, np.int64)
     neigh = np.empty(k, np.int64)
     out_ptr = np.zeros(k + 1, np.int64)
-    out_idx = np.empty(indices.shape[0], np.int64)
-    out_w = np.empty(indices.shape[0], np.float64)
+    for a in range(k):  # first pass: row sizes, so the output is allocated once, exactly
+        nn = 0
+        for t in range(cptr[a], cptr[a + 1]):
+            i = members[t]
+            for p in range(indptr[i], indptr[i + 1]):
+                b = labels[indices[p]]
+                if stamp[b] != a:
+                    stamp[b] = a
+                    nn += 1
+        out_ptr[a + 1] = out_ptr[a] + nn
+    stamp[:] = -1
+    out_idx = np.empty(out_ptr[k], np.int64)
+    out_w = np.empty(out_ptr[k], np.float64)
     q = 0
     for a in range(k):
         nn = 0
@@ -146,8 +157,7 @@ def aggregate_communities(
             out_idx[q] = row[t]
             out_w[q] = acc[row[t]]
             q += 1
-        out_ptr[a + 1] = q
-    return out_ptr, out_idx[:q].copy(), out_w[:q].copy()
+    return out_ptr, out_idx, out_w
 
 
 @njit(cache=True)
@@ -273,7 +283,7 @@ def orient_ranked(
 ) -> tuple:  # pragma: no cover
     """The graph of :func:`orient` renumbered by rank: node ``r`` is the node of
     rank ``r`` and its out-list the ranks of its higher-ranked neighbours, in the
-    input's order (``(out_ptr, out_idx)``, int64). Renumbering puts the nodes
+    input's order (``(out_ptr, out_idx)``, int64 and int32). Renumbering puts the nodes
     most often looked up (the high-degree ones) next to each other."""
     n = indptr.shape[0] - 1
     out_ptr = np.zeros(n + 1, np.int64)
@@ -286,7 +296,7 @@ def orient_ranked(
         out_ptr[ru + 1] = c
     for r in range(n):
         out_ptr[r + 1] += out_ptr[r]
-    out_idx = np.empty(out_ptr[n], np.int64)
+    out_idx = np.empty(out_ptr[n], np.int32)
     for u in range(n):
         ru = rank[u]
         q = out_ptr[ru]
@@ -316,8 +326,8 @@ def triangles_marked(
     """
     n = out_ptr.shape[0] - 1
     low = np.zeros(n, np.int64)
-    mid = np.zeros(out_idx.shape[0], np.int64)
-    top = np.zeros(out_idx.shape[0], np.int64)
+    mid = np.zeros(out_idx.shape[0], np.int32)  # per-edge counts: below the largest degree
+    top = np.zeros(out_idx.shape[0], np.int32)
     n_chunks = max(1, n_chunks)
     step = (n + n_chunks - 1) // n_chunks
     for ch in prange(n_chunks):

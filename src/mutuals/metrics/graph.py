@@ -614,7 +614,10 @@ def triangles(adj: sp.csr_matrix) -> np.ndarray:
     out_ptr, out_idx = orient_ranked(adj.indptr, adj.indices, rank)
     low, mid, top = triangles_marked(out_ptr, out_idx, 64)
     # counts below 2^53 are exact in float64
-    corner = np.bincount(out_idx, weights=(mid + top).astype(np.float64), minlength=n)
+    mid += top
+    del top
+    corner = np.bincount(out_idx, weights=mid.astype(np.float64), minlength=n)
+    del mid
     by_rank = low + corner.astype(np.int64)
     tri: np.ndarray = by_rank[rank]
     return tri
@@ -761,7 +764,11 @@ def _asymmetry(a: sp.csr_matrix) -> float:
     then compared in place."""
     t = a.T.tocsr()
     if np.array_equal(t.indptr, a.indptr) and np.array_equal(t.indices, a.indices):
-        return float(np.abs(a.data - t.data).sum())
+        d = t.data if not np.may_share_memory(t.data, a.data) else t.data.copy()
+        del t
+        d -= a.data  # in place: the transpose is the only copy
+        np.abs(d, out=d)
+        return float(d.sum())
     return float(abs(a - a.T).sum())
 
 

@@ -156,8 +156,10 @@ def analyze_tables(
             raise InputError(f"{name} must be a number {bound}, got {v!r}")
     t: dict[str, pa.Table] = {}
     for name in ("accounts", "follows", "posts", "interactions"):
-        tab = tables.get(name)
+        # a dict of analyze_store's own is emptied as read, so the follows can be freed below
+        tab = tables.pop(name, None) if isinstance(tables, _Owned) else tables.get(name)
         t[name] = SCHEMAS[name].empty_table() if tab is None else conform(name, tab)
+        del tab
     accounts, follows, posts, interactions = (
         t["accounts"],
         t["follows"],
@@ -190,6 +192,11 @@ def analyze_tables(
     # ------------------------------------------------------------------ graph
     with step("index"):
         g = mg.follow_graph(accounts, follows)
+        if hashtag is None:
+            # only the campaign effect reads the follow rows again: drop them (the
+            # largest table by far) and hand the allocator's freed pages back
+            follows = t["follows"] = SCHEMAS["follows"].empty_table()
+            pa.default_memory_pool().release_unused()
     gs: dict[str, Any] = {
         "accounts": g.n_accounts,
         "accounts_listed": g.index.n_listed,
@@ -614,8 +621,13 @@ def analyze_store(store: str | Path | Store, **options: Any) -> Analysis:
     columns = dict(_COLUMNS)
     if options.get("hashtag") is not None:  # follow times: the campaign's effect
         columns["follows"] = (*columns["follows"], "created_at")
-    tables = {name: s.table(name, columns=list(cols)) for name, cols in columns.items()}
+    tables = _Owned({name: s.table(name, columns=list(cols)) for name, cols in columns.items()})
     return analyze_tables(tables, **options)
+
+
+class _Owned(dict[str, pa.Table]):
+    """Tables read by :func:`analyze_store` for :func:`analyze_tables` alone: it
+    takes them out as it reads them, so none outlives its last use."""
 
 
 #: Columns the measures read; text, media and links of posts are left on disk.
