@@ -102,9 +102,16 @@ def encode_keys(
     # one memo table across chunks: a single dictionary without concatenating the keys
     enc = pc.dictionary_encode(pa.chunked_array(chunks, pa.string()))
     if enc.num_chunks:
-        codes_all = np.concatenate(
-            [to_numpy_int(c.indices.cast(pa.int64()), fill=-1) for c in enc.chunks]
-        )
+        # each chunk's int32 indices straight into one int64 array (no cast, no concatenate)
+        codes_all = np.empty(sum(len(c) for c in enc.chunks), dtype=np.int64)
+        off = 0
+        for c in enc.chunks:
+            idx, m = c.indices, len(c)
+            if idx.null_count:
+                codes_all[off : off + m] = to_numpy_int(idx.cast(pa.int64()), fill=-1)
+            else:
+                codes_all[off : off + m] = idx.to_numpy(zero_copy_only=True)
+            off += m
         dictionary = enc.chunks[-1].dictionary
     else:
         codes_all = np.zeros(0, dtype=np.int64)
