@@ -174,3 +174,52 @@ def test_labelled_follower_graph_ei_matches_networkx_mixing(shared_data):
     assert (ei.internal, ei.external) == (inside, across)
     assert ei.ei == pytest.approx((across - inside) / (across + inside))
     assert ei.unlabelled == d.number_of_edges() - mix.sum()
+
+
+def _reference_counts(g, lab, w_acc):
+    """Twin of the one-pass kernels: the gathers, masks and bincounts they replaced."""
+    from mutuals.metrics.isolation import ei_counts
+
+    n = g.n_accounts
+    lf, lr = lab[g.follower], lab[g.friend]
+    known = (lf >= 0) & (lr >= 0)
+    k = int(lab.max()) + 1 if lab.size and lab.max() >= 0 else 0
+    internal, external = ei_counts(lf[known], lr[known], k)
+    w = w_acc[g.friend[known]]
+    out = (lf[known] != lr[known]).astype(np.float64) * w
+    tot_i = np.bincount(g.follower[known], weights=w, minlength=n)
+    out_i = np.bincount(g.follower[known], weights=out, minlength=n)
+    return internal, external, int((~known).sum()), tot_i, out_i
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_one_pass_kernels_equal_the_array_reference_exactly(seed):
+    """Random graph with hubs, unlabelled accounts and heavy-tailed post weights:
+    the kernels' counts and float sums equal the bincount reference bit for bit."""
+    from mutuals.kernels.graph import ei_edge_counts, exposure_sums
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    hubs = rng.integers(0, 10, 3000)
+    src = rng.integers(0, n, 6000)
+    dst = np.concatenate([hubs, rng.integers(0, n, 3000)])
+    edges = [(str(a), str(b)) for a, b in zip(src.tolist(), dst.tolist(), strict=True)]
+    g = follow_graph(empty_table("accounts"), _follows(edges))
+    lab = rng.integers(-1, 5, g.n_accounts).astype(np.int64)
+    w_acc = np.floor(rng.pareto(1.2, g.n_accounts) * 7.3) + rng.random(g.n_accounts)
+    internal, external, unknown, tot_i, out_i = _reference_counts(g, lab, w_acc)
+    ki, ke, ku = ei_edge_counts(g.follower, g.friend, lab, 5)
+    kt, ko = exposure_sums(g.follower, g.friend, lab, w_acc, g.n_accounts)
+    assert ki.tolist() == internal.tolist() and ke.tolist() == external.tolist()
+    assert ku == unknown > 0
+    assert np.array_equal(kt, tot_i) and np.array_equal(ko, out_i)
+    # and through the public functions
+    ei = ei_index(g, lab)
+    assert (ei.internal, ei.external, ei.unlabelled) == (
+        int(internal.sum()),
+        int(external.sum()) // 2,
+        unknown,
+    )
+    ex = outside_exposure(g, lab, w_acc)
+    ref_share = np.divide(out_i, tot_i, out=np.full(g.n_accounts, np.nan), where=tot_i > 0)
+    assert np.array_equal(ex.account_share, ref_share, equal_nan=True)

@@ -21,6 +21,8 @@ import numpy as np
 
 __all__ = [
     "edge_rows",
+    "ei_edge_counts",
+    "exposure_sums",
     "find_in_row",
     "follow_edges",
     "gapped_from_rows",
@@ -414,3 +416,48 @@ def union_rows(optr, oidx, iptr, iidx):  # pragma: no cover - jitted
             j += 1
             q += 1
     return uptr, uidx
+
+
+@nb.njit(cache=True)
+def ei_edge_counts(follower, friend, label, k):  # pragma: no cover - jitted
+    """One pass over the edges ``follower[e] -> friend[e]`` with a group
+    ``label`` per account (-1 unknown): per group ``0..k-1`` the edges with
+    both ends in it and the edges with exactly one end in it, and the edges
+    with an end of unknown group. Twin: ``metrics.isolation.ei_counts`` on the
+    gathered labels."""
+    internal = np.zeros(k, np.int64)
+    external = np.zeros(k, np.int64)
+    unknown = 0
+    for e in range(follower.size):
+        a = label[follower[e]]
+        b = label[friend[e]]
+        if a < 0 or b < 0:
+            unknown += 1
+        elif a == b:
+            internal[a] += 1
+        else:
+            external[a] += 1
+            external[b] += 1
+    return internal, external, unknown
+
+
+@nb.njit(cache=True)
+def exposure_sums(follower, friend, label, weight, n):  # pragma: no cover - jitted
+    """Per account ``i``: the summed ``weight[friend]`` over its edges whose two
+    ends have a known group (``total``), and over those whose friend is in
+    another group (``outside``). Edges in order, one sum per account, so each
+    sum adds its terms in the order ``np.bincount`` would (same floats)."""
+    total = np.zeros(n, np.float64)
+    outside = np.zeros(n, np.float64)
+    for e in range(follower.size):
+        i = follower[e]
+        j = friend[e]
+        a = label[i]
+        b = label[j]
+        if a < 0 or b < 0:
+            continue
+        w = weight[j]
+        total[i] += w
+        if a != b:
+            outside[i] += w
+    return total, outside

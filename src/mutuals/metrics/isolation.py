@@ -74,11 +74,11 @@ def ei_index(graph: FollowGraph, labels: np.ndarray, names: list[str] | None = N
     ``I_g`` counts edges with both endpoints in ``g`` and ``E_g`` edges with
     exactly one endpoint in ``g`` (either direction).
     """
+    from mutuals.kernels.graph import ei_edge_counts
+
     lab = _check_labels(graph, labels)
-    ls, lt = lab[graph.follower], lab[graph.friend]
-    known = (ls >= 0) & (lt >= 0)
     k = int(lab.max()) + 1 if lab.size and lab.max() >= 0 else 0
-    internal, external = ei_counts(ls[known], lt[known], k)
+    internal, external, unknown = ei_edge_counts(graph.follower, graph.friend, lab, k)
     n_int = int(internal.sum())
     n_ext = int(external.sum()) // 2  # each external tie is counted for both its ends
     members = np.bincount(lab[lab >= 0], minlength=k)
@@ -97,7 +97,7 @@ def ei_index(graph: FollowGraph, labels: np.ndarray, names: list[str] | None = N
         }
     )
     ei = (n_ext - n_int) / (n_ext + n_int) if n_ext + n_int else float("nan")
-    return EIIndex(float(ei), n_ext, n_int, int((~known).sum()), per)
+    return EIIndex(float(ei), n_ext, n_int, int(unknown), per)
 
 
 def ei_counts(
@@ -177,14 +177,10 @@ def outside_exposure(
     else:
         w_acc = np.ones(graph.n_accounts)
         weighting = "follows"
+    from mutuals.kernels.graph import exposure_sums
+
     n = graph.n_accounts
-    lf, lr = lab[graph.follower], lab[graph.friend]
-    known = (lf >= 0) & (lr >= 0)
-    fol = graph.follower[known]
-    w = w_acc[graph.friend[known]]
-    out = (lf[known] != lr[known]).astype(np.float64) * w
-    tot_i = np.bincount(fol, weights=w, minlength=n)
-    out_i = np.bincount(fol, weights=out, minlength=n)
+    tot_i, out_i = exposure_sums(graph.follower, graph.friend, lab, w_acc, n)
     share_i = np.divide(out_i, tot_i, out=np.full(n, np.nan), where=tot_i > 0)
     has = tot_i > 0
     total = tot_i.sum()
