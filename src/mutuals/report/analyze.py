@@ -791,6 +791,45 @@ def _format_campaign(ce: Mapping[str, Any], add: Any) -> None:
         add(f"  note: {note}")
 
 
+def graph_lines(g: Mapping[str, Any], *, tail_detail: bool = True) -> list[str]:
+    """The follow graph's first lines in a text summary: accounts and follows,
+    then (when the graph has edges) reciprocity and both degree distributions;
+    with ``tail_detail``, each tail's size, KS distance and the power law vs
+    lognormal test. Shared by the in-memory and out-of-core summaries."""
+    lines = [
+        f"  accounts {_f(g.get('accounts'))} ({_f(g.get('accounts_only_in_follows'))} only in "
+        f"follows), follows {_f(g.get('follows'))} (dropped: {_f(g.get('duplicate_follows'))} "
+        f"duplicates, {_f(g.get('self_follows'))} self-follows)"
+    ]
+    if g.get("available") is False:
+        lines.append(f"  graph measures: not available ({g.get('reason')})")
+        return lines
+    r = g.get("reciprocity", {})
+    lines.append(
+        f"  reciprocity {_f(r.get('reciprocity'))} ({_f(r.get('mutual_pairs'))} mutual "
+        f"pairs), rho {_f(r.get('rho'))}"
+    )
+    for key, label in (("in_degree", "followers (in-degree)"), ("out_degree", "following")):
+        d = g.get(key, {})
+        pl = d.get("power_law", {})
+        q = d.get("quantiles", {})
+        detail = f" (n={_f(pl.get('n_tail'))}, KS {_f(pl.get('ks'))})" if tail_detail else ""
+        lines.append(
+            f"  {label}: mean {_f(d.get('mean'), 1)}, median {_f(d.get('median'), 0)}, "
+            f"p99 {_f(q.get('p99'), 0)}, max {_f(d.get('max'))}, gini {_f(d.get('gini'))}; "
+            f"power-law tail alpha {_f(pl.get('alpha'), 2)} from xmin "
+            f"{_f(pl.get('xmin'), 0)}{detail}"
+        )
+        tt = d.get("tail_test", {})
+        if tail_detail and tt.get("available") is not False and tt:
+            lines.append(
+                f"    power law vs lognormal over the tail: normalised LR "
+                f"{_f(tt.get('normalised_ratio'), 2)}, p {_f(tt.get('p'))}: favours "
+                f"{tt.get('favoured')}"
+            )
+    return lines
+
+
 def format_summary(summary: Mapping[str, Any]) -> str:
     """A readable text rendering of :attr:`Analysis.summary`."""
     lines: list[str] = []
@@ -800,36 +839,8 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     g = summary.get("graph", {})
     add("")
     add("follow graph")
-    add(
-        f"  accounts {_f(g.get('accounts'))} ({_f(g.get('accounts_only_in_follows'))} only in "
-        f"follows), follows {_f(g.get('follows'))} (dropped: {_f(g.get('duplicate_follows'))} "
-        f"duplicates, {_f(g.get('self_follows'))} self-follows)"
-    )
-    if g.get("available") is False:
-        add(f"  graph measures: not available ({g.get('reason')})")
-    else:
-        r = g.get("reciprocity", {})
-        add(
-            f"  reciprocity {_f(r.get('reciprocity'))} ({_f(r.get('mutual_pairs'))} mutual "
-            f"pairs), rho {_f(r.get('rho'))}"
-        )
-        for key, label in (("in_degree", "followers (in-degree)"), ("out_degree", "following")):
-            d = g.get(key, {})
-            pl = d.get("power_law", {})
-            q = d.get("quantiles", {})
-            add(
-                f"  {label}: mean {_f(d.get('mean'), 1)}, median {_f(d.get('median'), 0)}, "
-                f"p99 {_f(q.get('p99'), 0)}, max {_f(d.get('max'))}, gini {_f(d.get('gini'))}; "
-                f"power-law tail alpha {_f(pl.get('alpha'), 2)} from xmin "
-                f"{_f(pl.get('xmin'), 0)} (n={_f(pl.get('n_tail'))}, KS {_f(pl.get('ks'))})"
-            )
-            tt = d.get("tail_test", {})
-            if tt.get("available") is not False and tt:
-                add(
-                    f"    power law vs lognormal over the tail: normalised LR "
-                    f"{_f(tt.get('normalised_ratio'), 2)}, p {_f(tt.get('p'))}: favours "
-                    f"{tt.get('favoured')}"
-                )
+    lines += graph_lines(g)
+    if g.get("available") is not False:
         c = g.get("clustering", {})
         add(
             f"  clustering: average {_f(c.get('average'))}, transitivity "

@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from mutuals.errors import InputError
 from mutuals.io.folders import FolderWriter
 from mutuals.io.store import Store, open_store
+from mutuals.report.analyze import _f, graph_lines
 
 __all__ = ["OutOfCoreAnalysis", "analyze_out_of_core", "format_ooc_summary"]
 
@@ -393,14 +394,6 @@ def _gb(nbytes: float) -> str:
     return f"{nbytes / 1e9:.1f} GB"
 
 
-def _f(x: Any, digits: int = 3) -> str:
-    if x is None:
-        return "n/a"
-    if isinstance(x, float):
-        return f"{x:.{digits}f}"
-    return f"{x:,}" if isinstance(x, int) else str(x)
-
-
 def _est(d: Mapping[str, Any], digits: int = 3) -> str:
     lo, hi = d.get("interval") or (None, None)
     return f"{_f(d.get('value'), digits)} [{_f(lo, digits)}, {_f(hi, digits)}] (estimated)"
@@ -417,28 +410,8 @@ def format_ooc_summary(summary: Mapping[str, Any]) -> str:
     g = summary.get("graph", {})
     add("")
     add("follow graph (counted out of core, exact unless marked estimated)")
-    add(
-        f"  accounts {_f(g.get('accounts'))} ({_f(g.get('accounts_only_in_follows'))} only in "
-        f"follows), follows {_f(g.get('follows'))} (dropped: {_f(g.get('duplicate_follows'))} "
-        f"duplicates, {_f(g.get('self_follows'))} self-follows)"
-    )
-    if g.get("available") is False:
-        add(f"  graph measures: not available ({g.get('reason')})")
-    else:
-        rc = g.get("reciprocity", {})
-        add(
-            f"  reciprocity {_f(rc.get('reciprocity'))} ({_f(rc.get('mutual_pairs'))} mutual "
-            f"pairs), rho {_f(rc.get('rho'))}"
-        )
-        for key, label in (("in_degree", "followers (in-degree)"), ("out_degree", "following")):
-            d = g.get(key, {})
-            pl = d.get("power_law", {})
-            q = d.get("quantiles", {})
-            add(
-                f"  {label}: mean {_f(d.get('mean'), 1)}, median {_f(d.get('median'), 0)}, "
-                f"p99 {_f(q.get('p99'), 0)}, max {_f(d.get('max'))}, gini {_f(d.get('gini'))}; "
-                f"power-law tail alpha {_f(pl.get('alpha'), 2)} from xmin {_f(pl.get('xmin'), 0)}"
-            )
+    lines += graph_lines(g, tail_detail=False)
+    if g.get("available") is not False:
         cl = g.get("clustering", {})
         if cl.get("available") is False:
             add(f"  clustering: not available ({cl.get('reason')})")
