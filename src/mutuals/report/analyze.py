@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from mutuals.errors import InputError
 from mutuals.io.folders import FolderWriter
 from mutuals.io.store import Store, conform, open_store
+from mutuals.report._json import json_safe
 from mutuals.tables import SCHEMAS
 
 if TYPE_CHECKING:
@@ -61,19 +62,6 @@ class Analysis:
     summary: dict[str, Any]
     tables: dict[str, pa.Table] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def _clean(x: Any) -> Any:
-    """NaN -> None, numpy scalars -> Python, tuples -> lists, recursively (for JSON)."""
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
 
 
 def _degree_table(in_deg: np.ndarray, out_deg: np.ndarray) -> pa.Table:
@@ -438,7 +426,7 @@ def analyze_tables(
             out["campaign_effect_pairs"] = ce.pairs
             out["campaign_adoption"] = ce.adoption_curve
     summary["timings"] = {k: round(v, 4) for k, v in timings.items()}
-    return Analysis(_clean(summary), out, timings)
+    return Analysis(json_safe(summary), out, timings)
 
 
 #: Communities shown by name in ``follows_by_community``; the rest are "other".

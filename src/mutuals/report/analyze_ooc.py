@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from mutuals.errors import InputError
 from mutuals.io.folders import FolderWriter
 from mutuals.io.store import Store, open_store
+from mutuals.report._json import json_safe
 from mutuals.report.analyze import _f, graph_lines
 
 __all__ = ["OutOfCoreAnalysis", "analyze_out_of_core", "format_ooc_summary"]
@@ -56,18 +57,6 @@ class OutOfCoreAnalysis:
     summary: dict[str, Any]
     written: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def _clean(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if hasattr(x, "item") and not isinstance(x, str | bytes):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
 
 
 def _figure(
@@ -180,7 +169,7 @@ def analyze_out_of_core(
             k: f"not measured out of core: {v}" for k, v in NOT_MEASURED.items()
         }
         summary["timings"] = {k: round(v, 4) for k, v in timings.items()}
-        summary = _clean(summary)
+        summary = json_safe(summary)
         try:
             w.stage("account_degrees.parquet", degree_file)
             for name, table in tables.items():

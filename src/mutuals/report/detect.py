@@ -42,6 +42,7 @@ from mutuals.metrics.coordination import (
     coordination_graph,
     detect_coordination,
 )
+from mutuals.report._json import json_safe
 from mutuals.report.page import CSP, environment, fmt, line, meta_value, short
 from mutuals.tables import SCHEMAS
 
@@ -120,17 +121,6 @@ def detect_store(store: Store, params: DetectParams | None = None, **overrides: 
     )
 
 
-def _clean(x: Any) -> Any:
-    """JSON-safe: NaN and infinities become null."""
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, Mapping):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    return x
-
-
 def write_detection(
     detection: Detection,
     out: str | Path,
@@ -168,7 +158,9 @@ def _write(w: FolderWriter, d: Detection, meta: Mapping[str, Any]) -> list[Path]
         w.stage("groups.graphml", tmp)
         w.write_text("detect.html", render_detect_page(d, meta=meta))
         summary = {**d.summary, "meta": dict(meta)}
-        w.write_text("detect.json", json.dumps(_clean(summary), indent=2, allow_nan=False) + "\n")
+        w.write_text(
+            "detect.json", json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n"
+        )
         return w.commit(last="detect.json")
     except OSError as e:
         raise InputError(

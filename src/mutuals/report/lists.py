@@ -76,6 +76,7 @@ from mutuals.metrics.lists import (
     find_account,
     suggest_lists,
 )
+from mutuals.report._json import json_safe
 from mutuals.report.page import line
 
 __all__ = [
@@ -397,18 +398,6 @@ def members_table(result: AccountLists) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def _clean(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
-
-
 def _exposure(e: Any) -> dict[str, Any]:
     d = e.as_dict()
     d["as_of"] = (
@@ -439,7 +428,7 @@ def lists_summary(
                 "members": lst.members.drop_columns(["node"]).to_pylist(),
             }
         )
-    return _clean(
+    return json_safe(
         {
             "format": "mutuals-lists",
             "created_at": _iso(created_at),
