@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -14,6 +14,7 @@ from mutuals.tables import SCHEMAS
 __all__ = [
     "account_keys",
     "encode_keys",
+    "encode_strings",
     "gather",
     "group_aggregate",
     "require_columns",
@@ -99,24 +100,9 @@ def encode_keys(
     chunks = [
         c for k in keys for c in (k.chunks if isinstance(k, pa.ChunkedArray) else [k]) if len(c)
     ]
-    # one memo table across chunks: a single dictionary without concatenating the keys
-    enc = pc.dictionary_encode(pa.chunked_array(chunks, pa.string()))
-    if enc.num_chunks:
-        # each chunk's int32 indices straight into one int64 array (no cast, no concatenate)
-        codes_all = np.empty(sum(len(c) for c in enc.chunks), dtype=np.int64)
-        off = 0
-        for c in enc.chunks:
-            idx, m = c.indices, len(c)
-            if idx.null_count:
-                codes_all[off : off + m] = to_numpy_int(idx.cast(pa.int64()), fill=-1)
-            else:
-                codes_all[off : off + m] = idx.to_numpy(zero_copy_only=True)
-            off += m
-        dictionary = enc.chunks[-1].dictionary
-    else:
-        codes_all = np.zeros(0, dtype=np.int64)
-        dictionary = pa.array([], pa.string())
-    del enc, chunks
+    # one table across chunks: a single dictionary without concatenating the keys
+    codes_all, dictionary = encode_strings(chunks, expected=len(keys[0]) if keys else 0)
+    del chunks
     codes: list[np.ndarray] = []
     start = 0
     for k in keys:
@@ -136,6 +122,182 @@ def encode_keys(
     plat = pa.concat_arrays([_flat(p) for p, _ in parts])
     ids = pa.concat_arrays([_flat(i) for _, i in parts])
     return codes, plat.take(take), ids.take(take), dictionary, qualify
+
+
+def _string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(offsets, data, valid)`` of a string array, as numpy views of its buffers
+    (``valid`` empty when no value is null)."""
+    bufs = arr.buffers()
+    large = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
+    offsets = np.frombuffer(bufs[1], dtype=np.int64 if large else np.int32)
+    offsets = offsets[arr.offset : arr.offset + len(arr) + 1]
+    data = bufs[2]
+    data_np = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    valid = (
+        np.asarray(arr.is_valid().to_numpy(zero_copy_only=False))
+        if arr.null_count
+        else np.zeros(0, dtype=np.bool_)
+    )
+    return offsets, data_np, valid
+
+
+def encode_strings(chunks: Sequence[pa.Array], *, expected: int = 0) -> tuple[np.ndarray, pa.Array]:
+    """Codes of string values in order of first appearance, over ``chunks`` in order.
+
+    Returns ``(codes, dictionary)``: int64 codes, -1 for a null, one per value
+    of the chunks end to end, and the distinct values by code. The same as
+    ``pyarrow.compute.dictionary_encode`` of the chunks (its twin in the
+    tests), by the kernels of :mod:`mutuals.kernels.keys`: when every value is
+    a canonical decimal (most platforms' ids) the key is its int64 value, found
+    in an array indexed by it when the values are small and in an integer hash
+    table otherwise; any other strings go to a hash table of their bytes. Each
+    chunk's rows are looked up in parallel, then its new keys inserted in row
+    order, so the codes do not depend on the thread count. ``expected`` sizes
+    the tables (about the number of distinct values); they grow as needed.
+    """
+    from mutuals.kernels import keys as kk
+
+    for c in chunks:
+        if not (pa.types.is_string(c.type) or pa.types.is_large_string(c.type)):
+            raise TypeError(f"encode_strings takes string arrays, got {c.type}")
+    chunks = list(_grouped([c for c in chunks if len(c)]))
+    total = sum(len(c) for c in chunks)
+    codes = np.empty(total, dtype=np.int64)
+    # first pass: the decimal value of every row, written where its code will go
+    top = -1
+    decimal = True
+    for c, seg in zip(chunks, _segments(chunks, codes), strict=True):
+        kk.decimal_values(*_string_buffers(c), seg)
+        if (seg == -2).any():
+            decimal = False
+            break
+        top = max(top, int(seg.max()))
+    expected = max(1024, int(expected))
+    if decimal and top < min(2**25, 8 * total + 1024):
+        return _encode_direct(codes, top)
+    if decimal:
+        return _encode_ints(codes, expected)
+    return _encode_bytes(chunks, codes, expected)
+
+
+#: Rows per call of a parallel kernel: chunks are joined up to this (a call has
+#: a fixed cost of milliseconds, and a table read from Parquet has a chunk per
+#: 64k rows).
+_GROUP_ROWS = 1 << 22
+
+
+def _grouped(chunks: Sequence[pa.Array]) -> Iterator[pa.Array]:
+    """The chunks, consecutive small ones joined into one array of up to
+    :data:`_GROUP_ROWS` rows (a copy of those rows only)."""
+    group: list[pa.Array] = []
+    rows = 0
+    for c in chunks:
+        if group and rows + len(c) > _GROUP_ROWS:
+            yield group[0] if len(group) == 1 else pa.concat_arrays(group)
+            group, rows = [], 0
+        group.append(c)
+        rows += len(c)
+    if group:
+        yield group[0] if len(group) == 1 else pa.concat_arrays(group)
+
+
+def _segments(chunks: Sequence[pa.Array], codes: np.ndarray) -> Iterator[np.ndarray]:
+    pos = 0
+    for c in chunks:
+        yield codes[pos : pos + len(c)]
+        pos += len(c)
+
+
+def _decimal_dictionary(value_of: np.ndarray) -> pa.Array:
+    # a canonical decimal and its value's decimal form are the same string
+    return pa.array(value_of, pa.int64()).cast(pa.string())
+
+
+def _encode_direct(codes: np.ndarray, top: int) -> tuple[np.ndarray, pa.Array]:
+    """Decimal values (in ``codes``) below ``top + 1``: codes through an array indexed
+    by the value, in place; lookups in parallel, then the new values in row order."""
+    from mutuals.kernels import keys as kk
+
+    code_of = np.full(top + 1, -1, dtype=np.int64)
+    value_of = np.empty(top + 1, dtype=np.int64)
+    n_codes = 0
+    for seg in _blocks(codes):
+        kk.lookup_direct(seg, code_of)
+        n_codes = kk.insert_direct(seg, code_of, value_of, n_codes)
+    return codes, _decimal_dictionary(value_of[:n_codes])
+
+
+def _blocks(codes: np.ndarray) -> Iterator[np.ndarray]:
+    # blocks, so that later rows are looked up in parallel against the codes of earlier ones
+    for a in range(0, codes.size, _GROUP_ROWS):
+        yield codes[a : a + _GROUP_ROWS]
+
+
+def _encode_ints(codes: np.ndarray, expected: int) -> tuple[np.ndarray, pa.Array]:
+    """Decimal values (in ``codes``) of any size: codes through an integer hash table."""
+    from mutuals.kernels import keys as kk
+
+    n_slots = int(kk.new_table(expected).size)
+    slots = np.full(2 * n_slots, -1, dtype=np.int64)
+    value_of = np.empty(expected, dtype=np.int64)
+    n_codes = 0
+    for seg in _blocks(codes):
+        kk.lookup_ints(seg, slots)
+        while True:
+            n_codes, done = kk.insert_ints(seg, slots, value_of, n_codes)
+            if done:
+                break
+            if n_codes >= value_of.size:
+                value_of = np.concatenate([value_of, np.empty(value_of.size, np.int64)])
+            if 2 * (n_codes + 1) > slots.size // 2:
+                slots = kk.rehash_ints(value_of, n_codes, slots.size)
+    return codes, _decimal_dictionary(value_of[:n_codes])
+
+
+def _encode_bytes(
+    chunks: Sequence[pa.Array], codes: np.ndarray, expected: int
+) -> tuple[np.ndarray, pa.Array]:
+    """Any strings: codes through a hash table of their bytes."""
+    from mutuals.kernels import keys as kk
+
+    code_hash = np.zeros(expected, dtype=np.uint64)
+    arena_off = np.zeros(expected + 1, dtype=np.int64)
+    arena = np.zeros(16 * expected, dtype=np.uint8)
+    slot_code = kk.new_table(expected)
+    n_codes = n_bytes = 0
+    for c, seg in zip(chunks, _segments(chunks, codes), strict=True):
+        offsets, data, valid = _string_buffers(c)
+        kk.lookup_rows(offsets, data, valid, slot_code, code_hash, arena_off, arena, seg)
+        while True:
+            n_codes, n_bytes, done = kk.insert_rows(
+                offsets, data, seg, slot_code, code_hash, arena_off, arena, n_codes, n_bytes
+            )
+            if done:
+                break
+            # full: double what ran out (the chunk's bytes always fit afterwards)
+            if n_codes >= code_hash.size:
+                code_hash = np.concatenate([code_hash, np.zeros_like(code_hash)])
+                arena_off = np.concatenate([arena_off, np.zeros(arena_off.size - 1, np.int64)])
+            need = n_bytes + int(offsets[-1] - offsets[0])
+            if need > arena.size:
+                extra = max(need, 2 * arena.size) - arena.size
+                arena = np.concatenate([arena, np.zeros(extra, np.uint8)])
+            if 2 * (n_codes + 1) > slot_code.size:
+                slot_code = kk.rehash(code_hash, n_codes, 2 * slot_code.size)
+    return codes, _string_array(arena_off[: n_codes + 1], arena[:n_bytes])
+
+
+def _string_array(offsets: np.ndarray, data: np.ndarray) -> pa.Array:
+    """A string array from int64 ``offsets`` and the bytes (copied: the arena is
+    larger than its used part)."""
+    n = offsets.size - 1
+    large = offsets[-1] >= 2**31
+    off = offsets if large else offsets.astype(np.int32)
+    return pa.Array.from_buffers(
+        pa.large_string() if large else pa.string(),
+        n,
+        [None, pa.py_buffer(off), pa.py_buffer(data.copy())],
+    )
 
 
 def group_aggregate(
