@@ -76,3 +76,26 @@ def test_marking_kernel_equals_the_forward_twin_at_any_chunk_count(seed):
         assert (low + corner.astype(np.int64))[rank].tolist() == twin.tolist()
     assert all(np.array_equal(x, y) for r in runs[1:] for x, y in zip(runs[0], r, strict=True))
     assert twin.sum() > 0
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_orient_ranked_matches_a_loop_twin_at_one_and_two_threads(seed):
+    import numba
+
+    a = _random_symmetric(400, 3000, seed, weighted=False)
+    n = a.shape[0]
+    rank = np.random.default_rng(seed).permutation(n).astype(np.int64)
+    want_rows = [[] for _ in range(n)]
+    for u in range(n):
+        for v in a.indices[a.indptr[u] : a.indptr[u + 1]].tolist():
+            if rank[v] > rank[u]:
+                want_rows[rank[u]].append(int(rank[v]))  # in the input's order
+    old = numba.get_num_threads()
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            op, oi = orient_ranked(a.indptr, a.indices, rank)
+            got = [oi[op[r] : op[r + 1]].tolist() for r in range(n)]
+            assert got == want_rows
+    finally:
+        numba.set_num_threads(old)

@@ -223,3 +223,35 @@ def test_one_pass_kernels_equal_the_array_reference_exactly(seed):
     ex = outside_exposure(g, lab, w_acc)
     ref_share = np.divide(out_i, tot_i, out=np.full(g.n_accounts, np.nan), where=tot_i > 0)
     assert np.array_equal(ex.account_share, ref_share, equal_nan=True)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_leaning_and_group_pair_kernels_equal_the_bincount_reference_exactly(seed):
+    """Leaning sums over friends (NaN and inf leanings skipped) and follows between
+    groups (with and without post weights): bit for bit the bincount reference."""
+    from mutuals.kernels.graph import group_pair_sums, neighbour_sums
+
+    rng = np.random.default_rng(seed)
+    n = 300
+    src = rng.integers(0, n, 5000)
+    dst = np.concatenate([rng.integers(0, 8, 2500), rng.integers(0, n, 2500)])
+    edges = [(str(a), str(b)) for a, b in zip(src.tolist(), dst.tolist(), strict=True)]
+    g = follow_graph(empty_table("accounts"), _follows(edges))
+    x = rng.normal(size=g.n_accounts) * 1.7
+    x[rng.random(g.n_accounts) < 0.2] = np.nan
+    x[:2] = np.inf
+    xf = x[g.friend]
+    ok = np.isfinite(xf)
+    want_c = np.bincount(g.follower[ok], minlength=g.n_accounts)
+    want_s = np.bincount(g.follower[ok], weights=xf[ok], minlength=g.n_accounts)
+    got_c, got_s = neighbour_sums(g.follower, g.friend, x, g.n_accounts)
+    assert np.array_equal(got_c, want_c) and np.array_equal(got_s, want_s)
+    m = 6
+    code = rng.integers(0, m, g.n_accounts).astype(np.int64)
+    pair = code[g.follower] * m + code[g.friend]
+    weight = np.floor(rng.pareto(1.2, g.n_accounts) * 7.3) + rng.random(g.n_accounts)
+    for w, w_edge in ((weight, weight[g.friend]), (np.zeros(0), np.ones(g.n_follows))):
+        cnt, tot = group_pair_sums(g.follower, g.friend, code, w, m)
+        assert np.array_equal(cnt, np.bincount(pair, minlength=m * m).reshape(m, m))
+        want = np.bincount(pair, weights=w_edge, minlength=m * m).reshape(m, m)
+        assert np.array_equal(tot, want)

@@ -133,19 +133,10 @@ def aggregate_communities(
     stamp = np.full(k, -1, np.int64)
     neigh = np.empty(k, np.int64)
     out_ptr = np.zeros(k + 1, np.int64)
-    for a in range(k):  # first pass: row sizes, so the output is allocated once, exactly
-        nn = 0
-        for t in range(cptr[a], cptr[a + 1]):
-            i = members[t]
-            for p in range(indptr[i], indptr[i + 1]):
-                b = labels[indices[p]]
-                if stamp[b] != a:
-                    stamp[b] = a
-                    nn += 1
-        out_ptr[a + 1] = out_ptr[a] + nn
-    stamp[:] = -1
-    out_idx = np.empty(out_ptr[k], np.int64)
-    out_w = np.empty(out_ptr[k], np.float64)
+    # one pass; the output grows by doubling (rows are not known in advance)
+    cap = max(16, 2 * k)
+    out_idx = np.empty(cap, np.int64)
+    out_w = np.empty(cap, np.float64)
     q = 0
     for a in range(k):
         nn = 0
@@ -159,11 +150,23 @@ def aggregate_communities(
                     neigh[nn] = b
                     nn += 1
                 acc[b] += weights[p]
+        if q + nn > cap:
+            while q + nn > cap:
+                cap *= 2
+            grown_idx = np.empty(cap, np.int64)
+            grown_idx[:q] = out_idx[:q]
+            out_idx = grown_idx
+            grown_w = np.empty(cap, np.float64)
+            grown_w[:q] = out_w[:q]
+            out_w = grown_w
         row = np.sort(neigh[:nn])
         for t in range(nn):
             out_idx[q] = row[t]
             out_w[q] = acc[row[t]]
             q += 1
+        out_ptr[a + 1] = q
+    out_idx = out_idx[:q].copy()
+    out_w = out_w[:q].copy()
     return out_ptr, out_idx, out_w
 
 
@@ -284,17 +287,19 @@ def triangles_oriented(out_ptr: np.ndarray, out_idx: np.ndarray) -> tuple:  # pr
     return low, mid, top
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def orient_ranked(
     indptr: np.ndarray, indices: np.ndarray, rank: np.ndarray
 ) -> tuple:  # pragma: no cover
     """The graph of :func:`orient` renumbered by rank: node ``r`` is the node of
     rank ``r`` and its out-list the ranks of its higher-ranked neighbours, in the
     input's order (``(out_ptr, out_idx)``, int64 and int32). Renumbering puts the nodes
-    most often looked up (the high-degree ones) next to each other."""
+    most often looked up (the high-degree ones) next to each other. ``rank`` is a
+    permutation, so each node writes only its own count and row: in parallel, the
+    same at any thread count."""
     n = indptr.shape[0] - 1
     out_ptr = np.zeros(n + 1, np.int64)
-    for u in range(n):
+    for u in prange(n):  # each node writes its own count and, below, its own row
         ru = rank[u]
         c = 0
         for p in range(indptr[u], indptr[u + 1]):
@@ -304,7 +309,7 @@ def orient_ranked(
     for r in range(n):
         out_ptr[r + 1] += out_ptr[r]
     out_idx = np.empty(out_ptr[n], np.int32)
-    for u in range(n):
+    for u in prange(n):
         ru = rank[u]
         q = out_ptr[ru]
         for p in range(indptr[u], indptr[u + 1]):
@@ -338,13 +343,18 @@ def triangles_marked(
     n_chunks = max(1, n_chunks)
     step = (n + n_chunks - 1) // n_chunks
     for ch in prange(n_chunks):
-        # where[w]: position of w in out(u) while u is processed (checked against out_idx)
-        where = np.full(n, -1, np.int64)
+        # mark[w] is 1 while w is in out(u), the node being processed, and where[w] is
+        # then w's position in out(u). The test is on the byte marks (n bytes: they
+        # stay in cache, where a test on positions read 8n bytes at random); the
+        # positions are read only for the few wedges that close.
+        mark = np.zeros(n, np.uint8)
+        where = np.empty(n, np.int64)
         for u in range(ch * step, min(n, (ch + 1) * step)):
             a0, a1 = out_ptr[u], out_ptr[u + 1]
             if a1 - a0 < 2:
                 continue
             for p in range(a0, a1):
+                mark[out_idx[p]] = 1
                 where[out_idx[p]] = p
             t = 0
             for p in range(a0, a1):
@@ -352,11 +362,12 @@ def triangles_marked(
                 c = 0
                 for q in range(out_ptr[v], out_ptr[v + 1]):
                     w = out_idx[q]
-                    k = where[w]
-                    if k >= a0 and k < a1 and out_idx[k] == w:
-                        top[k] += 1
+                    if mark[w]:
+                        top[where[w]] += 1
                         c += 1
                 mid[p] += c
                 t += c
             low[u] = t
+            for p in range(a0, a1):
+                mark[out_idx[p]] = 0
     return low, mid, top

@@ -28,8 +28,10 @@ __all__ = [
     "gapped_from_rows",
     "gapped_to_coo",
     "group_by_row",
+    "group_pair_sums",
     "is_sorted_unique",
     "mutual_counts",
+    "neighbour_sums",
     "remove_edges",
     "sort_dedupe_rows",
     "transpose_rows",
@@ -461,3 +463,37 @@ def exposure_sums(follower, friend, label, weight, n):  # pragma: no cover - jit
         if a != b:
             outside[i] += w
     return total, outside
+
+
+@nb.njit(cache=True)
+def neighbour_sums(follower, friend, x, n):  # pragma: no cover - jitted
+    """Per account ``i``: how many of its friends have a finite ``x`` and the sum
+    of those ``x``. Edges in order, so each sum adds its terms in the order
+    ``np.bincount`` over the gathered values would (same floats)."""
+    count = np.zeros(n, np.int64)
+    total = np.zeros(n, np.float64)
+    for e in range(follower.size):
+        v = x[friend[e]]
+        if np.isfinite(v):
+            i = follower[e]
+            count[i] += 1
+            total[i] += v
+    return count, total
+
+
+@nb.njit(cache=True)
+def group_pair_sums(follower, friend, code, weight, m):  # pragma: no cover - jitted
+    """Edges between groups: with ``code[i]`` in ``0..m-1`` the group of account
+    ``i``, entry ``(a, b)`` of ``(count, total)`` counts the edges from group
+    ``a`` to group ``b`` and sums ``weight[friend]`` over them (1 per edge when
+    ``weight`` is empty). Edges in order, as ``np.bincount`` over the pair codes
+    would add them (same floats)."""
+    count = np.zeros((m, m), np.int64)
+    total = np.zeros((m, m), np.float64)
+    weighted = weight.size > 0
+    for e in range(follower.size):
+        a = code[follower[e]]
+        b = code[friend[e]]
+        count[a, b] += 1
+        total[a, b] += weight[friend[e]] if weighted else 1.0
+    return count, total

@@ -279,11 +279,11 @@ def leaning_homophily(
     nan = float("nan")
     if not np.isfinite(x).any():
         return LeaningHomophily(False, "no account has a leaning in the data", 0, nan, nan, empty)
-    xf = x[graph.friend]
-    ok = np.isfinite(xf)
+    from mutuals.kernels.graph import neighbour_sums
+
     n = graph.n_accounts
-    cnt = np.bincount(graph.follower[ok], minlength=n)
-    sm = np.bincount(graph.follower[ok], weights=xf[ok], minlength=n)
+    # one pass over the edges (twin: bincount over the gathered leanings, in the tests)
+    cnt, sm = neighbour_sums(graph.follower, graph.friend, x, n)
     xn = np.divide(sm, cnt, out=np.full(n, np.nan), where=cnt > 0)
     sel = np.isfinite(x) & np.isfinite(xn)
     if sel.sum() < 2:

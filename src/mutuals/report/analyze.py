@@ -447,6 +447,8 @@ def _follows_by_community(
     community. The :data:`_TOP_COMMUNITIES` largest communities are named; the
     others are pooled.
     """
+    from mutuals.kernels.graph import group_pair_sums
+
     lab = np.asarray(labels, dtype=np.int64)
     k = len(names)
     sizes = np.bincount(lab[lab >= 0], minlength=k)
@@ -457,10 +459,8 @@ def _follows_by_community(
     code[k] = top.size + 1  # unknown (-1)
     c = code[np.where(lab >= 0, lab, k)]
     m = top.size + 2
-    w = np.ones(g.n_follows) if weights is None else np.asarray(weights, np.float64)[g.friend]
-    pair = c[g.follower] * m + c[g.friend]
-    fol = np.bincount(pair, minlength=m * m).reshape(m, m)
-    exp = np.bincount(pair, weights=w, minlength=m * m).reshape(m, m)
+    w = np.zeros(0) if weights is None else np.asarray(weights, np.float64)
+    fol, exp = group_pair_sums(g.follower, g.friend, c, w, m)  # one pass over the edges
     label = [names[i] for i in top] + [OTHER, UNKNOWN]
     r, a = np.nonzero(fol)
     row_total = exp.sum(axis=1)
