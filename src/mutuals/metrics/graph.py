@@ -895,6 +895,7 @@ def louvain(
     tol: float = 1e-7,
     max_levels: int = 100,
     max_sweeps: int = 1000,
+    assume_symmetric: bool = False,
 ) -> np.ndarray:
     """Louvain community detection (Blondel et al. 2008), seeded.
 
@@ -915,6 +916,10 @@ def louvain(
         Randomness of the node order.
     resolution : float
         ``gamma`` of modularity; > 1 favours smaller communities.
+    assume_symmetric : bool
+        Skip the check that ``adj`` is symmetric (a transpose of the whole
+        matrix): for matrices symmetric by construction, such as
+        :attr:`FollowGraph.undirected`.
 
     Returns
     -------
@@ -935,7 +940,7 @@ def louvain(
     if a.nnz and a.data.min() < 0:
         raise GraphError("adjacency weights must be non-negative")
     m2 = float(a.sum())
-    if _asymmetry(a) > 1e-9 * max(1.0, m2):
+    if not assume_symmetric and _asymmetry(a) > 1e-9 * max(1.0, m2):
         raise GraphError("louvain needs a symmetric (undirected) adjacency")
     membership = np.arange(n, dtype=np.int64)
     if n == 0 or m2 == 0:
@@ -1034,7 +1039,8 @@ def detect_communities(
     definitions (Blondel et al. 2008; Newman 2006).
     """
     adj = graph.undirected
-    labels = louvain(adj, seed=seed, resolution=resolution)
+    # symmetric by construction: each row is the union of friends and followers
+    labels = louvain(adj, seed=seed, resolution=resolution, assume_symmetric=True)
     sizes = np.bincount(labels) if labels.size else np.zeros(0, dtype=np.int64)
     q = modularity(adj, labels, resolution=resolution) if labels.size else float("nan")
     return Communities(labels, sizes, q, "louvain", seed, resolution)
