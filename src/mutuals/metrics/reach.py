@@ -29,12 +29,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from mutuals._random import SeedLike, check_random_state
 from mutuals.errors import InputError
+from mutuals.kernels.bootstrap import bootstrap_stats
 from mutuals.metrics._tables import (
     encode_keys,
     gather,
@@ -415,10 +417,58 @@ def reach_vs_followers(
     rng = check_random_state(seed)
     rhos = np.empty(n_boot)
     slopes = np.empty(n_boot)
-    for b in range(n_boot):
-        w = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
-        rhos[b], slopes[b] = _boot_stats((gr, ur.size), (gf, uf.size), lx, ly, w)
+    if n >= 2**31 - 1:  # beyond the kernel's int32 counts: the numpy twin
+        for b in range(n_boot):
+            w = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
+            rhos[b], slopes[b] = _boot_stats((gr, ur.size), (gf, uf.size), lx, ly, w)
+        return ReachFollowers(n, rho, _ci95(rhos), slope, _ci95(slopes), n_boot)
+    layout = _boot_layout((gr, ur.size), (gf, uf.size), lx, ly)
+    threads = numba.get_num_threads()
+    # resamples drawn one by one as always (the same stream), computed by the
+    # kernel a batch at a time, the batch's resamples in parallel
+    size = max(1, min(n_boot, 2 * threads, _BOOT_BATCH_BYTES // (8 * n)))
+    batch = np.empty((size, n), dtype=np.int64)
+    for b0 in range(0, n_boot, size):
+        k = min(size, n_boot - b0)
+        for b in range(k):
+            batch[b] = rng.integers(0, n, n)
+        bootstrap_stats(batch[:k], *layout, rhos[b0 : b0 + k], slopes[b0 : b0 + k], threads)
     return ReachFollowers(n, rho, _ci95(rhos), slope, _ci95(slopes), n_boot)
+
+
+_BOOT_BATCH_BYTES = 1 << 28  # at most 256 MB of drawn indices held at once (and >= 1 resample)
+
+
+def _boot_layout(
+    gr: tuple[np.ndarray, int], gf: tuple[np.ndarray, int], lx: np.ndarray, ly: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The items laid out for :func:`mutuals.kernels.bootstrap.bootstrap_stats`.
+
+    Side a is the variable with more distinct values. Items of the same
+    (reach, followers) pair are interchangeable, so the kernel sums weights by
+    *cell* (distinct pair), sorted by side a then side b. Returns ``(cell, ga,
+    gb, va, vb, a_is_x)``: each item's cell, each cell's side-a and side-b
+    group, the log value of each group of both sides and whether side a is
+    followers (the regressor).
+    """
+    a_is_x = gf[1] >= gr[1]
+    (ga, na), (gb, nb), xa, xb = (gf, gr, lx, ly) if a_is_x else (gr, gf, ly, lx)
+    key = ga.astype(np.int64) * nb + gb
+    cells, cell = np.unique(key, return_inverse=True)
+    itype = np.int32 if cells.size < 2**31 - 1 else np.int64
+    cell_a = cells // nb
+    va = np.empty(na)
+    va[ga] = xa
+    vb = np.empty(nb)
+    vb[gb] = xb
+    return (
+        cell.reshape(-1).astype(itype),
+        cell_a.astype(itype),
+        (cells % nb).astype(itype),
+        va,
+        vb,
+        bool(a_is_x),
+    )
 
 
 def _ci95(values: np.ndarray) -> tuple[float, float]:
