@@ -170,3 +170,20 @@ def test_the_comparison_does_not_depend_on_the_order_of_the_values(law: str) -> 
     for k in range(3):
         b = compare_power_law_lognormal(np.random.default_rng(k).permutation(x), xmin=5)
         assert b == a
+
+
+@pytest.mark.parametrize("discrete", [True, False])
+def test_optimiser_loglikelihoods_equal_the_public_ones_exactly(discrete):
+    """The fit's per-evaluation function gives lognormal_loglikelihoods' floats."""
+    from mutuals.metrics.tails import _lognormal_loglikelihoods_of
+
+    rng = np.random.default_rng(5)
+    t = np.unique(np.round(np.exp(rng.normal(4, 1.5, 3000)))) if discrete else None
+    if not discrete:
+        t = np.sort(np.exp(rng.normal(4, 1.5, 3000)))
+    xmin = float(t[len(t) // 3])
+    t = t[t >= xmin]
+    f = _lognormal_loglikelihoods_of(t, xmin, discrete)
+    for mu, sigma in [(4.0, 1.5), (-89.8, 8.6), (0.0, 0.05), (12.0, 30.0)]:
+        want = lognormal_loglikelihoods(t, mu, sigma, xmin, discrete=discrete)
+        assert np.array_equal(f(mu, sigma), want, equal_nan=True)

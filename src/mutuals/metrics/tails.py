@@ -36,6 +36,7 @@ The continuous versions (``discrete=False``) use the densities of CSN Table 2.1.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,6 +116,50 @@ def lognormal_loglikelihoods(
     )
 
 
+def _lognormal_loglikelihoods_of(
+    t: np.ndarray, xmin: float, discrete: bool
+) -> Callable[[float, float], np.ndarray]:
+    """:func:`lognormal_loglikelihoods` of the tail values ``t`` as a function of
+    ``(mu, sigma)``, for an optimiser: the logarithms of the values are taken
+    once and the normal tail of every point is one call, so each evaluation
+    gives the same floats as :func:`lognormal_loglikelihoods` (tested) at a
+    fraction of its cost."""
+    from scipy.special import log_ndtr
+
+    tiny = np.finfo(float).tiny
+    if discrete:
+        log_lo = np.log(np.maximum(t - 0.5, tiny))
+        log_hi = np.log(t + 0.5)
+        log_norm = np.log(max(xmin - 0.5, tiny))
+        m = t.size
+
+        def discrete_ll(mu: float, sigma: float) -> np.ndarray:
+            z = np.empty(2 * m + 1)
+            np.subtract(log_lo, mu, out=z[:m])
+            np.subtract(log_hi, mu, out=z[m : 2 * m])
+            z[2 * m] = log_norm - mu
+            z /= sigma
+            q = log_ndtr(-z)  # ln Q(z), as _log_sf
+            la, lb, norm = q[:m], q[m : 2 * m], q[2 * m]
+            with np.errstate(divide="ignore"):
+                mass = la + np.log1p(-np.exp(lb - la))
+            return np.asarray(mass - norm, dtype=np.float64)
+
+        return discrete_ll
+    log_t = np.log(t)
+    log_xmin = np.log(xmin)
+
+    def continuous_ll(mu: float, sigma: float) -> np.ndarray:
+        z = (log_t - mu) / sigma
+        norm = _log_sf(np.array([(log_xmin - mu) / sigma]))[0]
+        return np.asarray(
+            -log_t - np.log(sigma) - 0.5 * np.log(2 * np.pi) - 0.5 * z * z - norm,
+            dtype=np.float64,
+        )
+
+    return continuous_ll
+
+
 def fit_lognormal_tail(
     values: np.ndarray, xmin: float, *, discrete: bool = True
 ) -> tuple[float, float, float]:
@@ -139,11 +184,13 @@ def fit_lognormal_tail(
     sd = float(np.sqrt((counts * (lu - m) ** 2).sum() / counts.sum()))
     start = np.array([m, np.log(max(sd, 1e-3))])
 
+    ll_of = _lognormal_loglikelihoods_of(u, xmin, discrete)
+
     def nll(p: np.ndarray) -> float:
         mu, ls = float(p[0]), float(p[1])
         if not (-1e7 < mu < 1e7 and -10.0 < ls < 10.0):
             return float("inf")
-        ll = lognormal_loglikelihoods(u, mu, float(np.exp(ls)), xmin, discrete=discrete)
+        ll = ll_of(mu, float(np.exp(ls)))
         s = float((ll * counts).sum())
         return -s if np.isfinite(s) else float("inf")
 
