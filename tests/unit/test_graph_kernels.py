@@ -139,3 +139,28 @@ def test_edge_rows_is_the_same_at_one_and_two_threads():
     finally:
         numba.set_num_threads(before)
     assert all(np.array_equal(a, b) for a, b in zip(one, two, strict=True))
+
+
+def test_transpose_sorted_in_blocks_equals_scipy_at_one_and_two_threads():
+    """Enough rows for the blocked path (8 blocks): the same sorted columns as
+    scipy's transpose, whatever the thread count."""
+    import numba
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(2)
+    n = 40_000
+    src = rng.integers(0, n, 300_000)
+    dst = np.where(
+        rng.random(src.size) < 0.3, rng.integers(0, 50, src.size), rng.integers(0, n, src.size)
+    )
+    ptr, idx, _, _, _ = edge_rows(src.astype(np.int64), dst.astype(np.int64), n)
+    want = sp.csr_matrix((np.ones(idx.size), idx, ptr), shape=(n, n)).T.tocsr()
+    want.sort_indices()
+    old = numba.get_num_threads()
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            tptr, tidx = transpose_sorted(ptr, idx, n)
+            assert np.array_equal(tptr, want.indptr) and np.array_equal(tidx, want.indices)
+    finally:
+        numba.set_num_threads(old)

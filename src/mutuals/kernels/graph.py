@@ -317,24 +317,42 @@ def is_sorted_unique(rows, cols):  # pragma: no cover - jitted
     return True
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, parallel=True)
 def transpose_sorted(indptr, idx, n):  # pragma: no cover - jitted
     """The transpose of a CSR, ``(tptr, tidx)``: rows sorted ascending (int32 entries).
 
-    Rows are visited in order, so each column's list comes out sorted.
+    The rows are cut into a fixed number of contiguous blocks (not one per
+    thread); each block counts its entries per column, so it knows where its
+    entries of each column start, and then writes its rows in order, blocks in
+    parallel. Each column's list comes out sorted, the same at any thread count.
     """
+    m = indptr.shape[0] - 1
+    n_blocks = 8 if m >= 8 * 4096 else 1
+    step = (m + n_blocks - 1) // n_blocks
+    counts = np.zeros((n_blocks, n + 1), np.int64)
+    for b in nb.prange(n_blocks):
+        for p in range(indptr[min(m, b * step)], indptr[min(m, (b + 1) * step)]):
+            counts[b, idx[p] + 1] += 1
     tptr = np.zeros(n + 1, np.int64)
-    for p in range(idx.shape[0]):
-        tptr[idx[p] + 1] += 1
     for j in range(n):
-        tptr[j + 1] += tptr[j]
-    fill = tptr[:n].copy()
+        tptr[j + 1] = tptr[j]
+        for b in range(n_blocks):
+            tptr[j + 1] += counts[b, j + 1]
+    # counts[b, j] becomes where block b's entries of column j start
+    for j in range(n):
+        at = tptr[j]
+        for b in range(n_blocks):
+            c = counts[b, j + 1]
+            counts[b, j] = at
+            at += c
     tidx = np.empty(idx.shape[0], np.int32)
-    for i in range(n):
-        for p in range(indptr[i], indptr[i + 1]):
-            j = idx[p]
-            tidx[fill[j]] = i
-            fill[j] += 1
+    for b in nb.prange(n_blocks):
+        fill = counts[b]
+        for i in range(min(m, b * step), min(m, (b + 1) * step)):
+            for p in range(indptr[i], indptr[i + 1]):
+                j = idx[p]
+                tidx[fill[j]] = i
+                fill[j] += 1
     return tptr, tidx
 
 
