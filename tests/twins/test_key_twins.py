@@ -111,3 +111,28 @@ def test_encode_strings_same_codes_at_one_and_two_threads() -> None:
 def test_encode_strings_refuses_non_strings() -> None:
     with pytest.raises(TypeError, match="string arrays"):
         encode_strings([pa.array([1, 2])])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    columns=st.lists(
+        st.lists(
+            st.one_of(st.none(), st.sampled_from(["x", "bluesky", "", "xx", "é"])), max_size=12
+        ),
+        max_size=4,
+    ),
+    cuts=st.lists(st.integers(0, 12), max_size=3),
+)
+def test_single_platform_matches_the_set_of_unique_values(columns, cuts) -> None:
+    from mutuals.metrics._tables import single_platform
+
+    cols = [
+        pa.chunked_array(_chunks(v, cuts) or [pa.array([], pa.string())], pa.string())
+        for v in columns
+    ]
+    seen: set[str | None] = set()
+    for v in columns:
+        seen.update(v)
+    assert single_platform(*cols) == (len(seen) <= 1)
+    if cols:
+        assert single_platform(cols[0], cols[0]) == (len(set(columns[0])) <= 1)

@@ -22,6 +22,7 @@ import numba as nb
 import numpy as np
 
 __all__ = [
+    "count_unequal",
     "decimal_values",
     "hash_bytes",
     "insert_direct",
@@ -320,3 +321,22 @@ def rehash_ints(value_of, n_codes, n_slots):  # pragma: no cover - jitted
         slots[2 * s] = v
         slots[2 * s + 1] = c
     return slots
+
+
+@nb.njit(cache=True)
+def count_unequal(offsets, data, ref):  # pragma: no cover - jitted
+    """How many rows of ``offsets``/``data`` differ from the bytes ``ref`` (serial:
+    called once per chunk, where a parallel launch would cost more than the work)."""
+    n = offsets.shape[0] - 1
+    size = ref.shape[0]
+    bad = 0
+    for i in range(n):
+        a = offsets[i]
+        if offsets[i + 1] - a != size:
+            bad += 1
+            continue
+        for t in range(size):
+            if data[a + t] != ref[t]:
+                bad += 1
+                break
+    return bad

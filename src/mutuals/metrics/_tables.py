@@ -40,15 +40,46 @@ def require_columns(table: pa.Table, name: str, columns: Sequence[str]) -> None:
 
 
 def single_platform(*columns: pa.ChunkedArray | pa.Array) -> bool:
-    """True when every value of every ``platform`` column is the same string."""
-    seen: set[str | None] = set()
+    """True when every value of every ``platform`` column is the same string
+    (a null counts as a value of its own)."""
+    from mutuals.kernels.keys import count_unequal
+
+    first: bytes | None = None
+    null_first = False
+    seen: set[tuple[int, ...]] = set()
     for col in columns:
-        if len(col) == 0:
+        key = _identity(col)
+        if key in seen:  # the same column passed twice (follower and friend)
             continue
-        seen.update(pc.unique(col).to_pylist())
-        if len(seen) > 1:
-            return False
+        seen.add(key)
+        for c in col.chunks if isinstance(col, pa.ChunkedArray) else [col]:
+            if len(c) == 0:
+                continue
+            if not (pa.types.is_string(c.type) or pa.types.is_large_string(c.type)):
+                c = c.cast(pa.string())
+            if first is None and not null_first:
+                v = c[0].as_py()
+                null_first = v is None
+                first = None if v is None else v.encode("utf-8")
+            if null_first:
+                if c.null_count != len(c):
+                    return False
+                continue
+            if c.null_count:
+                return False
+            offsets, data, _ = _string_buffers(c)
+            assert first is not None
+            if count_unequal(offsets, data, np.frombuffer(first, dtype=np.uint8)):
+                return False
     return True
+
+
+def _identity(col: pa.ChunkedArray | pa.Array) -> tuple[int, ...]:
+    """The memory a column's values live in: equal for the same column read twice
+    from one table (each read gives a new ChunkedArray object)."""
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    return (len(col), *[b.address if b is not None else 0 for c in chunks[:1] for b in c.buffers()],
+            chunks[0].offset if chunks else 0)  # fmt: skip
 
 
 def account_keys(
