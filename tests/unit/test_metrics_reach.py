@@ -223,3 +223,12 @@ def test_reach_vs_followers_degenerate_samples_warn_nothing() -> None:
         res = reach_vs_followers(np.ones(3), np.ones(3), seed=1, n_boot=20)
         assert np.isnan(res.spearman) and np.isnan(res.slope)
         assert all(np.isnan(v) for v in (*res.spearman_ci, *res.slope_ci))
+
+
+def test_slope_is_undefined_when_every_author_has_the_same_followers():
+    """The point estimate and its interval agree: NaN, not a slope of rounding noise."""
+    from mutuals.metrics.reach import reach_vs_followers
+
+    reach = np.array([0, 1, 2, 3, 4, 5] * 5, dtype=float)
+    res = reach_vs_followers(reach, np.full(reach.size, 197.0), seed=1, n_boot=50)
+    assert np.isnan(res.slope) and all(np.isnan(v) for v in res.slope_ci)

@@ -360,6 +360,10 @@ def _wpearson(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> float:
 
 
 def _wslope(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    held = x[w > 0]
+    if held.size == 0 or held.min() == held.max():
+        # constant x: no slope (the centred x would be rounding noise, not 0)
+        return float("nan")
     sw = w.sum()
     x = x - (w * x).sum() / sw
     den = (w * x * x).sum()
