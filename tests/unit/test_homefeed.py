@@ -128,32 +128,6 @@ def test_grouped_repetition_matches_its_twin(seed):
         assert np.array_equal(np.isnan(got), sizes < 2)
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_group_category_counts_equal_unique_over_pair_codes(seed):
-    """The kernel's pairs and counts are np.unique's over ``group * m + category``
-    (what grouped_repetition computed before), at one and two threads."""
-    import numba
-
-    from mutuals.kernels.homefeed import group_category_counts
-
-    rng = np.random.default_rng(seed)
-    sizes = rng.integers(0, 60, 500)
-    sizes[:3] = 0
-    ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    cats = (rng.pareto(1.0, ptr[-1]) * 3).astype(np.int64) % 10_000
-    m = int(cats.max()) + 1
-    code = np.repeat(np.arange(sizes.size), sizes) * m + cats
-    pair, want = np.unique(code, return_counts=True)
-    old = numba.get_num_threads()
-    try:
-        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
-            numba.set_num_threads(threads)
-            group, count = group_category_counts(ptr, cats)
-            assert group.tolist() == (pair // m).tolist() and count.tolist() == want.tolist()
-    finally:
-        numba.set_num_threads(old)
-
-
 def test_grouped_repetition_equals_the_simulators_feed_measure():
     """Topic and source repetition of feeds as the simulator's recorder computes
     them (kernels.platform.feed_stats) on ring feeds of originals."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["group_category_counts", "merge_home_feeds"]
+__all__ = ["merge_home_feeds"]
 
 
 @nb.njit(cache=True, inline="always")
@@ -124,45 +124,3 @@ def merge_home_feeds(fptr, fnbr, aptr, arow, atime, k):  # pragma: no cover - ji
                     hend[0] = hend[size]
                 _sift_down(htime, hrow, hpos, hend, size, 0)
     return ptr, items
-
-
-@nb.njit(cache=True, parallel=True)
-def group_category_counts(ptr, cat):  # pragma: no cover - jitted
-    """The distinct categories of each group and their counts, in the order of
-    ``np.unique`` over the codes ``group * m + category``: by group, then by
-    category. Group ``g`` holds ``cat[ptr[g]:ptr[g + 1]]``; each group's items
-    are sorted on their own (groups in parallel, each writing only its own
-    range), so the result does not depend on the thread count. Returns
-    ``(group, count)``, one entry per distinct (group, category) pair."""
-    g = ptr.shape[0] - 1
-    s = cat.copy()
-    distinct = np.zeros(g + 1, np.int64)
-    for a in nb.prange(g):
-        lo, hi = ptr[a], ptr[a + 1]
-        if hi == lo:
-            continue
-        s[lo:hi].sort()
-        d = 1
-        for t in range(lo + 1, hi):
-            if s[t] != s[t - 1]:
-                d += 1
-        distinct[a + 1] = d
-    for a in range(g):
-        distinct[a + 1] += distinct[a]
-    group = np.empty(distinct[g], np.int64)
-    count = np.empty(distinct[g], np.int64)
-    for a in nb.prange(g):
-        lo, hi = ptr[a], ptr[a + 1]
-        if hi == lo:
-            continue
-        q = distinct[a]
-        run = 1
-        for t in range(lo + 1, hi + 1):
-            if t < hi and s[t] == s[t - 1]:
-                run += 1
-            else:
-                group[q] = a
-                count[q] = run
-                q += 1
-                run = 1
-    return group, count

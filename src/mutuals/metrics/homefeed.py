@@ -308,11 +308,18 @@ def grouped_repetition(
     out = np.full(g, np.nan)
     if cat.size == 0:
         return out
-    from mutuals.kernels.homefeed import group_category_counts
-
-    # the (group, category) pairs by group then category, each group sorted on its own
-    # (twin: np.unique over the codes group * m + category, in the tests)
-    pg, count = group_category_counts(ptr.astype(np.int64, copy=False), cat)
+    m = int(cat.max()) + 1
+    if g * m >= 2**62:  # codes that would overflow: make them dense first
+        cat = np.unique(cat, return_inverse=True)[1].astype(np.int64)
+        m = int(cat.max()) + 1
+    code = np.repeat(np.arange(g, dtype=np.int64), n) * m + cat
+    if g * m <= 4 * cat.size + 2**20:  # few (group, category) pairs: count them directly
+        count = np.bincount(code, minlength=g * m)
+        pair = np.flatnonzero(count)
+        count = count[pair]
+    else:
+        pair, count = np.unique(code, return_counts=True)
+    pg = pair // m
     p = count / n[pg]
     h = np.bincount(pg, weights=-p * np.log(p), minlength=g)
     kk = n if n_categories is None else np.minimum(n, n_categories)
