@@ -44,18 +44,25 @@ _FNV_PRIME = np.uint64(0x100000001B3)
 
 
 @nb.njit(cache=True, inline="always")
-def hash_bytes(data, a, b):  # pragma: no cover - jitted
-    """FNV-1a over ``data[a:b]``, then the splitmix64 finaliser (so the low bits mix)."""
-    h = _FNV_OFFSET
-    for p in range(a, b):
-        h ^= np.uint64(data[p])
-        h *= _FNV_PRIME
+def _mix(v):  # pragma: no cover - jitted
+    """The splitmix64 finaliser: every bit of ``v`` reaches the low bits a slot takes."""
+    h = np.uint64(v)
     h ^= h >> np.uint64(30)
     h *= np.uint64(0xBF58476D1CE4E5B9)
     h ^= h >> np.uint64(27)
     h *= np.uint64(0x94D049BB133111EB)
     h ^= h >> np.uint64(31)
     return h
+
+
+@nb.njit(cache=True, inline="always")
+def hash_bytes(data, a, b):  # pragma: no cover - jitted
+    """FNV-1a over ``data[a:b]``, then :func:`_mix` (so the low bits mix)."""
+    h = _FNV_OFFSET
+    for p in range(a, b):
+        h ^= np.uint64(data[p])
+        h *= _FNV_PRIME
+    return _mix(h)
 
 
 @nb.njit(cache=True, inline="always")
@@ -241,17 +248,6 @@ def insert_direct(keys, code_of, value_of, n_codes):  # pragma: no cover - jitte
             n_codes += 1
         keys[i] = c
     return n_codes
-
-
-@nb.njit(cache=True, inline="always")
-def _mix(v):  # pragma: no cover - jitted
-    h = np.uint64(v)
-    h ^= h >> np.uint64(30)
-    h *= np.uint64(0xBF58476D1CE4E5B9)
-    h ^= h >> np.uint64(27)
-    h *= np.uint64(0x94D049BB133111EB)
-    h ^= h >> np.uint64(31)
-    return h
 
 
 @nb.njit(cache=True, parallel=True)
