@@ -102,6 +102,22 @@ def test_leaning_homophily():
     assert sum(h.joint.column("accounts").to_pylist()) == len(pairs)
 
 
+def test_correlations_equal_scipy_with_ties():
+    from scipy.stats import pearsonr, rankdata, spearmanr
+
+    from mutuals.metrics.isolation import _average_ranks, _pearson
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n = int(rng.integers(3, 200))
+        a = rng.integers(0, 6, n).astype(float)  # many ties
+        b = a * rng.normal(1, 0.5) + rng.normal(0, 2, n)
+        assert _pearson(a, b) == pytest.approx(pearsonr(a, b)[0], rel=1e-12, abs=1e-12)
+        rho = _pearson(_average_ranks(a), _average_ranks(b))
+        assert rho == pytest.approx(spearmanr(a, b)[0], rel=1e-12, abs=1e-12)
+        assert np.array_equal(_average_ranks(a), rankdata(a))
+
+
 def test_leaning_not_available_is_reported_not_invented():
     _, g = _small()
     h = leaning_homophily(g, account_leaning(empty_table("accounts"), g))
