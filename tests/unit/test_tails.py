@@ -187,3 +187,280 @@ def test_optimiser_loglikelihoods_equal_the_public_ones_exactly(discrete):
     for mu, sigma in [(4.0, 1.5), (-89.8, 8.6), (0.0, 0.05), (12.0, 30.0)]:
         want = lognormal_loglikelihoods(t, mu, sigma, xmin, discrete=discrete)
         assert np.array_equal(f(mu, sigma), want, equal_nan=True)
+
+
+# --- the fit in natural parameters (theta1 = mu / sigma^2, theta2 = 1 / (2 sigma^2)) ---
+
+
+def _round_power_law_ll(x: np.ndarray, a: float, xmin: float) -> np.ndarray:
+    """The lognormal's theta2 = 0 limit, written out (module docstring)."""
+    return np.log(((x - 0.5) ** (1 - a) - (x + 0.5) ** (1 - a)) / (xmin - 0.5) ** (1 - a))
+
+
+def _round_pareto_mixture(n: int, seed: int) -> np.ndarray:
+    """Rounded continuous power laws of exponents 2 and 3 from 4.5: convex in
+    log-log, so no lognormal (theta2 > 0, concave) beats the power-law limit."""
+    rng = np.random.default_rng(seed)
+    a = np.where(rng.random(n) < 0.5, 2.0, 3.0)
+    return np.round(4.5 * rng.random(n) ** (-1 / (a - 1)))
+
+
+def _nelder_mead_ll(x: np.ndarray, xmin: float, start: tuple[float, float]) -> float:
+    """Brute force: Nelder-Mead over (mu, ln sigma) on the public likelihoods."""
+    from scipy.optimize import minimize
+
+    from mutuals.metrics.tails import _lognormal_loglikelihoods_of
+
+    t = x[x >= xmin]
+    u, c = np.unique(t, return_counts=True)
+    ll_of = _lognormal_loglikelihoods_of(u, xmin, True)  # lognormal_loglikelihoods' floats
+
+    def nll(p: np.ndarray) -> float:
+        s = float((ll_of(p[0], np.exp(p[1])) * c).sum())
+        return -s if np.isfinite(s) else np.inf
+
+    opts = {"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000}
+    best = minimize(nll, start, method="Nelder-Mead", options=opts)
+    best = minimize(nll, best.x, method="Nelder-Mead", options=opts)
+    return -float(best.fun)
+
+
+def _mixed_tail() -> np.ndarray:
+    rng = np.random.default_rng(1)
+    t = np.unique(np.concatenate([np.arange(3, 40), np.round(np.exp(rng.normal(3, 1.5, 500)))]))
+    return t[t >= 3]
+
+
+# (p1, p2) centred natural parameters: the limit, near it, inside, the mode above the
+# tail's start, narrow and wide intervals, very small sigma
+_POINTS = [(-1.5, 0.0), (-1.5, 1e-9), (-1.5, 1e-4), (-1.2, 0.0067), (-0.3, 0.05), (2.0, 0.5),
+           (5.0, 0.5), (30.0, 5.0), (0.5, 1e-3), (-3.0, 2.0), (8.0, 40.0)]  # fmt: skip
+
+
+@pytest.mark.parametrize("discrete", [True, False])
+def test_the_analytic_gradient_equals_finite_differences(discrete: bool) -> None:
+    from mutuals.metrics.tails import _LogTail
+
+    tail = _LogTail(_mixed_tail(), 3.0, discrete)
+
+    def f(p1: float, p2: float) -> float:
+        return float(tail.evaluate(p1, p2)[0].sum())
+
+    for p1, p2 in _POINTS:
+        _, g1, g2 = tail.evaluate(p1, p2, gradient=True)
+        assert g1 is not None and g2 is not None
+        e1 = 1e-6 * max(1.0, abs(p1))
+        fd1 = (f(p1 + e1, p2) - f(p1 - e1, p2)) / (2 * e1)
+        if p2 >= 1e-3:
+            e2 = 1e-6 * p2
+            fd2 = (f(p1, p2 + e2) - f(p1, p2 - e2)) / (2 * e2)
+        else:  # at or next to the edge theta2 = 0: one-sided, second order
+            e2 = 1e-6
+            fd2 = (-3 * f(p1, p2) + 4 * f(p1, p2 + e2) - f(p1, p2 + 2 * e2)) / (2 * e2)
+        assert g1.sum() == pytest.approx(fd1, rel=1e-6, abs=1e-6), (p1, p2)
+        assert g2.sum() == pytest.approx(fd2, rel=1e-6, abs=1e-4), (p1, p2)
+
+
+@pytest.mark.parametrize("discrete", [True, False])
+def test_the_likelihood_is_exact_in_every_regime(discrete: bool) -> None:
+    """Against 50-digit arithmetic, at the points of the gradient test and at the
+    power-law limit, with values from xmin to 1e5 (narrow and wide intervals)."""
+    mpmath = pytest.importorskip("mpmath")
+    from mutuals.metrics.tails import _LogTail
+
+    mpmath.mp.dps = 50
+    xs = np.array([3.0, 4.0, 5.0, 7.0, 10.0, 20.0, 50.0, 100.0, 1000.0, 1e5])
+    xmin = 3.0
+    y0 = mpmath.log(xmin - 0.5) if discrete else mpmath.log(xmin)
+
+    def q(z):  # type: ignore[no-untyped-def]
+        return mpmath.erfc(z / mpmath.sqrt(2)) / 2
+
+    def exact(x: float, p1: float, p2: float) -> float:
+        x = mpmath.mpf(x)
+        if p2 == 0:
+            a = 1 - mpmath.mpf(p1)
+            if discrete:
+                return float(mpmath.log(((x - 0.5) ** (1 - a) - (x + 0.5) ** (1 - a))
+                                        / (xmin - mpmath.mpf(0.5)) ** (1 - a)))  # fmt: skip
+            return float(mpmath.log((a - 1) / xmin) - a * mpmath.log(x / xmin))
+        s = 1 / mpmath.sqrt(2 * mpmath.mpf(p2))
+        mu = y0 + mpmath.mpf(p1) / (2 * mpmath.mpf(p2))
+        c = (y0 - mu) / s
+        if discrete:
+            a, b = (mpmath.log(x - 0.5) - mu) / s, (mpmath.log(x + 0.5) - mu) / s
+            return float(mpmath.log(q(a) - q(b)) - mpmath.log(q(c)))
+        z = (mpmath.log(x) - mu) / s
+        return float(-mpmath.log(x * s * mpmath.sqrt(2 * mpmath.pi)) - z * z / 2
+                     - mpmath.log(q(c)))  # fmt: skip
+
+    tail = _LogTail(xs, xmin, discrete)
+    for p1, p2 in [*_POINTS, (-1.5, 1e-12)]:
+        want = [exact(x, p1, p2) for x in xs]
+        np.testing.assert_allclose(tail.evaluate(p1, p2)[0], want, rtol=1e-14, atol=1e-14)
+
+
+def test_the_mills_ratio_continued_fraction_is_exact() -> None:
+    mpmath = pytest.importorskip("mpmath")
+    from mutuals.metrics.tails import _upper_tail, _upper_tail_at
+
+    mpmath.mp.dps = 40
+    zs = [-30.0, -3.0, 0.0, 1.0, 3.99, 4.0, 4.5, 7.0, 30.0, 1e3, 1e6]
+    p2 = 0.7
+    d = np.array(zs) * np.sqrt(2 * p2)
+    lz, m1, m2 = _upper_tail(d, p2)
+    s = 1 / mpmath.sqrt(2 * mpmath.mpf(p2))
+    for i, z in enumerate(zs):
+        z = mpmath.mpf(z)
+        r = (mpmath.erfc(z / mpmath.sqrt(2)) / 2) / mpmath.npdf(z)  # Mills ratio Q / phi
+        e1 = 1 / r - z  # E[z' - z | z' > z]
+        e2 = 1 + z * z - z / r
+        assert lz[i] == pytest.approx(float(mpmath.log(s * r)), rel=1e-14, abs=1e-14)
+        assert m1[i] == pytest.approx(float(s * e1), rel=1e-13)
+        assert m2[i] == pytest.approx(float(s * s * e2), rel=1e-13)
+        assert _upper_tail_at(float(d[i]), p2) == pytest.approx((lz[i], m1[i], m2[i]), rel=1e-15)
+    # p2 = 0: the exponential tail; not normalisable for d <= 0
+    lz, m1, m2 = _upper_tail(np.array([0.5, 2.0, 0.0]), 0.0)
+    np.testing.assert_allclose(lz[:2], -np.log([0.5, 2.0]), rtol=1e-15)
+    np.testing.assert_allclose(m1[:2], [2.0, 0.5], rtol=1e-15)
+    np.testing.assert_allclose(m2[:2], [8.0, 0.5], rtol=1e-15)
+    assert lz[2] == np.inf and _upper_tail_at(0.0, 0.0)[0] == np.inf
+    assert _upper_tail_at(2.0, 0.0) == pytest.approx((-np.log(2.0), 0.5, 0.5), rel=1e-15)
+
+
+@pytest.mark.parametrize("discrete", [True, False])
+def test_the_likelihood_is_continuous_at_the_power_law_limit(discrete: bool) -> None:
+    from mutuals.metrics.tails import _lognormal_loglikelihoods_natural, _LogTail
+
+    x = _mixed_tail()
+    theta1 = -1.5
+    at = _lognormal_loglikelihoods_natural(x, theta1, 0.0, 3.0, discrete=discrete)
+    # the limit is the round power law (continuous: CSN's) of exponent 1 - theta1
+    want = (
+        _round_power_law_ll(x, 1 - theta1, 3.0)
+        if discrete
+        else power_law_loglikelihoods(x, 1 - theta1, 3.0, discrete=False)
+    )
+    np.testing.assert_allclose(at, want, rtol=1e-13)
+    total = float(at.sum())
+    tail = _LogTail(x, 3.0, discrete)  # d ll / d theta2 at theta1 fixed, from the gradient
+    _, g1, g2 = tail.evaluate(theta1, 0.0, gradient=True)
+    assert g1 is not None and g2 is not None
+    slope = float(g2.sum() - 2 * tail.y0 * g1.sum())
+    for k in [3, 4, 6, 8, 10, 12, 16, 30, 100, 300]:
+        th2 = 10.0**-k
+        ll = float(_lognormal_loglikelihoods_natural(x, theta1, th2, 3.0, discrete=discrete).sum())
+        # ll(theta2) = ll(0) + theta2 * slope + O(theta2^2), to the last digits of ll
+        assert abs(ll - total - th2 * slope) <= 1e5 * th2**2 + 1e-12 * abs(total), k
+    # through (mu, sigma) too: at theta2 = 1e-8 (z ~ 1e4) differences of ln Q lost
+    # eight digits; the public function agrees with 60-digit arithmetic
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 60
+    th2 = 1e-8
+    mu, s = theta1 / (2 * th2), 1 / np.sqrt(2 * th2)
+    xs = np.array([3.0, 4.0, 10.0, 1000.0])
+    y_c = mpmath.log(2.5) if discrete else mpmath.log(3)
+    m_, s_ = mpmath.mpf(mu), mpmath.mpf(s)
+
+    def q(z):  # type: ignore[no-untyped-def]
+        return mpmath.erfc(z / mpmath.sqrt(2)) / 2
+
+    def exact(x: float) -> float:
+        x = mpmath.mpf(x)
+        c = (y_c - m_) / s_
+        if discrete:
+            a, b = (mpmath.log(x - 0.5) - m_) / s_, (mpmath.log(x + 0.5) - m_) / s_
+            return float(mpmath.log(q(a) - q(b)) - mpmath.log(q(c)))
+        z = (mpmath.log(x) - m_) / s_
+        return float(-mpmath.log(x * s_ * mpmath.sqrt(2 * mpmath.pi)) - z * z / 2
+                     - mpmath.log(q(c)))  # fmt: skip
+
+    got = lognormal_loglikelihoods(xs, mu, s, 3.0, discrete=discrete)
+    np.testing.assert_allclose(got, [exact(v) for v in xs], rtol=1e-12)
+
+
+def test_a_lognormal_sample_is_fitted_inside_and_matches_brute_force() -> None:
+    from mutuals.metrics.tails import _fit_lognormal
+
+    x = np.round(np.exp(np.random.default_rng(21).normal(3.0, 1.0, 20_000)))
+    fit = _fit_lognormal(x, 10.0, True)
+    assert not fit.limit and fit.evaluations < 300
+    # within sampling error (the tail x >= 10 holds ~15,000 values; the truncated
+    # fit's standard errors are ~0.02 and ~0.01 here)
+    assert fit.mu == pytest.approx(3.0, abs=0.08) and fit.sigma == pytest.approx(1.0, abs=0.04)
+    assert fit.theta1 == pytest.approx(fit.mu / fit.sigma**2, rel=1e-12)
+    assert fit.theta2 == pytest.approx(0.5 / fit.sigma**2, rel=1e-12)
+    brute = _nelder_mead_ll(x, 10.0, (3.0, 0.0))
+    assert fit.loglik == pytest.approx(brute, abs=1e-6) and fit.loglik >= brute - 1e-9
+    mu, sigma, ll = fit_lognormal_tail(x, 10.0)
+    assert (mu, sigma, ll) == (fit.mu, fit.sigma, fit.loglik)
+    assert ll == pytest.approx(float(lognormal_loglikelihoods(x, mu, sigma, 10.0).sum()), rel=1e-13)
+
+
+def test_a_power_law_sample_goes_to_the_limit_and_never_below_it() -> None:
+    from scipy.optimize import minimize_scalar
+
+    from mutuals.metrics.tails import _fit_lognormal, _lognormal_loglikelihoods_natural
+
+    x = _round_pareto_mixture(4000, 0)
+    t = x[x >= 5]
+    fit = _fit_lognormal(x, 5.0, True)
+    assert fit.limit and fit.theta2 == 0.0 and fit.mu == -np.inf and fit.sigma == np.inf
+    # its likelihood is the round power law's, at that power law's maximum
+    assert fit.loglik == pytest.approx(_round_power_law_ll(t, 1 - fit.theta1, 5.0).sum(), rel=1e-12)
+    best = minimize_scalar(
+        lambda a: -_round_power_law_ll(t, a, 5.0).sum(), bounds=(1.01, 5), method="bounded",
+        options={"xatol": 1e-10},
+    )  # fmt: skip
+    assert fit.loglik >= -best.fun - 1e-9 and fit.loglik == pytest.approx(-best.fun, abs=1e-6)
+    # a maximum on the edge: the likelihood falls into theta2 > 0
+    ll0 = _lognormal_loglikelihoods_natural(t, fit.theta1, 0.0, 5.0).sum()
+    ll1 = _lognormal_loglikelihoods_natural(t, fit.theta1, 1e-5, 5.0).sum()
+    assert ll1 < ll0
+    # Nelder-Mead in (mu, ln sigma) drifts along the ridge and stays below
+    assert fit.loglik >= _nelder_mead_ll(x, 5.0, (1.0, 0.5)) - 1e-9
+    # and the comparison says so, in JSON as null parameters
+    import json
+    from dataclasses import asdict
+
+    from mutuals.report._json import json_safe
+
+    cmp = compare_power_law_lognormal(x, xmin=5)
+    assert cmp.lognormal_limit and cmp.lognormal_theta2 == 0.0
+    assert cmp.loglik_lognormal == pytest.approx(fit.loglik, rel=1e-13)
+    out = json.loads(json.dumps(json_safe(asdict(cmp)), allow_nan=False))
+    assert out["mu"] is None and out["sigma"] is None and out["lognormal_limit"] is True
+    # zipf samples (zeta, not round, discretisation): inside or at the limit, never below it
+    for seed in range(4):
+        z = _zipf(5000, 2.5, seed)
+        tz = z[z >= 5]
+        f = _fit_lognormal(z, 5.0, True)
+        lim = minimize_scalar(
+            lambda a, tz=tz: -_round_power_law_ll(tz, a, 5.0).sum(), bounds=(1.01, 5),
+            method="bounded", options={"xatol": 1e-10},
+        )  # fmt: skip
+        assert f.loglik >= -lim.fun - 1e-9, seed
+
+
+def test_a_continuous_power_law_is_its_exact_maximum_likelihood_limit() -> None:
+    from mutuals.metrics.tails import _fit_lognormal
+
+    rng = np.random.default_rng(3)  # power laws of exponents 2 and 3: convex in log-log
+    y = 2.0 * rng.random(5000) ** (-1 / (np.where(rng.random(5000) < 0.5, 2.0, 3.0) - 1))
+    fit = _fit_lognormal(y, 2.0, False)
+    alpha = 1 + y.size / np.log(y / 2.0).sum()  # CSN eq. 3.1, the limit's exact maximum
+    assert fit.limit and 1 - fit.theta1 == pytest.approx(alpha, rel=1e-10)
+    want = power_law_loglikelihoods(y, alpha, 2.0, discrete=False).sum()
+    assert fit.loglik == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("law", ["limit", "inside"])
+def test_the_fit_does_not_depend_on_the_order_of_the_values(law: str) -> None:
+    from mutuals.metrics.tails import _fit_lognormal
+
+    x = _round_pareto_mixture(3000, 1) if law == "limit" else _zipf(5000, 2.5, 2)
+    a = _fit_lognormal(x, 5.0, True)
+    assert a.limit == (law == "limit")
+    for k in range(3):
+        b = _fit_lognormal(np.random.default_rng(k).permutation(x), 5.0, True)
+        assert b == a
