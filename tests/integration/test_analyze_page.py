@@ -273,3 +273,20 @@ def test_a_simulated_campaign_page_loads(browser: Any, tmp_path: Path) -> None:
             assert page.query_selector(f"section[id='{sid}']") is not None
         assert "were made after both had" in page.inner_text("section#campaign")
         assert page.query_selector("svg.adoption path") is not None
+
+
+def test_ccdf_draws_the_lognormals_power_law_limit() -> None:
+    """When the lognormal's best fit is its power-law limit (mu, sigma null), the
+    dashed curve is that limit, P(X >= x) = ((x - 1/2) / (xmin - 1/2)) ** theta1."""
+    from mutuals.report.analyze_page import ccdf_svg
+
+    deg = np.arange(1, 201, dtype=np.float64)
+    cnt = np.round(1e6 * deg**-2.5) + 1
+    base = {"power_law": {"alpha": 2.5, "xmin": 10.0}}
+    limit = {**base, "tail_test": {"mu": None, "sigma": None, "lognormal_limit": True,
+                                   "lognormal_theta1": -1.5, "lognormal_theta2": 0.0}}  # fmt: skip
+    none = {**base, "tail_test": {"mu": None, "sigma": None, "lognormal_limit": False}}
+    drawn = ccdf_svg(deg, cnt, limit, "followers")
+    ET.fromstring(drawn)
+    assert "power-law limit" in drawn and drawn.count("stroke-dasharray") >= 2
+    assert "power-law limit" not in ccdf_svg(deg, cnt, none, "followers")

@@ -219,6 +219,16 @@ def ccdf_svg(degree: np.ndarray, counts: np.ndarray, stats: Mapping[str, Any], w
                                   "fit lognormal", _ORANGE,
                                   ' stroke-width="2" stroke-dasharray="6 4"'))  # fmt: skip
             legend.append(("lognormal", _ORANGE, ' stroke-dasharray="6 4"'))
+        elif (
+            tt.get("lognormal_limit") and _finite(tt.get("lognormal_theta1")) and float(xmin) > 0.5
+        ):
+            # the lognormal's best fit is its power-law limit, the round power law of
+            # exponent 1 - theta1: P(X >= x) = ((x - 1/2) / (xmin - 1/2)) ** theta1
+            yl = share * ((xs - 0.5) / (float(xmin) - 0.5)) ** float(tt["lognormal_theta1"])
+            body.append(_path([sx(v) for v in np.log10(xs)], [sy(v) for v in np.log10(yl)],
+                              "fit lognormal", _ORANGE,
+                              ' stroke-width="2" stroke-dasharray="6 4"'))  # fmt: skip
+            legend.append(("lognormal (its power-law limit)", _ORANGE, ' stroke-dasharray="6 4"'))
         xm = sx(math.log10(xmin))
         body.append(f'<line x1="{xm:.1f}" y1="{_PAD_T:.1f}" x2="{xm:.1f}" '
                     f'y2="{_H - _PAD_B:.1f}" class="null"/>')  # fmt: skip
@@ -623,6 +633,12 @@ def _degrees_view(a: Analysis) -> dict[str, Any]:
                 "favoured": line(tt.get("favoured", "neither")),
                 "mu": _num(tt.get("mu")),
                 "sigma": _num(tt.get("sigma")),
+                "limit": bool(tt.get("lognormal_limit")),
+                "limit_alpha": _num(
+                    1.0 - float(tt["lognormal_theta1"])
+                    if _finite(tt.get("lognormal_theta1"))
+                    else None
+                ),
             }
         )
     r = g.get("reciprocity", {})
