@@ -946,12 +946,14 @@ def louvain(
     if n == 0 or m2 == 0:
         return _relabel_by_size(membership)
     indptr, indices, data = a.indptr, a.indices, a.data
+    unit = bool((data == 1.0).all())  # a 0/1 adjacency (the first level of a projection)
+    label_type = np.int32 if n < _INT32_LIMIT else np.int64
     for _ in range(max_levels):
         nl = indptr.size - 1
         strength = np.asarray(
             sp.csr_matrix((data, indices, indptr), shape=(nl, nl)).sum(axis=1)
         ).ravel()
-        labels = np.arange(nl, dtype=np.int64)
+        labels = np.arange(nl, dtype=label_type)
         order = rng.permutation(nl).astype(np.int64)
         gain = louvain_local_moving(
             indptr,
@@ -964,7 +966,9 @@ def louvain(
             labels,
             float(tol),
             int(max_sweeps),
+            unit,
         )
+        unit = False  # aggregated levels carry weights
         uniq, inv = np.unique(labels, return_inverse=True)
         if uniq.size == nl:
             break
