@@ -99,3 +99,53 @@ def test_orient_ranked_matches_a_loop_twin_at_one_and_two_threads(seed):
             assert got == want_rows
     finally:
         numba.set_num_threads(old)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_unit_weight_local_moving_equals_the_weighted_one(seed):
+    """The 0/1 path (weights not read) and int32 labels give the same labels and
+    gain, to the bit, as the weighted path on a matrix of ones with int64 labels."""
+    from mutuals.kernels.community import louvain_local_moving
+
+    a = _random_symmetric(400, 3000, seed, weighted=False)
+    a.data[:] = 1.0  # duplicates were summed: back to a 0/1 pattern
+    a.setdiag(0)
+    a.eliminate_zeros()
+    strength = np.asarray(a.sum(axis=1)).ravel()
+    m2 = float(a.sum())
+    order = np.random.default_rng(seed).permutation(a.shape[0]).astype(np.int64)
+    runs = []
+    for unit, dtype in ((False, np.int64), (True, np.int32), (True, np.int64), (False, np.int32)):
+        labels = np.arange(a.shape[0], dtype=dtype)
+        gain = louvain_local_moving(
+            a.indptr, a.indices, a.data, strength, m2, order, 1.0, labels, 1e-7, 100, unit
+        )
+        runs.append((labels.astype(np.int64).tolist(), gain))
+    assert all(r == runs[0] for r in runs[1:])
+    assert runs[0][1] > 0 and len(set(runs[0][0])) < a.shape[0]
+
+
+def test_prefetch_is_only_a_hint():
+    """A loop that prefetches ahead (past the end included) computes what it
+    computes without: for each dtype the kernels use."""
+    from numba import njit
+
+    from mutuals.kernels.memory import prefetch
+
+    @njit
+    def gather_sum(values, idx, ahead):
+        s = 0.0
+        for p in range(idx.shape[0]):
+            if ahead:
+                prefetch(values, idx[min(p + 8, idx.shape[0] - 1)])
+                prefetch(idx, p + 16)  # beyond the end: a hint never faults
+            s += values[idx[p]]
+        return s
+
+    rng = np.random.default_rng(0)
+    idx = rng.integers(0, 10_000, 5000).astype(np.int32)
+    for dtype in (np.uint8, np.int32, np.int64, np.float64):
+        values = rng.integers(0, 100, 10_000).astype(dtype)
+        assert gather_sum(values, idx, True) == gather_sum(values, idx, False) == float(
+            values[idx].astype(np.float64).sum()
+        )

@@ -15,6 +15,8 @@ from mutuals.kernels.memory import prefetch
 
 #: How many entries ahead the latency-bound loops ask for their next random reads.
 _AHEAD = 8
+#: The same for loops whose only random read is one label per entry.
+_AHEAD_FAR = 16
 #: int32 entries per 64-byte cache line.
 _LINE_INT32 = 16
 #: How much of the next node's row (entries) the local moving reads ahead.
@@ -174,7 +176,14 @@ def aggregate_communities(
         nn = 0
         for t in range(cptr[a], cptr[a + 1]):
             i = members[t]
-            for p in range(indptr[i], indptr[i + 1]):
+            if t + 1 < n:  # read ahead (kernels/memory.py): the next member's row
+                i1 = members[t + 1]
+                for x in range(indptr[i1], min(indptr[i1 + 1], indptr[i1] + _ROW_AHEAD), _LINE_INT32):
+                    prefetch(indices, x)
+            a1 = indptr[i + 1]
+            for p in range(indptr[i], a1):
+                if p + _AHEAD_FAR < a1:
+                    prefetch(labels, indices[p + _AHEAD_FAR])
                 b = labels[indices[p]]
                 if stamp[b] != a:
                     stamp[b] = a
@@ -210,9 +219,12 @@ def internal_weight(
     added in CSR order."""
     out = np.zeros(k, np.float64)
     n = indptr.shape[0] - 1
+    m = indices.shape[0]
     for i in range(n):
         c = labels[i]
         for p in range(indptr[i], indptr[i + 1]):
+            if p + _AHEAD_FAR < m:  # read ahead (kernels/memory.py)
+                prefetch(labels, indices[p + _AHEAD_FAR])
             if labels[indices[p]] == c:
                 out[c] += weights[p]
     return out
