@@ -955,7 +955,7 @@ def louvain(
         ).ravel()
         labels = np.arange(nl, dtype=label_type)
         order = rng.permutation(nl).astype(np.int64)
-        gain = louvain_local_moving(
+        gain, _ = louvain_local_moving(
             indptr,
             indices,
             data,

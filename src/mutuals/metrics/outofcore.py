@@ -50,6 +50,7 @@ from mutuals.tables import SCHEMAS
 __all__ = [
     "BYTES_BASE",
     "BYTES_PER_ACCOUNT_ROW",
+    "CORE_BYTES_PER_FOLLOW_ROW",
     "BYTES_PER_FOLLOW_ROW",
     "BYTES_PER_POST_ROW",
     "ClusteringEstimate",
@@ -86,10 +87,15 @@ class TableFiles(Protocol):
 #: interactions alike), and the fixed part (interpreter, libraries, Numba's
 #: compiled kernels): a least-squares fit to measured peaks, rounded up (see
 #: :func:`fits_in_memory` for the runs and the figures).
-BYTES_BASE = 400 * 2**20
-BYTES_PER_FOLLOW_ROW = 170
-BYTES_PER_POST_ROW = 550
-BYTES_PER_ACCOUNT_ROW = 450
+BYTES_BASE = 300 * 2**20
+BYTES_PER_FOLLOW_ROW = 100
+BYTES_PER_POST_ROW = 900
+BYTES_PER_ACCOUNT_ROW = 460
+#: What the out-of-core route allows per follow row of the subgraph it gives
+#: Louvain (half of ``--memory``): indexing it, its projection and Louvain, with
+#: room (the 97.5M-follow store at ``--memory 4GB``: 11.8M follows in the
+#: subgraph, peak 2.95 GB for the whole command).
+CORE_BYTES_PER_FOLLOW_ROW = 170
 
 
 @dataclass(frozen=True)
@@ -136,34 +142,34 @@ def fits_in_memory(store: TableFiles, memory_bytes: int) -> MemoryCheck:
 
     The estimate is ``BYTES_BASE + BYTES_PER_FOLLOW_ROW * follows +
     BYTES_PER_POST_ROW * (posts + interactions) + BYTES_PER_ACCOUNT_ROW *
-    accounts`` = 400 MiB + 170 B per follow + 550 B per post or interaction +
-    450 B per account. These are the least-squares fit (375 MiB, 152 B, 504 B,
-    425 B; every residual within 3.6%) to the peak resident set
-    (``/usr/bin/time -v mutuals analyze STORE --in-memory``, every step at its
-    default) of the first seven stores below, rounded up so that the estimate
-    lies 6-12% above each measured peak; the eighth store, not in the fit,
-    checks it. Measured on 2 Dec 2026 (2 cores, shared) with the in-memory
-    analysis of commit 5f16d1e (counting-sort follow graph, Numba Louvain
-    aggregation and triangles); re-measure when the analysis changes:
+    accounts`` = 300 MiB + 100 B per follow + 900 B per post or interaction +
+    460 B per account: the least-squares fit (269 MiB, 94 B, 845 B, 436 B;
+    every residual within 6.1%) to the peak resident set of ``mutuals analyze
+    STORE --in-memory`` (every step at its default) on the first seven stores
+    below, rounded up so that the estimate lies 4-16% above each measured peak,
+    the two held-out stores included. ``python benchmarks/calibrate_memory.py``
+    builds the stores, measures and fits; re-run it when the analysis changes.
+    Measured on 3 Dec 2026 (2 cores) with commit dd41fdf:
 
-    ======================================  ==========  =========  =========  ========  =========
-    store                                   follows     posts      accounts   peak      estimate
-    ======================================  ==========  =========  =========  ========  =========
-    ``mutuals simulate --days 1 --seed 1``  1,877,233   14,935     20,000     644 MiB   723 MiB
-    (``--accounts`` 20k, 60k, 150k;         5,657,991   46,117     60,000     1297 MiB  1376 MiB
-    about 94 follows per account)           14,337,465  117,675    150,000    2578 MiB  2873 MiB
-    written posts-heavy store (30% of       200,000     500,000    20,000     724 MiB   782 MiB
-    posts reposts, one interaction each)    200,000     2,000,000  20,000     1661 MiB  1805 MiB
-    written accounts-heavy store (handle,   100,000     0          500,000    578 MiB   631 MiB
-    counts, community)                      100,000     0          2,000,000  1204 MiB  1275 MiB
-    held out: ``simulate ranked --accounts  9,557,814   310,604    100,000    1979 MiB  2266 MiB
-    100000 --days 2 --seed 2``
-    ======================================  ==========  =========  =========  ========  =========
+    ====================================  ==========  =========  =========  =========  ========
+    store                                 follows     posts +    accounts   peak       estimate
+                                                      interact.
+    ====================================  ==========  =========  =========  =========  ========
+    ``mutuals simulate --days 1           1,877,233   20,015     20,000     435 MiB    +16.1%
+    --seed 1`` (``--accounts`` 20k,       5,657,991   62,230     60,000     840 MiB    +9.4%
+    60k, 150k; ~94 follows each)          14,337,465  160,331    150,000    1752 MiB   +6.8%
+    posts-heavy (written: 30% of the      200,000     650,066    20,000     853 MiB    +3.8%
+    posts reposts, one interaction each)  200,000     2,599,849  20,000     2383 MiB   +7.4%
+    accounts-heavy (written: handle,      100,000     0          500,000    494 MiB    +7.1%
+    counts, community)                    100,000     0          2,000,000  1108 MiB   +7.1%
+    held out: simulated, 200k accounts    19,397,816  202,212    200,000    2263 MiB   +6.5%
+    held out: simulated, 1M accounts      97,476,007  1,048,551  1,000,000  10386 MiB  +5.3%
+    ====================================  ==========  =========  =========  =========  ========
 
-    (interactions: 5,080, 16,113, 42,656 in the simulated stores, 210,354 in
-    the held-out one; 150,000 and 600,000 in the posts-heavy ones.) Before
-    that speed-up the same stores peaked at 751, 1658 and 3596 MiB (about 230
-    B per follow).
+    The coefficients before (400 MiB, 170 B, 550 B, 450 B, fitted on commit
+    5f16d1e, before the follow rows were dropped after indexing) put the
+    follows-heavy stores 64-66% above their peaks, and the posts-heavy ones
+    8-24% *below* theirs.
     """
     if not isinstance(memory_bytes, int) or isinstance(memory_bytes, bool) or memory_bytes <= 0:
         raise InputError(f"memory_bytes must be a positive integer, got {memory_bytes!r}")

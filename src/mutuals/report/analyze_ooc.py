@@ -242,9 +242,9 @@ def _measure(
             with step("clustering"):
                 gs["clustering"] = _clustering(db, check, half, samples, seed, confidence)
             with step("communities"):
-                # the in-memory analysis's bytes per follow row, a generous
-                # bound on what indexing the subgraph and Louvain need
-                core_budget = half // oc.BYTES_PER_FOLLOW_ROW
+                # bytes per follow row of indexing the subgraph and its Louvain
+                # (oc.CORE_BYTES_PER_FOLLOW_ROW: measured, with room)
+                core_budget = half // oc.CORE_BYTES_PER_FOLLOW_ROW
                 core = oc.core_communities(db, int(core_budget), seed=seed, resolution=resolution)
                 gs["communities"] = _communities(core, c)
                 if core.accounts:
