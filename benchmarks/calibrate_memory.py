@@ -121,8 +121,10 @@ def posts_heavy(data: Path, base: Path, n_posts: int) -> Path:
             "created_at": pa.array(when[k], pa.timestamp("us", tz="UTC")),
         }
     )
-    return _written(path, {"accounts": accounts, "follows": follows, "posts": posts,
-                           "interactions": interactions})
+    return _written(
+        path,
+        {"accounts": accounts, "follows": follows, "posts": posts, "interactions": interactions},
+    )
 
 
 def accounts_heavy(data: Path, base: Path, n_accounts: int) -> Path:
@@ -132,9 +134,11 @@ def accounts_heavy(data: Path, base: Path, n_accounts: int) -> Path:
         return path
     rng = np.random.default_rng(n_accounts)
     follows = pq.read_table(base / "follows.parquet").slice(0, 100_000)
-    seen = pa.chunked_array(
-        [follows.column("follower_id"), follows.column("friend_id")]
-    ).unique().to_pylist()
+    seen = (
+        pa.chunked_array([follows.column("follower_id"), follows.column("friend_id")])
+        .unique()
+        .to_pylist()
+    )
     ids = seen + [f"extra{i}" for i in range(max(0, n_accounts - len(seen)))]
     n = len(ids)
     accounts = pa.table(
@@ -165,7 +169,9 @@ def design(r: dict[str, int]) -> list[float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    default = os.environ.get("MUTUALS_BENCH_DATA", str(Path(tempfile.gettempdir()) / "mutuals-bench"))
+    default = os.environ.get(
+        "MUTUALS_BENCH_DATA", str(Path(tempfile.gettempdir()) / "mutuals-bench")
+    )
     ap.add_argument("--data", default=default, help="where the stores are built and kept")
     ap.add_argument("--sizes", default="20000,60000,150000", help="simulated accounts")
     ap.add_argument("--store", action="append", default=[], help="held-out store (not fitted)")
@@ -181,7 +187,12 @@ def main() -> None:
     from mutuals.metrics import outofcore as ooc
 
     used = np.array(
-        [ooc.BYTES_BASE, ooc.BYTES_PER_FOLLOW_ROW, ooc.BYTES_PER_POST_ROW, ooc.BYTES_PER_ACCOUNT_ROW],
+        [
+            ooc.BYTES_BASE,
+            ooc.BYTES_PER_FOLLOW_ROW,
+            ooc.BYTES_PER_POST_ROW,
+            ooc.BYTES_PER_ACCOUNT_ROW,
+        ],
         dtype=np.float64,
     )
     results = []
@@ -194,9 +205,13 @@ def main() -> None:
     coef, *_ = np.linalg.lstsq(x, y, rcond=None)
     mib = 2.0**20
     print()
-    print(f"fit: base {coef[0] / mib:.0f} MiB, {coef[1]:.0f} B per follow, "
-          f"{coef[2]:.0f} B per post or interaction, {coef[3]:.0f} B per account")
-    print(f"in use: base {used[0] / mib:.0f} MiB, {used[1]:.0f} B, {used[2]:.0f} B, {used[3]:.0f} B")
+    print(
+        f"fit: base {coef[0] / mib:.0f} MiB, {coef[1]:.0f} B per follow, "
+        f"{coef[2]:.0f} B per post or interaction, {coef[3]:.0f} B per account"
+    )
+    print(
+        f"in use: base {used[0] / mib:.0f} MiB, {used[1]:.0f} B, {used[2]:.0f} B, {used[3]:.0f} B"
+    )
     print()
     head = f"{'store':<22} {'follows':>11} {'posts+int':>10} {'accounts':>10} {'peak MiB':>9} "
     print(head + f"{'fit':>7} {'in use':>7}")
@@ -204,9 +219,11 @@ def main() -> None:
         d = np.array(design(r))
         fit, cur = float(d @ coef), float(d @ used)
         name = s.name + (" (held out)" if h else "")
-        print(f"{name:<22} {r['follows']:>11,} {r['posts'] + r['interactions']:>10,} "
-              f"{r['accounts']:>10,} {p / mib:>9.0f} {100 * (fit / p - 1):>+6.1f}% "
-              f"{100 * (cur / p - 1):>+6.1f}%")
+        print(
+            f"{name:<22} {r['follows']:>11,} {r['posts'] + r['interactions']:>10,} "
+            f"{r['accounts']:>10,} {p / mib:>9.0f} {100 * (fit / p - 1):>+6.1f}% "
+            f"{100 * (cur / p - 1):>+6.1f}%"
+        )
     print(json.dumps({"fit": coef.tolist(), "in_use": used.tolist()}))
 
 

@@ -146,8 +146,10 @@ def test_prefetch_is_only_a_hint():
     idx = rng.integers(0, 10_000, 5000).astype(np.int32)
     for dtype in (np.uint8, np.int32, np.int64, np.float64):
         values = rng.integers(0, 100, 10_000).astype(dtype)
-        assert gather_sum(values, idx, True) == gather_sum(values, idx, False) == float(
-            values[idx].astype(np.float64).sum()
+        assert (
+            gather_sum(values, idx, True)
+            == gather_sum(values, idx, False)
+            == float(values[idx].astype(np.float64).sum())
         )
 
 
@@ -176,8 +178,18 @@ def test_skipping_settled_nodes_changes_nothing(seed):
         for skip in (False, True):
             labels = np.arange(n, dtype=np.int64)
             gain, skipped = louvain_local_moving(
-                a.indptr, a.indices, a.data, strength, m2, order, resolution, labels,
-                1e-12, 1000, False, skip,
+                a.indptr,
+                a.indices,
+                a.data,
+                strength,
+                m2,
+                order,
+                resolution,
+                labels,
+                1e-12,
+                1000,
+                False,
+                skip,
             )
             out.append((labels.tolist(), gain))
             assert skip or skipped == 0

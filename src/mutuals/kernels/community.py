@@ -120,13 +120,17 @@ def louvain_local_moving(
                 prefetch(strength, i2)
             if idx + 1 < n:
                 i1 = order[idx + 1]
-                for x in range(indptr[i1], min(indptr[i1 + 1], indptr[i1] + _ROW_AHEAD), _LINE_INT32):
+                for x in range(
+                    indptr[i1], min(indptr[i1 + 1], indptr[i1] + _ROW_AHEAD), _LINE_INT32
+                ):
                     prefetch(indices, x)
             ci = labels[i]
             ki = strength[i]
             if prune and dirty[i] == 0:
                 drift = (moved - stamp[i]) * (1.0 + 1e-9) + 1e-9 * moved
-                bound = 2.0 * resolution * ki * drift / total_weight + 1e-5 * (1.0 + resolution) * ki
+                bound = (
+                    2.0 * resolution * ki * drift / total_weight + 1e-5 * (1.0 + resolution) * ki
+                )
                 if margin[i] > bound:
                     tw[2 * ci] -= ki  # what the visit does to tot(ci) when i stays
                     tw[2 * ci] += ki
@@ -226,7 +230,9 @@ def aggregate_communities(
             i = members[t]
             if t + 1 < n:  # read ahead (kernels/memory.py): the next member's row
                 i1 = members[t + 1]
-                for x in range(indptr[i1], min(indptr[i1 + 1], indptr[i1] + _ROW_AHEAD), _LINE_INT32):
+                for x in range(
+                    indptr[i1], min(indptr[i1 + 1], indptr[i1] + _ROW_AHEAD), _LINE_INT32
+                ):
                     prefetch(indices, x)
             a1 = indptr[i + 1]
             for p in range(indptr[i], a1):

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from llvmlite import binding as _llvm
 from llvmlite import ir
-from numba import types
+import numpy as np
+from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -26,7 +27,7 @@ _NAME = "llvm.prefetch.p0" if _llvm.llvm_version_info[0] >= 15 else "llvm.prefet
 
 
 @intrinsic
-def prefetch(typingctx, arr, idx):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+def _prefetch(typingctx, arr, idx):  # pragma: no cover - compiled
     """Start loading the cache line of ``arr[idx]`` (a 1-d array, an integer index).
 
     No bounds check (a prefetch of any address is harmless); callers still pass
@@ -36,7 +37,7 @@ def prefetch(typingctx, arr, idx):  # type: ignore[no-untyped-def]  # pragma: no
         return None
     sig = types.void(arr, idx)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         aryty = signature.args[0]
         ary = context.make_array(aryty)(context, builder, args[0])
         ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]], wraparound=False)
@@ -46,8 +47,21 @@ def prefetch(typingctx, arr, idx):  # type: ignore[no-untyped-def]  # pragma: no
         fn = cgutils.get_or_insert_function(builder.module, fnty, _NAME)
         # rw = 0 (read), locality = 3 (keep in every level), cache type = 1 (data)
         builder.call(
-            fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)]
+            fn,
+            [
+                builder.bitcast(ptr, i8p),
+                ir.Constant(i32, 0),
+                ir.Constant(i32, 3),
+                ir.Constant(i32, 1),
+            ],
         )
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+@njit(inline="always")
+def prefetch(arr: np.ndarray, idx: int) -> None:  # pragma: no cover - compiled
+    """Start loading the cache line of ``arr[idx]`` (see the module docstring);
+    inlined where it is called."""
+    _prefetch(arr, idx)  # type: ignore[call-arg]

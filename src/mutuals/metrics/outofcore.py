@@ -50,9 +50,9 @@ from mutuals.tables import SCHEMAS
 __all__ = [
     "BYTES_BASE",
     "BYTES_PER_ACCOUNT_ROW",
-    "CORE_BYTES_PER_FOLLOW_ROW",
     "BYTES_PER_FOLLOW_ROW",
     "BYTES_PER_POST_ROW",
+    "CORE_BYTES_PER_FOLLOW_ROW",
     "ClusteringEstimate",
     "CoreCommunities",
     "Degrees",
