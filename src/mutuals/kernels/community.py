@@ -11,14 +11,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from mutuals.kernels.memory import prefetch
+from mutuals.kernels.memory import prefetch, prefetch_range
 
 #: How many entries ahead the latency-bound loops ask for their next random reads.
 _AHEAD = 8
 #: The same for loops whose only random read is one label per entry.
 _AHEAD_FAR = 16
-#: int32 entries per 64-byte cache line.
-_LINE_INT32 = 16
 #: How much of the next node's row (entries) the local moving reads ahead.
 _ROW_AHEAD = 256
 
@@ -120,10 +118,7 @@ def louvain_local_moving(
                 prefetch(strength, i2)
             if idx + 1 < n:
                 i1 = order[idx + 1]
-                for x in range(
-                    indptr[i1], min(indptr[i1 + 1], indptr[i1] + _ROW_AHEAD), _LINE_INT32
-                ):
-                    prefetch(indices, x)
+                prefetch_range(indices, indptr[i1], min(indptr[i1 + 1], indptr[i1] + _ROW_AHEAD))
             ci = labels[i]
             ki = strength[i]
             if prune and dirty[i] == 0:
@@ -230,10 +225,7 @@ def aggregate_communities(
             i = members[t]
             if t + 1 < n:  # read ahead (kernels/memory.py): the next member's row
                 i1 = members[t + 1]
-                for x in range(
-                    indptr[i1], min(indptr[i1 + 1], indptr[i1] + _ROW_AHEAD), _LINE_INT32
-                ):
-                    prefetch(indices, x)
+                prefetch_range(indices, indptr[i1], min(indptr[i1 + 1], indptr[i1] + _ROW_AHEAD))
             a1 = indptr[i + 1]
             for p in range(indptr[i], a1):
                 if p + _AHEAD_FAR < a1:
@@ -465,8 +457,7 @@ def triangles_marked(
                     prefetch(out_ptr, out_idx[p + _AHEAD])
                 if p + 1 < a1:
                     v1 = out_idx[p + 1]
-                    for x in range(out_ptr[v1], out_ptr[v1 + 1], _LINE_INT32):
-                        prefetch(out_idx, x)
+                    prefetch_range(out_idx, out_ptr[v1], out_ptr[v1 + 1])
                 v = out_idx[p]
                 c = 0
                 for q in range(out_ptr[v], out_ptr[v + 1]):

@@ -13,14 +13,17 @@ reference twins either way).
 
 from __future__ import annotations
 
+import numpy as np
 from llvmlite import binding as _llvm
 from llvmlite import ir
-import numpy as np
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["prefetch"]
+__all__ = ["prefetch", "prefetch_range"]
+
+#: Bytes per cache line (x86-64 and most ARM cores).
+_LINE = 64
 
 # LLVM 15 and later name the intrinsic by its opaque pointer type.
 _NAME = "llvm.prefetch.p0" if _llvm.llvm_version_info[0] >= 15 else "llvm.prefetch.p0i8"
@@ -65,3 +68,10 @@ def prefetch(arr: np.ndarray, idx: int) -> None:  # pragma: no cover - compiled
     """Start loading the cache line of ``arr[idx]`` (see the module docstring);
     inlined where it is called."""
     _prefetch(arr, idx)  # type: ignore[call-arg]
+
+
+@njit(inline="always")
+def prefetch_range(arr: np.ndarray, start: int, stop: int) -> None:  # pragma: no cover
+    """Start loading every cache line of ``arr[start:stop]`` (a row about to be read)."""
+    for x in range(start, stop, max(1, _LINE // arr.itemsize)):
+        _prefetch(arr, x)  # type: ignore[call-arg]
